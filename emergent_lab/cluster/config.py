@@ -1,0 +1,147 @@
+"""What a simulated cluster is made of, gathered and validated in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from emergent_lab.protocol.ids import node_sort_key, validate_node_id
+from emergent_lab.protocol.params import ProtocolParams, check_number
+from emergent_lab.score import ScoreFunction
+from emergent_lab.sim.latency import ConstantLatency, LatencyModel
+
+
+def random_metrics(
+    score: ScoreFunction, n: int, *, rng: np.random.Generator
+) -> list[dict[str, float]]:
+    """Draw every metric of ``score`` uniformly within its range, for ``n`` nodes."""
+    specs = score.metrics
+    names = score.metric_names or tuple(specs)
+    columns = {
+        name: rng.uniform(specs[name].low, specs[name].high, size=n)
+        if name in specs
+        else rng.random(size=n)
+        for name in names
+    }
+    return [{name: float(columns[name][i]) for name in names} for i in range(n)]
+
+
+def default_ids(n: int) -> tuple[str, ...]:
+    """``n0`` … ``n{n-1}``: ids whose natural order is their number."""
+    return tuple(f"n{i}" for i in range(n))
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """Everything needed to build the same simulated cluster again.
+
+    Build one with :meth:`create`, which fills in metrics from the seed and
+    checks every field; the scenario loader and the dashboard both do.
+    """
+
+    ids: tuple[str, ...]
+    params: ProtocolParams
+    score: ScoreFunction
+    metrics: tuple[Mapping[str, float], ...]
+    seeds: tuple[str, ...]
+    latency: LatencyModel = field(default_factory=ConstantLatency)
+    loss: float = 0.0
+    graph: nx.Graph | None = None
+    seed: int = 0
+
+    @classmethod
+    def create(
+        cls,
+        nodes: int | Sequence[str] = 10,
+        *,
+        seed: int = 0,
+        params: ProtocolParams | None = None,
+        score: ScoreFunction | str = "capacity",
+        metrics: Sequence[Mapping[str, float]] | Mapping[str, Mapping[str, float]] | None = None,
+        seeds: int | Sequence[str] = 3,
+        latency: LatencyModel | None = None,
+        loss: float = 0.0,
+        graph: nx.Graph | None = None,
+        **protocol: Any,
+    ) -> ClusterConfig:
+        """Build and validate a configuration.
+
+        Args:
+            nodes: how many nodes (named ``n0``…), or their ids.
+            seed: the seed of the run's single generator.
+            params: protocol parameters; or give them as keywords (``fanout=2``).
+            score: a score function or a preset name.
+            metrics: per-node metrics (a list in id order, or a mapping by id;
+                nodes left out get random metrics drawn from the seed).
+            seeds: how many of the first ids are seeds, or their ids.
+            latency: the network's latency model.
+            loss: probability that a message is lost.
+            graph: restrict reachability to this graph (its nodes are the ids).
+            **protocol: fields of :class:`ProtocolParams`.
+        """
+        check_number("cluster.seed", seed, low=0, integer=True)
+        if isinstance(nodes, bool):
+            raise ValueError("cluster.nodes: must be an integer >= 1 (got a boolean)")
+        if isinstance(nodes, int):
+            check_number("cluster.nodes", nodes, low=1, integer=True)
+            ids = default_ids(nodes)
+        else:
+            ids = tuple(validate_node_id(i, field="cluster.ids") for i in nodes)
+            if not ids or len(set(ids)) != len(ids):
+                raise ValueError("cluster.ids: must be a non-empty list of distinct ids")
+        if params is None:
+            params = ProtocolParams(**protocol)
+        elif protocol:
+            params = params.replace(**protocol)
+        score_fn = ScoreFunction.preset(score) if isinstance(score, str) else score
+        rng = np.random.default_rng(seed)
+        drawn = random_metrics(score_fn, len(ids), rng=rng)
+        if metrics is not None:
+            given = (
+                dict(metrics)
+                if isinstance(metrics, Mapping)
+                else {ids[i]: m for i, m in enumerate(metrics)}
+            )
+            unknown = sorted(set(given) - set(ids))
+            if unknown:
+                raise ValueError(f"score.nodes.{unknown[0]}: no such node in cluster.ids")
+            for i, node_id in enumerate(ids):
+                if node_id in given:
+                    drawn[i] = {**drawn[i], **_checked_metrics(node_id, given[node_id])}
+        if isinstance(seeds, bool):
+            raise ValueError("cluster.seeds: must be an integer >= 1 or a list of ids")
+        if isinstance(seeds, int):
+            check_number("cluster.seeds", seeds, low=1, integer=True)
+            seed_ids = tuple(sorted(ids, key=node_sort_key)[: min(seeds, len(ids))])
+        else:
+            seed_ids = tuple(seeds)
+            missing = sorted(set(seed_ids) - set(ids))
+            if missing:
+                raise ValueError(f"cluster.seeds: {missing[0]!r} is not in cluster.ids")
+        if graph is not None:
+            missing = sorted(set(ids) - {str(n) for n in graph.nodes})
+            if missing:
+                raise ValueError(f"network.graph: node {missing[0]!r} is not in the graph")
+        check_number("network.loss", loss, low=0, high=1)
+        return cls(
+            ids=ids,
+            params=params,
+            score=score_fn,
+            metrics=tuple(drawn),
+            seeds=seed_ids,
+            latency=latency or ConstantLatency(),
+            loss=float(loss),
+            graph=graph,
+            seed=int(seed),
+        )
+
+
+def _checked_metrics(node_id: str, metrics: Mapping[str, Any]) -> dict[str, float]:
+    out = {}
+    for name, value in metrics.items():
+        out[name] = check_number(f"score.nodes.{node_id}.{name}", value)
+    return out

@@ -1,0 +1,241 @@
+"""The observer's figures for a run: convergence, split leadership, detection, cost."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from itertools import pairwise
+from typing import Any
+
+from emergent_lab.cluster.cluster import EventRecord, SimCluster
+from emergent_lab.cluster.observer import ClusterRecord
+
+NO_NODE = -1
+
+
+@dataclass
+class EventReport:
+    """How the cluster came through one fault or change."""
+
+    at_s: float
+    action: str
+    target: dict[str, Any]
+    resolved: list[str]
+    reconverged_after_s: float | None
+    """Seconds from the event until every up node recognised one up leader, for
+    good (until the next event or the end); None if that never happened."""
+    leader_after: str | None
+    leader_is_best: bool | None
+    detection_mean_s: float | None = None
+    detection_max_s: float | None = None
+    detected_by: int | None = None
+
+
+@dataclass
+class Report:
+    """The figures of one run, as printed by the CLI and written as JSON."""
+
+    scenario: str
+    seed: int
+    nodes: int
+    duration_s: float
+    final_leader: str | None
+    final_leader_is_best: bool
+    converged: bool
+    initial_convergence_s: float | None
+    leader_changes: int
+    """Changes of the leader recognised by a majority of up nodes, after the first convergence."""
+    opinion_changes: int
+    split_leadership_episodes: int
+    split_leadership_s: float
+    max_simultaneous_leaders: int
+    false_suspicions: int
+    unreachable_suspicions: int
+    messages: int
+    messages_dropped: int
+    bytes: int
+    bytes_per_node_per_s: float
+    messages_per_node_per_s: float
+    events: list[EventReport] = field(default_factory=list)
+    event_log_sha256: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON."""
+        return asdict(self)
+
+    def summary(self) -> str:
+        """A readable report for a terminal."""
+        lines = [
+            f"scenario {self.scenario}  seed {self.seed}  nodes {self.nodes}  "
+            f"duration {self.duration_s:g} s",
+            f"final leader      {self.final_leader or '(none recognised)'}"
+            + (" (best by score)" if self.final_leader_is_best else ""),
+            f"converged         {'yes' if self.converged else 'no'}"
+            + (
+                f" (first after {self.initial_convergence_s:.2f} s)"
+                if self.initial_convergence_s is not None
+                else ""
+            ),
+            f"leader changes    {self.leader_changes}   opinion changes {self.opinion_changes}",
+            f"split leadership  {self.split_leadership_s:.2f} s in "
+            f"{self.split_leadership_episodes} episode(s), at most "
+            f"{self.max_simultaneous_leaders} leader(s) at once",
+            f"false suspicions  {self.false_suspicions} "
+            f"(plus {self.unreachable_suspicions} of nodes cut off)",
+            f"traffic           {self.messages} messages ({self.messages_dropped} dropped), "
+            f"{self.bytes} bytes, {self.bytes_per_node_per_s:.1f} B/node/s",
+        ]
+        if self.events:
+            lines.append("events:")
+        for e in self.events:
+            target = " ".join(f"{k}={v}" for k, v in e.target.items())
+            resolved = (
+                f" -> {', '.join(e.resolved)}"
+                if e.resolved and e.resolved != [e.target.get("node")]
+                else ""
+            )
+            after = (
+                f"reconverged after {e.reconverged_after_s:.2f} s on {e.leader_after}"
+                if e.reconverged_after_s is not None
+                else "did not reconverge"
+            )
+            detect = (
+                f"; detected in {e.detection_mean_s:.2f} s mean, {e.detection_max_s:.2f} s max"
+                if e.detection_mean_s is not None
+                else ""
+            )
+            lines.append(f"  {e.at_s:8.2f} s  {e.action} {target}{resolved}: {after}{detect}")
+        lines.append(f"event log sha256  {self.event_log_sha256}")
+        return "\n".join(lines)
+
+
+def _stable_from(
+    timeline: list[ClusterRecord], end: float, *, inclusive: bool
+) -> ClusterRecord | None:
+    """The first record of the converged run still in effect at ``end``, if any.
+
+    ``inclusive`` counts records made exactly at ``end`` (the end of the run);
+    at the next event's time they belong to that event instead.
+    """
+    in_effect = [r for r in timeline if r.time < end or (inclusive and r.time == end)]
+    if not in_effect or not in_effect[-1].converged:
+        return None
+    first = in_effect[-1]
+    for record in reversed(in_effect):
+        if not record.converged or record.leader != first.leader:
+            break
+        first = record
+    return first
+
+
+def build_report(cluster: SimCluster, *, scenario: str = "custom", warmup: float = 0.0) -> Report:
+    """Compute every figure of the run so far from the observer's record.
+
+    Leader changes, opinion changes and split leadership are counted from the
+    first convergence, and not before ``warmup`` seconds (a warm-up period
+    discarded as simulation studies do, while the membership is still forming).
+    """
+    obs = cluster.observer
+    timeline = obs.timeline
+    end = cluster.time
+    ids = cluster.ids.ids
+
+    def name(i: int) -> str | None:
+        return ids[i] if i >= 0 else None
+
+    leader_changes = 0
+    last_leader = NO_NODE
+    split_s = 0.0
+    episodes = 0
+    most = 0
+    # Before the first convergence every node that knows only itself follows
+    # itself: that is leadership emerging, not split leadership, so split
+    # leadership is counted from the first convergence on.
+    settled = next(
+        (k for k, r in enumerate(timeline) if r.converged and r.time >= warmup), len(timeline)
+    )
+    settled_at = timeline[settled].time if settled < len(timeline) else end
+    for k, record in enumerate(timeline):
+        if k < settled:
+            continue
+        until = timeline[k + 1].time if k + 1 < len(timeline) else end
+        if record.majority >= 0:
+            if last_leader >= 0 and record.majority != last_leader:
+                leader_changes += 1
+            last_leader = record.majority
+        if record.acting >= 2:
+            split_s += until - record.time
+            if k == settled or timeline[k - 1].acting < 2:
+                episodes += 1
+        most = max(most, record.acting)
+    opinion_changes = 0
+    for records in obs.nodes.values():
+        up_opinions = [r.opinion for r in records if r.up and r.time >= settled_at]
+        opinion_changes += sum(1 for a, b in pairwise(up_opinions) if a != b and a >= 0 and b >= 0)
+
+    events = _event_reports(cluster, cluster.events, end)
+    first_event = cluster.events[0].at if cluster.events else end
+    initial = next((r.time for r in timeline if r.converged and r.time <= first_event), None)
+    final = timeline[-1] if timeline else None
+    nodes = len(cluster.config.ids)
+    duration = max(end, 1e-9)
+    net = cluster.network
+    return Report(
+        scenario=scenario,
+        seed=cluster.config.seed,
+        nodes=nodes,
+        duration_s=round(end, 9),
+        final_leader=name(final.leader) if final else None,
+        final_leader_is_best=bool(final and final.leader_is_best),
+        converged=bool(final and final.converged),
+        initial_convergence_s=initial,
+        leader_changes=leader_changes,
+        opinion_changes=opinion_changes,
+        split_leadership_episodes=episodes,
+        split_leadership_s=round(split_s, 9),
+        max_simultaneous_leaders=most,
+        false_suspicions=obs.suspicions.false_suspicions,
+        unreachable_suspicions=obs.suspicions.unreachable_suspicions,
+        messages=net.messages_sent,
+        messages_dropped=net.messages_dropped,
+        bytes=net.bytes_sent,
+        bytes_per_node_per_s=round(net.bytes_sent / nodes / duration, 3),
+        messages_per_node_per_s=round(net.messages_sent / nodes / duration, 3),
+        events=events,
+        event_log_sha256=cluster.log.hexdigest(),
+    )
+
+
+def _event_reports(cluster: SimCluster, events: list[EventRecord], end: float) -> list[EventReport]:
+    timeline = cluster.observer.timeline
+    ids = cluster.ids.ids
+    out = []
+    for k, event in enumerate(events):
+        later = [e.at for e in events[k + 1 :] if e.at > event.at]
+        boundary = later[0] if later else end
+        stable = _stable_from(timeline, boundary, inclusive=not later)
+        after = None
+        leader = None
+        best = None
+        if stable is not None:
+            after = round(max(0.0, stable.time - event.at), 9)
+            leader = ids[stable.leader]
+            best = stable.leader_is_best
+        report = EventReport(
+            at_s=round(event.at, 9),
+            action=event.action,
+            target=event.target,
+            resolved=event.resolved,
+            reconverged_after_s=after,
+            leader_after=leader,
+            leader_is_best=best,
+        )
+        if event.action == "crash" and event.resolved:
+            index = cluster.ids.index[event.resolved[0]]
+            seen = cluster.observer.suspicions.detections.get((index, event.at), {})
+            if seen:
+                delays = list(seen.values())
+                report.detection_mean_s = round(sum(delays) / len(delays), 9)
+                report.detection_max_s = round(max(delays), 9)
+                report.detected_by = len(delays)
+        out.append(report)
+    return out

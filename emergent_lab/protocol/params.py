@@ -1,0 +1,103 @@
+"""The protocol's tunable parameters, validated once where they are set."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from emergent_lab.detector import DetectorParams
+
+
+def check_number(
+    name: str,
+    value: object,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    integer: bool = False,
+) -> float:
+    """Return ``value`` as a float if it is in range, else raise a ValueError naming ``name``.
+
+    Every parameter a user can type (scenario file, slider, CLI) passes through
+    here, so the messages all read the same way: field, allowed range, value.
+    """
+    kind = "an integer" if integer else "a finite number"
+    bounds = []
+    if low is not None:
+        bounds.append(f"{'>' if low_open else '>='} {low:g}")
+    if high is not None:
+        bounds.append(f"<= {high:g}")
+    expected = f"{kind} {' and '.join(bounds)}".strip()
+    bad = isinstance(value, bool) or not isinstance(value, (int, float))
+    if not bad:
+        number = float(value)  # type: ignore[arg-type]
+        bad = (
+            not math.isfinite(number)
+            or (integer and not number.is_integer())
+            or (low is not None and (number <= low if low_open else number < low))
+            or (high is not None and number > high)
+        )
+    if bad:
+        raise ValueError(f"{name}: must be {expected} (got {value!r})")
+    return number
+
+
+@dataclass(frozen=True)
+class ProtocolParams:
+    """What every node of a cluster agrees on: timing, fanout and the two thresholds.
+
+    ``emergence_threshold`` is the score margin by which a better node must
+    beat the one a node follows before it switches (hysteresis against
+    thrashing). ``convergence_threshold`` is the fraction of the members a node
+    believes alive that must share an opinion before it recognises that leader.
+    ``gc_after`` is how long a peer stays in a view after it stopped being
+    alive; it also quarantines the peer's old generation for as long, so
+    gossip from slower nodes does not resurrect it.
+    """
+
+    fanout: int = 3
+    gossip_interval: float = 1.0
+    heartbeat_interval: float = 1.0
+    emergence_threshold: float = 0.05
+    convergence_threshold: float = 0.75
+    gc_after: float = 30.0
+    detector: DetectorParams = field(default_factory=DetectorParams)
+
+    def __post_init__(self) -> None:
+        check_number("cluster.fanout", self.fanout, low=1, integer=True)
+        check_number("cluster.gossip_interval", self.gossip_interval, low=0, low_open=True)
+        check_number("cluster.heartbeat_interval", self.heartbeat_interval, low=0, low_open=True)
+        check_number("leader.emergence_threshold", self.emergence_threshold, low=0, high=1)
+        check_number(
+            "leader.convergence_threshold", self.convergence_threshold, low=0, high=1, low_open=True
+        )
+        check_number("cluster.gc_after", self.gc_after, low=0, low_open=True)
+        if not isinstance(self.detector, DetectorParams):
+            raise ValueError("detector: must be a DetectorParams")
+
+    def replace(self, **changes: Any) -> ProtocolParams:
+        """Return a validated copy with ``changes`` applied (or raise, changing nothing)."""
+        detector_changes = {k: changes.pop(k) for k in list(changes) if k.startswith("detector.")}
+        unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(self)})
+        if unknown:
+            raise ValueError(f"{unknown[0]}: unknown parameter (expected one of: {PARAMETERS})")
+        if detector_changes:
+            current = dataclasses.asdict(self.detector)
+            current.update({k.removeprefix("detector."): v for k, v in detector_changes.items()})
+            changes["detector"] = DetectorParams.from_mapping(current)
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> ProtocolParams:
+        """Build from plain values (already split out of a scenario's tables)."""
+        return cls(**dict(values))
+
+
+PARAMETERS = ", ".join(
+    [f.name for f in dataclasses.fields(ProtocolParams) if f.name != "detector"]
+    + ["detector.threshold", "detector.acceptable_heartbeat_pause", "..."]
+)

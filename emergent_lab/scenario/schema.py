@@ -1,0 +1,389 @@
+"""Scenario files: a cluster, a network and a timeline of faults, checked before anything runs.
+
+A scenario is TOML (see ``builtin/*.toml``). Every field is validated up
+front and the first problem is reported as one line that names it, e.g.
+``events[2].action: unknown action 'crsh' (expected one of: crash, …)``,
+so a typo never produces a half-run lesson.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from emergent_lab.cluster.cluster import ACTIONS, LEADER
+from emergent_lab.cluster.config import ClusterConfig, default_ids
+from emergent_lab.detector import DetectorParams
+from emergent_lab.protocol.params import ProtocolParams, check_number
+from emergent_lab.score import ScoreFunction
+from emergent_lab.sim.latency import LatencyModel, latency_from_mapping
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot run; the message names the field at fault."""
+
+
+SECTIONS = (
+    "name",
+    "description",
+    "cluster",
+    "detector",
+    "leader",
+    "score",
+    "network",
+    "run",
+    "events",
+)
+CLUSTER_KEYS = (
+    "nodes",
+    "ids",
+    "seed",
+    "seeds",
+    "fanout",
+    "gossip_interval",
+    "heartbeat_interval",
+    "gc_after",
+)
+LEADER_KEYS = ("emergence_threshold", "convergence_threshold")
+SCORE_KEYS = ("preset", "weights", "metrics", "nodes", "base", "noise", "noise_interval")
+NETWORK_KEYS = ("loss", "latency", "graph")
+RUN_KEYS = ("until", "warmup")
+GRAPH_MODELS = ("topology", "random_geometric", "complete")
+
+# action → (required fields, optional fields)
+EVENT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "crash": (("node",), ()),
+    "restart": (("node",), ()),
+    "pause": (("node", "duration"), ()),
+    "leave": (("node",), ()),
+    "join": (("node",), ("metrics",)),
+    "partition": (("groups",), ()),
+    "heal": ((), ()),
+    "cut": (("nodes",), ()),
+    "set_loss": (("loss",), ()),
+    "set_latency": (("latency",), ()),
+    "set_metric": (("node", "metric", "value"), ()),
+    "set_weights": (("weights",), ()),
+    "set_param": (("name", "value"), ()),
+}
+
+
+@dataclass(frozen=True)
+class ScenarioEvent:
+    """One entry of the timeline: ``action`` at ``at`` seconds with its arguments."""
+
+    at: float
+    action: str
+    arguments: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario, ready to run with any seed."""
+
+    name: str
+    description: str
+    config: ClusterConfig
+    until: float
+    events: tuple[ScenarioEvent, ...] = field(default_factory=tuple)
+    warmup: float = 0.0
+    """Seconds discarded before counting leader changes and split leadership."""
+    noise: tuple[float, float] | None = None
+    """(amplitude, interval) of metric jitter applied to every node, if any."""
+    source: Mapping[str, Any] = field(default_factory=dict)
+
+    def with_seed(self, seed: int) -> Scenario:
+        """The same scenario under another seed (metrics and graph are re-drawn)."""
+        data = {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in self.source.items()}
+        data.setdefault("cluster", {})["seed"] = seed
+        return parse_scenario(data, name=self.name)
+
+
+def _fail(path: str, message: str) -> ScenarioError:
+    return ScenarioError(f"{path}: {message}")
+
+
+def _table(data: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, Mapping):
+        raise _fail(key, f"must be a table (got {type(value).__name__})")
+    unknown = sorted(set(value) - set(allowed))
+    if unknown:
+        raise _fail(f"{key}.{unknown[0]}", f"unknown key (expected one of: {', '.join(allowed)})")
+    return dict(value)
+
+
+def _checked(call: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a constructor, turning its ValueError into a ScenarioError."""
+    try:
+        return call(*args, **kwargs)
+    except ScenarioError:
+        raise
+    except (ValueError, KeyError) as error:
+        raise ScenarioError(str(error).strip("'\"")) from None
+
+
+def _graph(spec: Any, ids: tuple[str, ...] | None, n: int, seed: int) -> nx.Graph:
+    if not isinstance(spec, Mapping):
+        raise _fail("network.graph", "must be a table with a 'model'")
+    spec = dict(spec)
+    model = spec.pop("model", None)
+    if model not in GRAPH_MODELS:
+        raise _fail(
+            "network.graph.model",
+            f"unknown model {model!r} (expected one of: {', '.join(GRAPH_MODELS)})",
+        )
+    if model == "topology":
+        from emergent_lab.datasets import load_topology
+
+        if set(spec) - {"name"} or "name" not in spec:
+            raise _fail("network.graph", "topology takes exactly one key: name")
+        graph = _checked(load_topology, spec["name"])
+        mapping = {node: f"n{i}" for i, node in enumerate(graph.nodes)}
+        return nx.relabel_nodes(graph, mapping)
+    if model == "random_geometric":
+        if set(spec) - {"radius"}:
+            raise _fail("network.graph", "random_geometric takes one key: radius")
+        radius = _checked(
+            check_number, "network.graph.radius", spec.get("radius", 0.3), low=0, low_open=True
+        )
+        graph = nx.random_geometric_graph(n, radius, seed=seed)
+        return nx.relabel_nodes(graph, dict(zip(range(n), ids or default_ids(n), strict=True)))
+    if spec:
+        raise _fail("network.graph", "complete takes no keys")
+    return nx.complete_graph(list(ids or default_ids(n)))
+
+
+def _event(k: int, raw: Any, until: float) -> ScenarioEvent:
+    path = f"events[{k}]"
+    if not isinstance(raw, Mapping):
+        raise _fail(path, "must be a table with 'at' and 'action'")
+    action = raw.get("action")
+    if action is None:
+        raise _fail(f"{path}.action", f"missing (expected one of: {', '.join(ACTIONS)})")
+    if action not in EVENT_FIELDS:
+        raise _fail(
+            f"{path}.action", f"unknown action {action!r} (expected one of: {', '.join(ACTIONS)})"
+        )
+    if "at" not in raw:
+        raise _fail(f"{path}.at", "missing (a time in seconds)")
+    at = _checked(check_number, f"{path}.at", raw["at"], low=0, high=until)
+    required, optional = EVENT_FIELDS[action]
+    arguments = {k2: v for k2, v in raw.items() if k2 not in ("at", "action")}
+    for name in required:
+        if name not in arguments:
+            raise _fail(
+                f"{path}.{name}", f"missing (action '{action}' needs: {', '.join(required)})"
+            )
+    unknown = sorted(set(arguments) - set(required) - set(optional))
+    if unknown:
+        allowed = ", ".join(("at", "action", *required, *optional))
+        raise _fail(f"{path}.{unknown[0]}", f"unknown field for '{action}' (expected: {allowed})")
+    for name in ("node",):
+        if name in arguments and not isinstance(arguments[name], str):
+            raise _fail(f"{path}.{name}", f"must be a node id string or '{LEADER}'")
+    if "duration" in arguments:
+        _checked(check_number, f"{path}.duration", arguments["duration"], low=0, low_open=True)
+    if "loss" in arguments:
+        _checked(check_number, f"{path}.loss", arguments["loss"], low=0, high=1)
+    if "value" in arguments and action == "set_metric":
+        _checked(check_number, f"{path}.value", arguments["value"])
+    if action == "partition":
+        groups = arguments["groups"]
+        ok = groups == "half" or (
+            isinstance(groups, list)
+            and all(isinstance(g, list) and all(isinstance(n, str) for n in g) for g in groups)
+        )
+        if not ok:
+            raise _fail(f"{path}.groups", "must be 'half' or a list of lists of node ids")
+    if action == "cut":
+        nodes = arguments["nodes"]
+        if not (
+            isinstance(nodes, list) and len(nodes) == 2 and all(isinstance(n, str) for n in nodes)
+        ):
+            raise _fail(f"{path}.nodes", "must be a list of two node ids")
+    if action == "set_latency":
+        arguments["latency"] = _checked(latency_from_mapping, arguments["latency"])
+    if action in ("set_weights",) and not isinstance(arguments["weights"], Mapping):
+        raise _fail(f"{path}.weights", "must be a table of weights")
+    return ScenarioEvent(float(at), action, arguments)
+
+
+def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenario:
+    """Validate a scenario given as plain data (a parsed TOML document)."""
+    unknown = sorted(set(data) - set(SECTIONS))
+    if unknown:
+        raise _fail(unknown[0], f"unknown section (expected one of: {', '.join(SECTIONS)})")
+    cluster = _table(data, "cluster", CLUSTER_KEYS)
+    detector = _table(data, "detector", tuple(DetectorParams.__dataclass_fields__))
+    leader = _table(data, "leader", LEADER_KEYS)
+    score = _table(data, "score", SCORE_KEYS)
+    network = _table(data, "network", NETWORK_KEYS)
+    run = _table(data, "run", RUN_KEYS)
+
+    seed = _checked(check_number, "cluster.seed", cluster.pop("seed", 0), low=0, integer=True)
+    ids: tuple[str, ...] | None = None
+    if "ids" in cluster:
+        if "nodes" in cluster:
+            raise _fail("cluster.ids", "give either nodes or ids, not both")
+        ids = tuple(cluster.pop("ids"))
+        n = len(ids)
+    else:
+        n = int(
+            _checked(
+                check_number,
+                "cluster.nodes",
+                cluster.pop("nodes", 10),
+                low=1,
+                high=100_000,
+                integer=True,
+            )
+        )
+    seeds = cluster.pop("seeds", 3)
+    detector_params = _checked(DetectorParams.from_mapping, {f: v for f, v in detector.items()})
+    params = _checked(ProtocolParams, detector=detector_params, **cluster, **leader)
+
+    preset = score.get("preset", "capacity")
+    score_fn = _checked(ScoreFunction.preset, preset) if isinstance(preset, str) else None
+    if score_fn is None:
+        raise _fail("score.preset", "must be a preset name")
+    if "metrics" in score:
+        score_fn = _checked(
+            ScoreFunction.from_dict,
+            {"name": "custom", "weights": score.get("weights", {}), "metrics": score["metrics"]},
+        )
+    elif "weights" in score:
+        weights = score["weights"]
+        if not isinstance(weights, Mapping):
+            raise _fail("score.weights", "must be a table of metric = weight")
+        score_fn = _checked(score_fn.with_weights, {f"{k}": v for k, v in weights.items()})
+    per_node = score.get("nodes", {})
+    if not isinstance(per_node, Mapping) or not all(
+        isinstance(v, Mapping) for v in per_node.values()
+    ):
+        raise _fail("score.nodes", "must be tables of metrics, one per node id")
+
+    base = score.get("base")
+    if base is not None:
+        if not isinstance(base, Mapping):
+            raise _fail("score.base", "must be a table of metrics every node starts with")
+        node_ids = ids if ids is not None else default_ids(n)
+        per_node = {i: {**base, **per_node.get(i, {})} for i in node_ids}
+    noise = None
+    if "noise" in score:
+        amplitude = _checked(check_number, "score.noise", score["noise"], low=0, high=1)
+        interval = _checked(
+            check_number,
+            "score.noise_interval",
+            score.get("noise_interval", 1.0),
+            low=0,
+            low_open=True,
+        )
+        noise = (float(amplitude), float(interval))
+
+    loss = network.get("loss", 0.0)
+    latency: LatencyModel | None = None
+    if "latency" in network:
+        latency = _checked(latency_from_mapping, network["latency"])
+    graph = _graph(network["graph"], ids, n, int(seed)) if "graph" in network else None
+    until = _checked(check_number, "run.until", run.get("until", 60.0), low=0, low_open=True)
+    warmup = _checked(check_number, "run.warmup", run.get("warmup", 0.0), low=0, high=until)
+
+    config = _checked(
+        ClusterConfig.create,
+        ids if ids is not None else n,
+        seed=int(seed),
+        params=params,
+        score=score_fn,
+        metrics=per_node,
+        seeds=seeds,
+        latency=latency,
+        loss=loss,
+        graph=graph,
+    )
+    raw_events = data.get("events", [])
+    if not isinstance(raw_events, list):
+        raise _fail("events", "must be an array of tables ([[events]])")
+    events = tuple(_event(k, raw, float(until)) for k, raw in enumerate(raw_events))
+    _check_targets(events, config.ids)
+    return Scenario(
+        name=str(data.get("name", name)),
+        description=str(data.get("description", "")),
+        config=config,
+        until=float(until),
+        events=tuple(sorted(events, key=lambda e: e.at)),
+        noise=noise,
+        warmup=float(warmup),
+        source=data,
+    )
+
+
+def _check_targets(events: tuple[ScenarioEvent, ...], ids: tuple[str, ...]) -> None:
+    """Every node an event names must exist by then (or be ``leader``)."""
+    known = set(ids)
+    for k, event in sorted(enumerate(events), key=lambda ke: ke[1].at):
+        path = f"events[{k}]"
+        if event.action == "join":
+            known.add(event.arguments["node"])
+            continue
+        names = []
+        if "node" in event.arguments:
+            names.append(("node", event.arguments["node"]))
+        if event.action == "cut":
+            names += [("nodes", n) for n in event.arguments["nodes"]]
+        if event.action == "partition" and event.arguments["groups"] != "half":
+            names += [("groups", n) for g in event.arguments["groups"] for n in g]
+        for fieldname, node in names:
+            if node != LEADER and node not in known:
+                raise _fail(
+                    f"{path}.{fieldname}",
+                    f"unknown node {node!r} (expected an id of cluster.ids, or '{LEADER}')",
+                )
+
+
+def builtin_names() -> list[str]:
+    """Names of the scenarios shipped inside the package."""
+    folder = resources.files("emergent_lab.scenario") / "builtin"
+    return sorted(
+        p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")
+    )
+
+
+def load_scenario(source: str | Path, *, seed: int | None = None) -> Scenario:
+    """Load a scenario from a built-in name or a TOML file path, validated.
+
+    Raises:
+        ScenarioError: naming the field at fault (or the file that is missing).
+    """
+    text: str
+    name: str
+    path = Path(source)
+    if str(source) in builtin_names():
+        name = str(source)
+        text = (resources.files("emergent_lab.scenario") / "builtin" / f"{name}.toml").read_text()
+    elif path.is_file():
+        name = path.stem
+        text = path.read_text()
+    else:
+        raise ScenarioError(
+            f"scenario: {str(source)!r} is neither a file nor a built-in scenario "
+            f"(built-in: {', '.join(builtin_names())})"
+        )
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError(f"{name}: invalid TOML: {error}") from None
+    if seed is not None:
+        data.setdefault("cluster", {})["seed"] = seed
+    return parse_scenario(data, name=name)

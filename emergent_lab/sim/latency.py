@@ -1,0 +1,175 @@
+"""Per-message latency models for the simulated network.
+
+Every model draws from the generator it is handed, never from a global one,
+so the delays of a run are decided by its seed. Delays are one-way seconds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+
+class LatencyModel(Protocol):
+    """Anything that gives the one-way delay of one message from src to dst."""
+
+    def sample(self, src: int, dst: int, rng: np.random.Generator) -> float:
+        """Return the one-way delay in seconds of one message."""
+        ...
+
+
+def _positive(field: str, value: float, *, allow_zero: bool = True) -> float:
+    value = float(value)
+    ok = math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
+    if not ok:
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{field}: must be a finite number {bound} (got {value!r})")
+    return value
+
+
+@dataclass(frozen=True)
+class ConstantLatency:
+    """Every message takes the same time: the easiest model to reason about."""
+
+    delay: float = 0.01
+
+    def __post_init__(self) -> None:
+        _positive("network.latency.delay", self.delay)
+
+    def sample(self, src: int, dst: int, rng: np.random.Generator) -> float:
+        """Return the constant delay."""
+        return self.delay
+
+
+@dataclass(frozen=True)
+class UniformLatency:
+    """Delays spread evenly between ``low`` and ``high`` seconds."""
+
+    low: float = 0.005
+    high: float = 0.05
+
+    def __post_init__(self) -> None:
+        _positive("network.latency.low", self.low)
+        _positive("network.latency.high", self.high)
+        if self.high < self.low:
+            raise ValueError(
+                f"network.latency.high: must be >= low ({self.low}) (got {self.high!r})"
+            )
+
+    def sample(self, src: int, dst: int, rng: np.random.Generator) -> float:
+        """Draw a delay uniformly from [low, high]."""
+        return float(rng.uniform(self.low, self.high))
+
+
+@dataclass(frozen=True)
+class LogNormalLatency:
+    """Delays with a long right tail, as measured on real networks.
+
+    ``median`` is the median delay in seconds and ``sigma`` the standard
+    deviation of its logarithm.
+    """
+
+    median: float = 0.02
+    sigma: float = 0.5
+
+    def __post_init__(self) -> None:
+        _positive("network.latency.median", self.median, allow_zero=False)
+        _positive("network.latency.sigma", self.sigma)
+
+    def sample(self, src: int, dst: int, rng: np.random.Generator) -> float:
+        """Draw a log-normal delay."""
+        return float(rng.lognormal(math.log(self.median), self.sigma))
+
+
+class MatrixLatency:
+    """One-way delays read from a matrix, e.g. a measured round-trip matrix / 2.
+
+    ``slots`` maps each simulated node's index to a row of the matrix, so a
+    cluster of n nodes can run on any n hosts of a larger measurement. Missing
+    measurements (NaN) fall back to ``fallback`` seconds. ``jitter`` adds a
+    relative log-normal spread around the measured value.
+    """
+
+    def __init__(
+        self,
+        one_way_s: np.ndarray,
+        *,
+        slots: Mapping[int, int] | None = None,
+        fallback: float | None = None,
+        jitter: float = 0.0,
+    ) -> None:
+        matrix = np.asarray(one_way_s, dtype=np.float64)
+        if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+            raise ValueError(f"network.latency.matrix: must be square (got shape {matrix.shape})")
+        finite = matrix[np.isfinite(matrix)]
+        if finite.size and finite.min() < 0:
+            raise ValueError("network.latency.matrix: delays must be >= 0")
+        self.matrix = matrix
+        self.slots = dict(slots) if slots is not None else None
+        median = float(np.median(finite)) if finite.size else 0.01
+        self.fallback = _positive("network.latency.fallback", fallback if fallback else median)
+        self.jitter = _positive("network.latency.jitter", jitter)
+
+    def _row(self, node: int) -> int:
+        row = self.slots.get(node, node) if self.slots is not None else node
+        return int(row) % int(self.matrix.shape[0])
+
+    def sample(self, src: int, dst: int, rng: np.random.Generator) -> float:
+        """Return the measured delay between the hosts of src and dst."""
+        value = float(self.matrix[self._row(src), self._row(dst)])
+        if not math.isfinite(value):
+            value = self.fallback
+        if self.jitter:
+            value *= float(rng.lognormal(0.0, self.jitter))
+        return value
+
+
+LATENCY_MODELS = ("constant", "uniform", "lognormal", "matrix")
+
+
+def latency_from_mapping(spec: Mapping[str, Any]) -> LatencyModel:
+    """Build a latency model from a scenario's ``[network.latency]`` table.
+
+    ``matrix`` models name a dataset (``dataset = "seattle"``), which is loaded
+    through :mod:`emergent_lab.datasets`.
+    """
+    spec = dict(spec)
+    model = spec.pop("model", "constant")
+    builders: dict[str, Any] = {
+        "constant": ConstantLatency,
+        "uniform": UniformLatency,
+        "lognormal": LogNormalLatency,
+    }
+    if model in builders:
+        try:
+            return builders[model](**spec)  # type: ignore[no-any-return]
+        except TypeError:
+            allowed = ", ".join(builders[model].__dataclass_fields__)
+            unknown = ", ".join(sorted(spec))
+            raise ValueError(
+                f"network.latency: unknown key(s) {unknown} for model '{model}' "
+                f"(expected: model, {allowed})"
+            ) from None
+    if model == "matrix":
+        from emergent_lab.datasets import load_latency
+
+        allowed_keys = {"dataset", "slice", "jitter", "seed"}
+        unknown_keys = sorted(set(spec) - allowed_keys)
+        if unknown_keys:
+            raise ValueError(
+                f"network.latency.{unknown_keys[0]}: unknown key "
+                f"(expected one of: model, {', '.join(sorted(allowed_keys))})"
+            )
+        if "dataset" not in spec:
+            raise ValueError("network.latency.dataset: required for model 'matrix'")
+        matrix = load_latency(spec["dataset"], slice=spec.get("slice"))
+        filled = matrix.fill_missing()
+        return MatrixLatency(filled.one_way_s(), jitter=float(spec.get("jitter", 0.0)))
+    raise ValueError(
+        f"network.latency.model: unknown model {model!r} "
+        f"(expected one of: {', '.join(LATENCY_MODELS)})"
+    )

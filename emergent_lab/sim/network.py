@@ -1,0 +1,164 @@
+"""The simulated network: latency, loss, partitions, cut links and an optional graph.
+
+It implements the protocol's ``Transport``: each message is counted with its
+size, then dropped (partition, cut link, unreachable in the graph, random
+loss) or delivered after a delay drawn from the latency model with the run's
+generator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from emergent_lab.protocol.ids import IdTable
+from emergent_lab.protocol.messages import Message
+from emergent_lab.sim.eventlog import EventLog
+from emergent_lab.sim.latency import ConstantLatency, LatencyModel
+from emergent_lab.sim.scheduler import Scheduler
+
+_KIND_CODES = {"syn": 0, "ack": 1, "ack2": 2}
+SENT, DELIVERED, DROPPED = 0, 1, 2
+
+
+class SimNetwork:
+    """Carries messages between simulated nodes in virtual time.
+
+    Args:
+        scheduler: the run's clock and event queue.
+        rng: the run's generator (loss and latency draws).
+        ids: the id table the nodes share.
+        latency: per-message one-way delay model.
+        loss: probability that any one message is lost.
+        graph: if given, nodes (by id) can only reach nodes connected to them,
+            and the delay of a message is the latency draw times its hop count.
+        log: the run's event log.
+    """
+
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        rng: np.random.Generator,
+        ids: IdTable,
+        *,
+        latency: LatencyModel | None = None,
+        loss: float = 0.0,
+        graph: nx.Graph | None = None,
+        log: EventLog | None = None,
+    ) -> None:
+        self.scheduler = scheduler
+        self.rng = rng
+        self.ids = ids
+        self.latency: LatencyModel = latency or ConstantLatency()
+        self.loss = 0.0
+        self.set_loss(loss)
+        self.log = log or EventLog()
+        self.receivers: dict[int, Callable[[Message], Any]] = {}
+        self.group: dict[int, int] = {}
+        self.cuts: set[frozenset[int]] = set()
+        self.graph: nx.Graph | None = None
+        self._hops: dict[int, dict[int, int]] = {}
+        if graph is not None:
+            self.set_graph(graph)
+        self.messages_sent = 0
+        self.bytes_sent = 0
+        self.messages_delivered = 0
+        self.messages_dropped = 0
+        self.sent_by_kind = dict.fromkeys(_KIND_CODES, 0)
+        self.bytes_by_kind = dict.fromkeys(_KIND_CODES, 0)
+        self.on_send: list[Callable[[float, int, int, str, int], None]] = []
+
+    # -- wiring -------------------------------------------------------------------
+
+    def attach(self, index: int, receive: Callable[[Message], Any]) -> None:
+        """Deliver messages addressed to ``index`` to ``receive``."""
+        self.receivers[index] = receive
+
+    def detach(self, index: int) -> None:
+        """Stop delivering to ``index`` (messages in flight to it are lost)."""
+        self.receivers.pop(index, None)
+
+    # -- faults -----------------------------------------------------------------------
+
+    def set_loss(self, loss: float) -> None:
+        """Set the probability that a message is lost (0 to 1)."""
+        from emergent_lab.protocol.params import check_number
+
+        self.loss = check_number("network.loss", loss, low=0, high=1)
+
+    def set_latency(self, latency: LatencyModel) -> None:
+        """Use another latency model from now on."""
+        self.latency = latency
+
+    def partition(self, groups: Sequence[Iterable[int]]) -> None:
+        """Split the network: messages cross no group boundary until ``heal``.
+
+        Nodes not named in any group form one more group together.
+        """
+        self.group = {}
+        for number, members in enumerate(groups, start=1):
+            for index in members:
+                self.group[index] = number
+
+    def heal(self) -> None:
+        """End every partition and restore every cut link."""
+        self.group = {}
+        self.cuts = set()
+
+    def cut(self, a: int, b: int) -> None:
+        """Cut the link between two nodes, both ways."""
+        self.cuts.add(frozenset((a, b)))
+
+    def set_graph(self, graph: nx.Graph) -> None:
+        """Restrict who reaches whom to ``graph`` (nodes named by id)."""
+        self.graph = graph
+        hops = dict(nx.all_pairs_shortest_path_length(graph))
+        index = self.ids.intern
+        self._hops = {
+            index(str(a)): {index(str(b)): int(h) for b, h in row.items()}
+            for a, row in hops.items()
+        }
+
+    def reachable(self, src: int, dst: int) -> bool:
+        """Whether a message from src could reach dst right now (ignoring loss)."""
+        if self.group.get(src, 0) != self.group.get(dst, 0):
+            return False
+        if self.cuts and frozenset((src, dst)) in self.cuts:
+            return False
+        return not self._hops or dst in self._hops.get(src, {})
+
+    # -- transport --------------------------------------------------------------------
+
+    def send(self, src: int, dst: int, message: Message) -> None:
+        """Count the message, then drop it or schedule its delivery."""
+        now = self.scheduler.now()
+        size = message.wire_bytes(self.ids)
+        kind = message.kind
+        self.messages_sent += 1
+        self.bytes_sent += size
+        self.sent_by_kind[kind] += 1
+        self.bytes_by_kind[kind] += size
+        code = _KIND_CODES[kind]
+        self.log.message(now, src, dst, code, size)
+        for hook in self.on_send:
+            hook(now, src, dst, kind, size)
+        if not self.reachable(src, dst) or (self.loss and self.rng.random() < self.loss):
+            self.messages_dropped += 1
+            self.log.message(now, src, dst, DROPPED, size)
+            return
+        delay = self.latency.sample(src, dst, self.rng)
+        if self._hops:
+            delay *= max(1, self._hops[src][dst])
+
+        def deliver() -> None:
+            receive = self.receivers.get(dst)
+            if receive is None:
+                self.messages_dropped += 1
+                return
+            self.messages_delivered += 1
+            receive(message)
+
+        self.scheduler.schedule(delay, deliver)

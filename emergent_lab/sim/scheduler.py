@@ -1,0 +1,117 @@
+"""A virtual-time discrete-event scheduler in the style of SimPy's core.
+
+Time is a float number of virtual seconds that only moves when an event is
+processed, so a run does not depend on how fast the machine is. Events that are
+due at the same time run in the order they were scheduled (an increasing
+counter breaks ties), which is what makes a seeded run repeat event for event.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Callable
+from typing import Any
+
+Callback = Callable[[], Any]
+
+
+class TimerHandle:
+    """A scheduled callback that can be cancelled before it runs.
+
+    Cancelling marks the entry instead of removing it from the heap (removal
+    would be O(n)); the scheduler skips cancelled entries when it meets them.
+    """
+
+    __slots__ = ("callback", "cancelled", "when")
+
+    def __init__(self, when: float, callback: Callback) -> None:
+        self.when = when
+        self.callback = callback
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        """Prevent the callback from running; harmless if it already ran."""
+        self.cancelled = True
+
+
+class Scheduler:
+    """Runs callbacks in virtual-time order: ``schedule``, ``peek``, ``step``, ``run``.
+
+    The same object also serves the protocol as its clock (``now`` and
+    ``call_later``), so a node never reads the wall clock.
+    """
+
+    def __init__(self, *, start: float = 0.0) -> None:
+        self._now = float(start)
+        self._queue: list[tuple[float, int, TimerHandle]] = []
+        self._counter = 0
+        self.processed = 0
+
+    def now(self) -> float:
+        """Return the current virtual time in seconds."""
+        return self._now
+
+    @property
+    def time(self) -> float:
+        """The current virtual time in seconds (attribute form of ``now()``)."""
+        return self._now
+
+    def schedule(self, delay: float, callback: Callback) -> TimerHandle:
+        """Run ``callback`` after ``delay`` virtual seconds (``delay >= 0``)."""
+        if not delay >= 0.0 or math.isinf(delay):
+            raise ValueError(f"delay: must be a finite number >= 0 (got {delay!r})")
+        return self.schedule_at(self._now + delay, callback)
+
+    def schedule_at(self, when: float, callback: Callback) -> TimerHandle:
+        """Run ``callback`` at virtual time ``when`` (not in the past)."""
+        if not when >= self._now:
+            raise ValueError(f"when: must be >= now ({self._now}) (got {when!r})")
+        handle = TimerHandle(when, callback)
+        heapq.heappush(self._queue, (when, self._counter, handle))
+        self._counter += 1
+        return handle
+
+    call_later = schedule
+
+    def peek(self) -> float:
+        """Return the time of the next live event, or +inf when there is none."""
+        queue = self._queue
+        while queue and queue[0][2].cancelled:
+            heapq.heappop(queue)
+        return queue[0][0] if queue else math.inf
+
+    def step(self) -> bool:
+        """Process the next live event; return False when the queue is empty."""
+        queue = self._queue
+        while queue:
+            when, _, handle = heapq.heappop(queue)
+            if handle.cancelled:
+                continue
+            self._now = when
+            handle.cancelled = True
+            self.processed += 1
+            handle.callback()
+            return True
+        return False
+
+    def run(self, until: float | None = None) -> None:
+        """Process events until the queue is empty or virtual time reaches ``until``.
+
+        Events due exactly at ``until`` are processed, and the clock is left at
+        ``until`` so that a later ``run`` continues from there.
+        """
+        if until is None:
+            while self.step():
+                pass
+            return
+        if until < self._now:
+            raise ValueError(f"until: must be >= now ({self._now}) (got {until!r})")
+        queue = self._queue
+        while True:
+            while queue and queue[0][2].cancelled:
+                heapq.heappop(queue)
+            if not queue or queue[0][0] > until:
+                break
+            self.step()
+        self._now = float(until)

@@ -1,0 +1,142 @@
+"""Scenario files and the CLI: reports, determinism, and one-line errors for bad input."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from emergent_lab.cli import main
+from emergent_lab.scenario import builtin_names, load_scenario, run_scenario
+
+BUILTINS = [
+    "leader-crash",
+    "partition-heal",
+    "flapping-scores",
+    "gc-pause",
+    "join-wave",
+    "lossy-network",
+]
+
+
+def test_builtin_scenarios_are_listed(capsys):
+    assert set(BUILTINS) <= set(builtin_names())
+    assert main(["scenarios"]) == 0
+    out = capsys.readouterr().out
+    for name in BUILTINS:
+        assert name in out
+
+
+@pytest.mark.parametrize("name", BUILTINS)
+def test_same_seed_same_event_log_other_seed_other(name):
+    a = run_scenario(load_scenario(name))[1]
+    b = run_scenario(load_scenario(name))[1]
+    c = run_scenario(load_scenario(name, seed=12345))[1]
+    assert a.event_log_sha256 == b.event_log_sha256
+    assert a.to_dict() == b.to_dict()
+    assert c.event_log_sha256 != a.event_log_sha256
+
+
+def test_run_writes_the_json_report(tmp_path, capsys):
+    out = tmp_path / "r.json"
+    assert main(["run", "leader-crash", "--seed", "7", "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    for key in [
+        "scenario",
+        "seed",
+        "nodes",
+        "duration_s",
+        "final_leader",
+        "converged",
+        "leader_changes",
+        "split_leadership_s",
+        "max_simultaneous_leaders",
+        "false_suspicions",
+        "messages",
+        "bytes",
+        "bytes_per_node_per_s",
+        "events",
+        "event_log_sha256",
+    ]:
+        assert key in data
+    assert data["seed"] == 7 and data["nodes"] == 20 and data["duration_s"] == 60
+    event = data["events"][0]
+    assert (
+        event["at_s"] == 30 and event["action"] == "crash" and event["target"] == {"node": "leader"}
+    )
+    assert event["reconverged_after_s"] > 0
+    assert event["leader_after"] == data["final_leader"]
+    assert data["bytes_per_node_per_s"] == pytest.approx(data["bytes"] / 20 / 60, rel=1e-3)
+    assert "reconverged after" in capsys.readouterr().out
+
+
+BAD = [
+    (
+        '[[events]]\nat = 1\naction = "crsh"\nnode = "n1"\n',
+        "events[0].action: unknown action 'crsh' (expected one of: crash, restart",
+    ),
+    ("[cluster]\nnodes = 0\n", "cluster.nodes: must be an integer >= 1"),
+    ('[cluster]\nfanout = "three"\n', "cluster.fanout: must be an integer >= 1"),
+    ("[cluster]\nnodess = 3\n", "cluster.nodess: unknown key (expected one of: nodes"),
+    ("[detector]\nthreshold = -1\n", "detector.threshold"),
+    (
+        "[leader]\nemergence_threshold = 2\n",
+        "leader.emergence_threshold: must be a finite number >= 0 and <= 1",
+    ),
+    ("[score]\nweights = { cpu_free = -1 }\n", "weights.cpu_free"),
+    ('[score]\npreset = "nope"\n', "nope"),
+    ("[network]\nloss = 1.5\n", "network.loss"),
+    ('[network]\nlatency = { model = "warp" }\n', "network.latency.model: unknown model 'warp'"),
+    (
+        '[run]\nuntil = 10\n[[events]]\nat = 20\naction = "heal"\n',
+        "events[0].at: must be a finite number >= 0 and <= 10",
+    ),
+    ('[[events]]\nat = 1\naction = "pause"\nnode = "n1"\n', "events[0].duration: missing"),
+    ('[[events]]\nat = 1\naction = "crash"\nnode = "n99"\n', "events[0].node: unknown node 'n99'"),
+    (
+        '[[events]]\nat = 1\naction = "crash"\nnode = "n1"\nnodes = 3\n',
+        "events[0].nodes: unknown field for 'crash'",
+    ),
+    ("[bogus]\n", "bogus: unknown section"),
+    ("[cluster\n", "invalid TOML"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD)
+def test_bad_scenario_exits_2_with_one_line_naming_the_field(tmp_path, text, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    proc = subprocess.run(
+        [sys.executable, "-m", "emergent_lab.cli", "run", str(path)], capture_output=True, text=True
+    )
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("error: ")
+    assert message in lines[0]
+
+
+def test_unknown_scenario_name_lists_builtins(capsys):
+    assert main(["run", "no-such-thing"]) == 2
+    err = capsys.readouterr().err
+    assert "leader-crash" in err
+
+
+def test_leader_target_resolves_at_event_time():
+    _, report = run_scenario(load_scenario("leader-crash"))
+    crash = report.events[0]
+    assert crash.resolved and crash.resolved[0] != report.final_leader
+    assert report.final_leader_is_best
+
+
+def test_a_scheduled_event_that_cannot_apply_is_reported_not_raised(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text(
+        "[cluster]\nnodes = 4\n[run]\nuntil = 20\n"
+        '[[events]]\nat = 5\naction = "crash"\nnode = "n1"\n'
+        '[[events]]\nat = 6\naction = "crash"\nnode = "n1"\n'
+    )
+    _, report = run_scenario(load_scenario(path))
+    assert report.converged
+    assert [e.action for e in report.events] == ["crash", "crash"]

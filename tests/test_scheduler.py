@@ -1,0 +1,71 @@
+import math
+
+import pytest
+
+from emergent_lab.sim import Scheduler
+
+
+def test_events_run_in_time_order_and_ties_in_scheduling_order():
+    s = Scheduler()
+    seen = []
+    s.schedule(2.0, lambda: seen.append("b"))
+    s.schedule(1.0, lambda: seen.append("a"))
+    s.schedule(2.0, lambda: seen.append("c"))
+    s.schedule_at(2.0, lambda: seen.append("d"))
+    s.run()
+    assert seen == ["a", "b", "c", "d"]
+    assert s.now() == 2.0
+
+
+def test_peek_step_and_cancel():
+    s = Scheduler()
+    seen = []
+    h = s.schedule(1.0, lambda: seen.append(1))
+    s.schedule(3.0, lambda: seen.append(3))
+    assert s.peek() == 1.0
+    h.cancel()
+    assert s.peek() == 3.0
+    assert s.step() is True
+    assert seen == [3]
+    assert s.step() is False
+    assert s.peek() == math.inf
+
+
+def test_run_until_processes_events_due_then_stops_the_clock_there():
+    s = Scheduler()
+    seen = []
+    for t in (1.0, 2.0, 3.0):
+        s.schedule(t, lambda t=t: seen.append(t))
+    s.run(until=2.0)
+    assert seen == [1.0, 2.0]
+    assert s.now() == 2.0
+    s.run(until=10.0)
+    assert seen == [1.0, 2.0, 3.0]
+    assert s.now() == 10.0
+
+
+def test_callbacks_can_schedule_more_events():
+    s = Scheduler()
+    seen = []
+
+    def tick():
+        seen.append(s.now())
+        if s.now() < 3:
+            s.schedule(1.0, tick)
+
+    s.schedule(0.0, tick)
+    s.run()
+    assert seen == [0.0, 1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize("delay", [-1.0, float("nan"), float("inf")])
+def test_bad_delays_are_refused(delay):
+    with pytest.raises(ValueError, match="delay"):
+        Scheduler().schedule(delay, lambda: None)
+
+
+def test_cannot_schedule_in_the_past():
+    s = Scheduler()
+    s.run(until=5.0)
+    with pytest.raises(ValueError, match="when"):
+        s.schedule_at(4.0, lambda: None)
