@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test sysdeps lint typecheck unit notebooks bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/emergent-lab run leader-crash
 
+# Mosquitto and Chromium for the integration tests: required under CI,
+# optional elsewhere (those tests skip with a reason when they are missing).
+sysdeps:
+	@if [ "$$CI" = "true" ]; then bash scripts/system-deps.sh; \
+	else bash scripts/system-deps.sh || echo "(tests that need them will skip)"; fi
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check emergent_lab widgets tests benchmarks
 
@@ -26,7 +32,12 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(VENV)/bin/pytest -q tests
 
-test: lint typecheck unit
+notebooks: $(STAMP)
+	@if ls notebooks/*.ipynb >/dev/null 2>&1; then \
+	  $(VENV)/bin/pytest -q --nbval notebooks/ --nbval-sanitize-with notebooks/sanitize.cfg; \
+	else echo "no notebooks yet"; fi
+
+test: sysdeps lint typecheck unit notebooks
 
 bench: $(STAMP)
 	$(PY) benchmarks/engine.py

@@ -46,16 +46,22 @@ def main(sizes: list[int]) -> None:
             [sys.executable, __file__, "--one", str(n)], check=True, capture_output=True, text=True
         ).stdout
         rows.append(json.loads(out))
-    print(f"{'nodes':>6} {'wall s':>8} {'events':>10} {'events/s':>10} {'messages':>10} "
-          f"{'peak MiB':>9} {'failover s':>10} converged")
+    print(
+        f"{'nodes':>6} {'wall s':>8} {'events':>10} {'events/s':>10} {'messages':>10} "
+        f"{'peak MiB':>9} {'failover s':>10} converged"
+    )
     for r in rows:
-        print(f"{r['nodes']:>6} {r['wall_s']:>8.2f} {r['events']:>10} {r['events_per_s']:>10.0f} "
-              f"{r['messages']:>10} {r['peak_rss_mib']:>9.0f} {r['reconverged_after_s']:>10.2f} "
-              f"{r['converged']}")
+        print(
+            f"{r['nodes']:>6} {r['wall_s']:>8.2f} {r['events']:>10} {r['events_per_s']:>10.0f} "
+            f"{r['messages']:>10} {r['peak_rss_mib']:>9.0f} {r['reconverged_after_s']:>10.2f} "
+            f"{r['converged']}"
+        )
     base = rows[0]
     for r in rows[1:]:
-        print(f"{r['nodes']}/{base['nodes']} nodes: wall x{r['wall_s'] / base['wall_s']:.1f}, "
-              f"messages x{r['messages'] / base['messages']:.1f}")
+        print(
+            f"{r['nodes']}/{base['nodes']} nodes: wall x{r['wall_s'] / base['wall_s']:.1f}, "
+            f"messages x{r['messages'] / base['messages']:.1f}"
+        )
 
 
 if __name__ == "__main__":

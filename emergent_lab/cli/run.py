@@ -1,0 +1,37 @@
+"""``emergent-lab run`` and ``emergent-lab scenarios``: headless runs of scenarios."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from emergent_lab.scenario import builtin_names, load_scenario, run_scenario
+
+
+def _run(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, seed=args.seed)
+    _, report = run_scenario(scenario)
+    print(report.summary())
+    if args.json:
+        Path(args.json).write_text(json.dumps(report.to_dict(), indent=2) + "\n")
+        print(f"report written to {args.json}")
+    return 0
+
+
+def _scenarios(args: argparse.Namespace) -> int:
+    for name in builtin_names():
+        print(f"{name:18} {load_scenario(name).description}")
+    return 0
+
+
+def register(sub: Any) -> None:
+    """Add ``run`` and ``scenarios`` to the command's subparsers."""
+    run = sub.add_parser("run", help="run a scenario (a TOML file or a built-in name) and report")
+    run.add_argument("scenario", help="path to a scenario TOML file, or a built-in name")
+    run.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
+    run.add_argument("--json", metavar="PATH", help="also write the report as JSON here")
+    run.set_defaults(handler=_run)
+    scenarios = sub.add_parser("scenarios", help="list the built-in scenarios")
+    scenarios.set_defaults(handler=_scenarios)
