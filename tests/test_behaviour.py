@@ -91,7 +91,9 @@ def test_a_partition_gives_one_leader_per_side_and_healing_gives_one_in_all():
     assert cluster.leader() == cluster.best_node()
     report = build_report(cluster)
     assert report.max_simultaneous_leaders == 2
-    assert report.split_leadership_s > 20
+    # Two leaders from detection of the cut (a few seconds) until the heal (30 s later).
+    assert report.split_leadership_episodes == 1
+    assert 15 < report.split_leadership_s < 31
 
 
 def test_a_gc_pause_longer_than_the_tolerance_is_a_false_suspicion():

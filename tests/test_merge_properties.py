@@ -40,7 +40,7 @@ def make_batch(entries):
         opinion=np.array([p[2] for p in parts], dtype=np.int64),
         status=np.array([p[3] for p in parts], dtype=np.int8),
         metrics=metrics,
-        metrics_bytes=np.full(len(entries), 9, dtype=np.int64),
+        state_bytes=np.full(len(entries), 40, dtype=np.int64),
     )
 
 

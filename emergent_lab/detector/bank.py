@@ -173,17 +173,67 @@ class DetectorBank:
                 f"heartbeat time: must be >= the previous heartbeat of every peer "
                 f"(got {now!r}, latest previous {latest!r})"
             )
+        self.heartbeat_unchecked(rows, now)
+
+    def heartbeat_unchecked(self, rows: IntArray, now: float) -> None:
+        """``heartbeat`` without the input checks, for callers that guarantee them.
+
+        A view merging gossip calls this on every merge with indices it just
+        selected (unique, in range) at the simulator's current time (never
+        earlier than a previous heartbeat), so re-checking would be pure cost.
+        """
+        if self._akka and self._steady_heartbeat(rows, now):
+            return
+        last = self._last[rows]
+        heard = self._count[rows] > 0
+        if heard.all():
+            old = rows
+            old_last = last
+        else:
+            old = rows[heard]
+            old_last = last[heard]
+            new = rows[~heard]
+            for interval in self._bootstrap:
+                self._append(new, np.full(new.size, interval))
         if self._akka:
             record = now < self._suspect_at[old]  # available just before this heartbeat
         else:
-            record = now - self._last[old] <= self._params.max_interval
-        recorded = old[record]
-        self._append(recorded, now - self._last[recorded])
-        new = rows[~heard]
-        for interval in self._bootstrap:
-            self._append(new, np.full(new.size, interval))
+            record = now - old_last <= self._params.max_interval
+        if record.all():
+            self._append(old, now - old_last)
+        else:
+            self._append(old[record], now - old_last[record])
         self._last[rows] = now
         self._refresh(rows)
+
+    def _steady_heartbeat(self, rows: IntArray, now: float) -> bool:
+        """The common case in one pass: every peer heard, available, window not full.
+
+        It does what the general path does (append, then refresh) with the
+        same floating-point expressions, so results are bit for bit the same;
+        it returns False, changing nothing, when the case does not apply.
+        """
+        count = self._count[rows]
+        if not rows.size or count.min() == 0 or count.max() >= self._width:
+            return False
+        suspect_at = self._suspect_at[rows]
+        if not (now < suspect_at).all():
+            return False
+        interval = now - self._last[rows]
+        total = self._total[rows] + interval
+        total_sq = self._total_sq[rows] + interval * interval
+        self._ring[rows, count] = interval
+        count = count + 1
+        self._count[rows] = count
+        self._total[rows] = total
+        self._total_sq[rows] = total_sq
+        self._last[rows] = now
+        mean = total / count
+        variance = total_sq / count - mean * mean
+        std = np.maximum(np.sqrt(np.maximum(variance, 0.0)), self._params.min_std_deviation)
+        pause = self._params.acceptable_heartbeat_pause
+        self._suspect_at[rows] = now + (mean + pause) + self._y_star * std
+        return True
 
     def reset(self, idx: npt.ArrayLike) -> None:
         """Forget the peers in ``idx``: they are back to never heard (e.g. after leaving)."""
@@ -262,7 +312,16 @@ class DetectorBank:
         if rows.size == 0:
             return
         count = self._count[rows]
-        self._ensure_width(min(int(count.max()) + 1, self._params.max_sample_size))
+        longest = int(count.max())
+        if longest < self._width:
+            # No window is full, so none wraps: every row appends at column
+            # ``count`` (rings start at column 0 until the width is maximal).
+            self._total[rows] += values
+            self._total_sq[rows] += values * values
+            self._ring[rows, count] = values
+            self._count[rows] = count + 1
+            return
+        self._ensure_width(min(longest + 1, self._params.max_sample_size))
         start = self._start[rows]
         full = count == self._width
         pos = np.where(full, start, (start + count) % self._width)

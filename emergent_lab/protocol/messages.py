@@ -13,6 +13,7 @@ is one comparison: ``generation << 32 | version``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,23 +53,22 @@ class StateBatch:
     opinion: np.ndarray
     status: np.ndarray
     metrics: np.ndarray
-    metrics_bytes: np.ndarray
+    state_bytes: np.ndarray
+    """Encoded size of each state, computed once by its owner (see ``state_wire_bytes``)."""
 
     def __len__(self) -> int:
         return int(self.idx.shape[0])
 
     def wire_bytes(self, ids: IdTable) -> int:
         """Size of these states in the compact binary encoding."""
-        if not len(self):
-            return 0
-        id_bytes = ids.id_bytes
-        opinion_bytes = np.where(self.opinion >= 0, id_bytes[np.maximum(self.opinion, 0)], 1)
-        return int(
-            id_bytes[self.idx].sum()
-            + opinion_bytes.sum()
-            + self.metrics_bytes.sum()
-            + STATE_ENTRY_BYTES * len(self)
-        )
+        return int(self.state_bytes.sum())
+
+
+def state_wire_bytes(node_id: str, opinion_id: str | None, metrics: Mapping[str, float]) -> int:
+    """Bytes of one state: ids, fixed fields, and each metric's name plus an 8-byte number."""
+    opinion = len(opinion_id.encode()) if opinion_id is not None else 1
+    named = sum(len(name.encode()) + 8 for name in metrics)
+    return len(node_id.encode()) + opinion + named + STATE_ENTRY_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +81,10 @@ class GossipSyn:
     kind = "syn"
 
     def wire_bytes(self, ids: IdTable) -> int:
-        """Header plus one entry per held version."""
-        held = np.flatnonzero(self.digest)
-        return HEADER_BYTES + int(ids.id_bytes[held].sum()) + DIGEST_ENTRY_BYTES * len(held)
+        """Header plus one entry (id and version) per held version."""
+        held = self.digest != 0
+        id_bytes = ids.id_bytes[: held.shape[0]]
+        return HEADER_BYTES + int(id_bytes @ held) + DIGEST_ENTRY_BYTES * int(held.sum())
 
 
 @dataclass(frozen=True, slots=True)

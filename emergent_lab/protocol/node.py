@@ -23,6 +23,7 @@ from emergent_lab.protocol.messages import (
     GossipAck2,
     GossipSyn,
     Message,
+    state_wire_bytes,
     version_key,
 )
 from emergent_lab.protocol.params import ProtocolParams
@@ -37,11 +38,6 @@ from emergent_lab.protocol.view import MergeResult, View
 from emergent_lab.score import ScoreFunction
 
 NO_NODE = -1
-
-
-def metrics_wire_bytes(metrics: Mapping[str, float]) -> int:
-    """Bytes that a metrics map takes in a state: each name plus an 8-byte number."""
-    return sum(len(name.encode()) + 8 for name in metrics)
 
 
 class Node:
@@ -183,7 +179,7 @@ class Node:
         v.opinion[i] = self.opinion
         v.status[i] = self.status
         v.metrics[i] = dict(self.metrics)
-        v.metrics_bytes[i] = metrics_wire_bytes(self.metrics)
+        v.state_bytes[i] = state_wire_bytes(self.node_id, self.id_of(self.opinion), self.metrics)
         v.known[i] = True
         v.invalidate()
 

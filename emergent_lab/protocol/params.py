@@ -46,6 +46,14 @@ def check_number(
     return number
 
 
+CLUSTER_DETECTOR = DetectorParams(acceptable_heartbeat_pause=3.0)
+"""Akka cluster's defaults (threshold 8, 100 ms std floor, 3 s acceptable pause).
+
+Heartbeats reach a node through several gossip hops, so their arrivals are
+irregular; a cluster needs the pause that a single direct link would not.
+"""
+
+
 @dataclass(frozen=True)
 class ProtocolParams:
     """What every node of a cluster agrees on: timing, fanout and the two thresholds.
@@ -54,6 +62,7 @@ class ProtocolParams:
     beat the one a node follows before it switches (hysteresis against
     thrashing). ``convergence_threshold`` is the fraction of the members a node
     believes alive that must share an opinion before it recognises that leader.
+    ``detector`` defaults to Akka cluster's failure-detector settings.
     ``gc_after`` is how long a peer stays in a view after it stopped being
     alive; it also quarantines the peer's old generation for as long, so
     gossip from slower nodes does not resurrect it.
@@ -65,7 +74,7 @@ class ProtocolParams:
     emergence_threshold: float = 0.05
     convergence_threshold: float = 0.75
     gc_after: float = 30.0
-    detector: DetectorParams = field(default_factory=DetectorParams)
+    detector: DetectorParams = field(default_factory=lambda: CLUSTER_DETECTOR)
 
     def __post_init__(self) -> None:
         check_number("cluster.fanout", self.fanout, low=1, integer=True)

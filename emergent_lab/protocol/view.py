@@ -43,11 +43,13 @@ class View:
         self.opinion = _EMPTY.copy()
         self.status = np.zeros(0, dtype=np.int8)
         self.metrics = np.empty(0, dtype=object)
-        self.metrics_bytes = _EMPTY.copy()
+        self.state_bytes = _EMPTY.copy()
         self.known = np.zeros(0, dtype=bool)
         self.quarantine_until = np.zeros(0)
         self.detector = DetectorBank(detector)
         self._digest: np.ndarray | None = None
+        self._quarantined = 0
+        """How many peers may be quarantined (an upper bound; 0 skips the checks)."""
         self.ensure_capacity(max(capacity, owner + 1))
 
     def ensure_capacity(self, n: int) -> None:
@@ -61,7 +63,7 @@ class View:
         self.opinion = np.concatenate([self.opinion, np.full(grow, -1, dtype=np.int64)])
         self.status = np.concatenate([self.status, np.zeros(grow, dtype=np.int8)])
         self.metrics = np.concatenate([self.metrics, np.empty(grow, dtype=object)])
-        self.metrics_bytes = np.concatenate([self.metrics_bytes, np.zeros(grow, dtype=np.int64)])
+        self.state_bytes = np.concatenate([self.state_bytes, np.zeros(grow, dtype=np.int64)])
         self.known = np.concatenate([self.known, np.zeros(grow, dtype=bool)])
         self.quarantine_until = np.concatenate([self.quarantine_until, np.full(grow, -np.inf)])
         self.detector.ensure_capacity(n)
@@ -110,56 +112,68 @@ class View:
             opinion=self.opinion[idx],
             status=self.status[idx],
             metrics=self.metrics[idx],
-            metrics_bytes=self.metrics_bytes[idx],
+            state_bytes=self.state_bytes[idx],
         )
 
     def merge(self, batch: StateBatch, now: float) -> MergeResult:
         """Keep every state of ``batch`` that is newer than ours; feed the detectors.
 
         A state about the owner itself is never taken from others: a node is
-        the only authority on its own state.
+        the only authority on its own state. Deltas are chosen against our
+        digest, so usually every one is newer and no selection is needed.
         """
         if not len(batch):
             return MergeResult(_EMPTY, _EMPTY, False)
-        if int(batch.idx.max()) >= self.capacity:
-            self.ensure_capacity(int(batch.idx.max()) + 1)
+        top = int(batch.idx.max())
+        if top >= self.capacity:
+            self.ensure_capacity(top + 1)
         idx = batch.idx
         old_key = self.key[idx]
         take = (batch.key > old_key) & (idx != self.owner)
-        quarantined = self.quarantine_until[idx] > now
-        if quarantined.any():
-            newer_generation = (batch.key >> VERSION_BITS) > (old_key >> VERSION_BITS)
-            take &= ~quarantined | newer_generation
-        if not take.any():
-            return MergeResult(_EMPTY, _EMPTY, False)
-        sel = np.flatnonzero(take)
-        idx = idx[sel]
-        new_key = batch.key[sel]
+        if self._quarantined:
+            quarantined = self.quarantine_until[idx] > now
+            if quarantined.any():
+                newer_generation = (batch.key >> VERSION_BITS) > (old_key >> VERSION_BITS)
+                take &= ~quarantined | newer_generation
+        if take.all():
+            key, heartbeat, score = batch.key, batch.heartbeat, batch.score
+            opinion, status = batch.opinion, batch.status
+            metrics, state_bytes = batch.metrics, batch.state_bytes
+        else:
+            sel = np.flatnonzero(take)
+            if not sel.size:
+                return MergeResult(_EMPTY, _EMPTY, False)
+            idx, old_key = idx[sel], old_key[sel]
+            key, heartbeat, score = batch.key[sel], batch.heartbeat[sel], batch.score[sel]
+            opinion, status = batch.opinion[sel], batch.status[sel]
+            metrics, state_bytes = batch.metrics[sel], batch.state_bytes[sel]
         was_known = self.known[idx]
-        new_generation = (new_key >> VERSION_BITS) > (self.key[idx] >> VERSION_BITS)
-        beat = new_generation | ~was_known | (batch.heartbeat[sel] > self.heartbeat[idx])
+        new_generation = (key >> VERSION_BITS) > (old_key >> VERSION_BITS)
+        fresh = new_generation | ~was_known
         structural = bool(
-            (~was_known).any()
-            or new_generation.any()
-            or (batch.score[sel] != self.score[idx]).any()
-            or (batch.opinion[sel] != self.opinion[idx]).any()
-            or (batch.status[sel] != self.status[idx]).any()
+            fresh.any()
+            or (score != self.score[idx]).any()
+            or (opinion != self.opinion[idx]).any()
+            or (status != self.status[idx]).any()
         )
-        restarted = idx[new_generation & was_known]
-        if restarted.size:
-            self.detector.reset(restarted)
-        self.key[idx] = new_key
-        self.heartbeat[idx] = batch.heartbeat[sel]
-        self.score[idx] = batch.score[sel]
-        self.opinion[idx] = batch.opinion[sel]
-        self.status[idx] = batch.status[sel]
-        self.metrics[idx] = batch.metrics[sel]
-        self.metrics_bytes[idx] = batch.metrics_bytes[sel]
-        self.known[idx] = True
-        self.quarantine_until[idx] = -np.inf
-        beats = idx[beat]
+        beat = fresh | (heartbeat > self.heartbeat[idx])
+        if structural:
+            restarted = idx[new_generation & was_known]
+            if restarted.size:
+                self.detector.reset(restarted)
+            self.known[idx] = True
+            if self._quarantined:
+                self.quarantine_until[idx] = -np.inf
+        self.key[idx] = key
+        self.heartbeat[idx] = heartbeat
+        self.score[idx] = score
+        self.opinion[idx] = opinion
+        self.status[idx] = status
+        self.metrics[idx] = metrics
+        self.state_bytes[idx] = state_bytes
+        beats = idx if beat.all() else idx[beat]
         if beats.size:
-            self.detector.heartbeat(beats, now)
+            self.detector.heartbeat_unchecked(beats, now)
         self._digest = None
         return MergeResult(idx, beats, structural)
 
@@ -171,13 +185,17 @@ class View:
         self.metrics[idx] = None
         self.opinion[idx] = -1
         self.quarantine_until[idx] = now + quarantine
+        self._quarantined += int(idx.size)
         self.detector.reset(idx)
         self._digest = None
 
     def release_quarantine(self, now: float) -> None:
         """Forget the keys of peers whose quarantine is over, so they may rejoin."""
+        if not self._quarantined:
+            return
         done = (self.quarantine_until <= now) & ~self.known & (self.key != 0)
         if done.any():
             self.key[done] = 0
             self.heartbeat[done] = 0
             self.quarantine_until[done] = -np.inf
+        self._quarantined = int((self.quarantine_until > -np.inf).sum())
