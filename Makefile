@@ -24,7 +24,7 @@ sysdeps:
 	else bash scripts/system-deps.sh || echo "(tests that need them will skip)"; fi
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check emergent_lab widgets tests benchmarks
+	$(VENV)/bin/ruff check $(wildcard emergent_lab widgets tests benchmarks scripts)
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
