@@ -143,7 +143,36 @@ class HeartbeatHistory:
         return math.sqrt(max(self.variance, 0.0))
 
 
-class PhiAccrualDetector:
+class WindowedDetector:
+    """What both phi detectors share: validated settings, an interval window, the last beat."""
+
+    def __init__(self, params: DetectorParams) -> None:
+        self._params = params
+        self._history = HeartbeatHistory(params.max_sample_size)
+        self._last: float | None = None
+
+    @property
+    def params(self) -> DetectorParams:
+        """The validated settings of this detector."""
+        return self._params
+
+    @property
+    def last_heartbeat(self) -> float | None:
+        """Time of the latest heartbeat, None before the first."""
+        return self._last
+
+    @property
+    def sample_count(self) -> int:
+        """Number of intervals in the window (the bootstrap ones included)."""
+        return self._history.count
+
+    @property
+    def mean(self) -> float | None:
+        """Mean interval used by phi, None before the first heartbeat."""
+        return self._history.mean if self._history.count else None
+
+
+class PhiAccrualDetector(WindowedDetector):
     """Akka's phi accrual failure detector for a single peer.
 
     An interval is recorded only if the peer was still available just before
@@ -159,36 +188,16 @@ class PhiAccrualDetector:
         acceptable_heartbeat_pause: float = 0.0,
         first_heartbeat_estimate: float = 1.0,
     ) -> None:
-        self._params = DetectorParams(
-            kind="akka",
-            threshold=threshold,
-            max_sample_size=max_sample_size,
-            min_std_deviation=min_std_deviation,
-            acceptable_heartbeat_pause=acceptable_heartbeat_pause,
-            first_heartbeat_estimate=first_heartbeat_estimate,
+        super().__init__(
+            DetectorParams(
+                kind="akka",
+                threshold=threshold,
+                max_sample_size=max_sample_size,
+                min_std_deviation=min_std_deviation,
+                acceptable_heartbeat_pause=acceptable_heartbeat_pause,
+                first_heartbeat_estimate=first_heartbeat_estimate,
+            )
         )
-        self._history = HeartbeatHistory(self._params.max_sample_size)
-        self._last: float | None = None
-
-    @property
-    def params(self) -> DetectorParams:
-        """The validated settings of this detector."""
-        return self._params
-
-    @property
-    def last_heartbeat(self) -> float | None:
-        """Time of the latest heartbeat, None before the first."""
-        return self._last
-
-    @property
-    def sample_count(self) -> int:
-        """Number of intervals in the window (2 right after the first heartbeat)."""
-        return self._history.count
-
-    @property
-    def mean(self) -> float | None:
-        """Mean interval used by phi, None before the first heartbeat."""
-        return self._history.mean if self._history.count else None
 
     @property
     def std_deviation(self) -> float | None:

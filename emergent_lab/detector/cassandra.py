@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from emergent_lab.detector.akka import HeartbeatHistory, check_heartbeat_time
+from emergent_lab.detector.akka import WindowedDetector, check_heartbeat_time
 from emergent_lab.detector.params import DetectorParams
 
 PHI_FACTOR = 1.0 / math.log(10.0)
@@ -28,7 +28,7 @@ def exponential_phi(time_diff: float, mean: float) -> float:
     return math.inf if time_diff > 0.0 else 0.0
 
 
-class ExponentialPhiDetector:
+class ExponentialPhiDetector(WindowedDetector):
     """Cassandra's exponential-distribution failure detector for a single peer.
 
     Unlike Akka's detector, recording does not depend on availability: every
@@ -43,35 +43,15 @@ class ExponentialPhiDetector:
         first_heartbeat_estimate: float = 2.0,
         max_interval: float = 2.0,
     ) -> None:
-        self._params = DetectorParams(
-            kind="cassandra",
-            threshold=threshold,
-            max_sample_size=max_sample_size,
-            first_heartbeat_estimate=first_heartbeat_estimate,
-            max_interval=max_interval,
+        super().__init__(
+            DetectorParams(
+                kind="cassandra",
+                threshold=threshold,
+                max_sample_size=max_sample_size,
+                first_heartbeat_estimate=first_heartbeat_estimate,
+                max_interval=max_interval,
+            )
         )
-        self._history = HeartbeatHistory(self._params.max_sample_size)
-        self._last: float | None = None
-
-    @property
-    def params(self) -> DetectorParams:
-        """The validated settings of this detector."""
-        return self._params
-
-    @property
-    def last_heartbeat(self) -> float | None:
-        """Time of the latest heartbeat, None before the first."""
-        return self._last
-
-    @property
-    def sample_count(self) -> int:
-        """Number of intervals in the window (1 right after the first heartbeat)."""
-        return self._history.count
-
-    @property
-    def mean(self) -> float | None:
-        """Mean interval used by phi, None before the first heartbeat."""
-        return self._history.mean if self._history.count else None
 
     @property
     def std_deviation(self) -> float | None:
