@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test sysdeps lint typecheck unit notebooks bench clean
+.PHONY: demo cli-demo refresh-notebooks test sysdeps lint typecheck unit notebooks bench screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +14,21 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[all]'
 	touch $(STAMP)
 
+# JupyterLab on loopback, opened on the first lesson (--allow-root: CI and
+# these machines run as root).
 demo: $(STAMP)
+	@token=$$($(PY) -c 'import secrets; print(secrets.token_hex(16))'); \
+	echo "emergent-lab: open http://127.0.0.1:8888/lab/tree/notebooks/00_quickstart.ipynb?token=$$token"; \
+	exec $(VENV)/bin/jupyter lab --ip=127.0.0.1 --port=8888 --port-retries=0 --no-browser --allow-root \
+	  --IdentityProvider.token=$$token --ServerApp.root_dir=$(CURDIR)
+
+cli-demo: $(STAMP)
 	$(VENV)/bin/emergent-lab run leader-crash
+
+# Re-execute the lessons after an engine change (saved without widget state
+# and without the inline BokehJS copy).
+refresh-notebooks: $(STAMP)
+	$(PY) -m emergent_lab.lessons.refresh notebooks/*.ipynb
 
 # Mosquitto and Chromium for the integration tests: required under CI,
 # optional elsewhere (those tests skip with a reason when they are missing).
@@ -41,6 +54,11 @@ test: sysdeps lint typecheck unit notebooks
 
 bench: $(STAMP)
 	$(PY) benchmarks/engine.py
+	$(PY) benchmarks/dashboard.py
+
+# Rewrites docs/dashboard.png through the browser test's harness.
+screenshot: $(STAMP)
+	$(PY) scripts/screenshot.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the integration tests use: a real MQTT broker
-# (mosquitto + mosquitto-clients) and a real browser (chromium) for the UI test.
+# (mosquitto + mosquitto-clients, openssl for its TLS test certificates) and a
+# real browser (chromium) for the UI test.
 # Under CI (CI=true) a failure here fails the run; elsewhere the tests that
 # need a missing tool skip with a reason, so this is optional for users.
 set -euo pipefail
@@ -8,8 +9,9 @@ need=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
 command -v mosquitto_pub >/dev/null 2>&1 || need+=(mosquitto-clients)
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if [ ${#need[@]} -eq 0 ]; then
-  echo "system-deps: mosquitto, mosquitto-clients and chromium are present"
+  echo "system-deps: mosquitto, mosquitto-clients, openssl and chromium are present"
   exit 0
 fi
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then

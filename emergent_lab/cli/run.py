@@ -7,16 +7,27 @@ import json
 from pathlib import Path
 from typing import Any
 
+from emergent_lab.cluster import SimCluster
 from emergent_lab.scenario import builtin_names, load_scenario, run_scenario
 
 
 def _run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, seed=args.seed)
-    _, report = run_scenario(scenario)
+    cluster, report = run_scenario(scenario)
     print(report.summary())
     if args.json:
         Path(args.json).write_text(json.dumps(report.to_dict(), indent=2) + "\n")
         print(f"report written to {args.json}")
+    if args.html:
+        if not isinstance(cluster, SimCluster):
+            raise ValueError(
+                "html: only the simulated engine records the per-node history to replay"
+            )
+        # Lazy: the engine and the plain CLI never import Bokeh.
+        from emergent_lab.widgets.export import save_cluster_html
+
+        save_cluster_html(cluster, args.html, title=scenario.name)
+        print(f"replayable HTML written to {args.html}")
     return 0
 
 
@@ -32,6 +43,11 @@ def register(sub: Any) -> None:
     run.add_argument("scenario", help="path to a scenario TOML file, or a built-in name")
     run.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
     run.add_argument("--json", metavar="PATH", help="also write the report as JSON here")
+    run.add_argument(
+        "--html",
+        metavar="PATH",
+        help="also write the run as a standalone HTML page with a time slider (needs [jupyter])",
+    )
     run.set_defaults(handler=_run)
     scenarios = sub.add_parser("scenarios", help="list the built-in scenarios")
     scenarios.set_defaults(handler=_scenarios)

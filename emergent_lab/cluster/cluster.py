@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from emergent_lab.cluster.config import ClusterConfig, random_metrics
+from emergent_lab.cluster.config import PROTOCOLS, ClusterConfig, random_metrics
 from emergent_lab.cluster.observer import Observer
 from emergent_lab.protocol.ids import IdTable, node_sort_key
-from emergent_lab.protocol.node import NO_NODE, Node
+from emergent_lab.protocol.node import NO_NODE, Node, best_candidate
 from emergent_lab.protocol.params import ProtocolParams, check_number
 from emergent_lab.score import ScoreFunction
 from emergent_lab.sim.eventlog import EventLog
@@ -116,7 +116,7 @@ class SimCluster:
     def _spawn(self, node_id: str, metrics: Mapping[str, float]) -> Node:
         generation = self.generations.get(node_id, 0) + 1
         self.generations[node_id] = generation
-        node = Node(
+        node = PROTOCOLS[self.config.protocol](
             node_id,
             ids=self.ids,
             params=self.params,
@@ -150,9 +150,7 @@ class SimCluster:
         up = np.flatnonzero(self.up)
         if not up.size:
             return NO_NODE
-        scores = self.true_score[up]
-        top = up[scores == scores.max()]
-        return int(top[np.argmin(self.ids.rank[top])])
+        return best_candidate(up, self.true_score[up], self.ids.rank)
 
     def node(self, node_id: str) -> Node:
         """The node with this id (raises KeyError naming the known ids)."""
@@ -381,6 +379,28 @@ class SimCluster:
         self.true_score[target.index] = self.score_function.score(new)
         if target.running:
             target.set_metrics(metrics)
+
+    def watch_phi(
+        self, observer: str, subject: str, *, every: float = 0.25
+    ) -> list[tuple[float, float]]:
+        """Sample, every ``every`` seconds from now on, the phi ``observer`` has for ``subject``.
+
+        Returns the list the samples ``(time, phi)`` are appended to (also kept
+        in ``observer.phi_series``); a down observer records nothing.
+        """
+        check_number("every", every, low=0, low_open=True)
+        self.node(observer)
+        self.node(subject)
+        samples = self.observer.phi_series.setdefault((observer, subject), [])
+
+        def sample() -> None:
+            node = self.nodes[observer]
+            if node.running:
+                samples.append((self.time, node.phi_of(subject)))
+            self.scheduler.schedule(every, sample)
+
+        self.scheduler.schedule(0.0, sample)
+        return samples
 
     def at(self, time: float, action: str, **arguments: Any) -> None:
         """Schedule ``action`` (one of ``ACTIONS``) at virtual ``time``."""

@@ -9,10 +9,15 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from emergent_lab.baselines.bully import BullyNode
 from emergent_lab.protocol.ids import node_sort_key, validate_node_id
+from emergent_lab.protocol.node import Node
 from emergent_lab.protocol.params import ProtocolParams, check_number
 from emergent_lab.score import ScoreFunction
 from emergent_lab.sim.latency import ConstantLatency, LatencyModel
+
+PROTOCOLS: Mapping[str, type[Node]] = {"emergent": Node, "bully": BullyNode}
+"""Node classes a cluster can run, by name: the emergent leader, or the Bully election."""
 
 
 def random_metrics(
@@ -52,6 +57,15 @@ class ClusterConfig:
     loss: float = 0.0
     graph: nx.Graph | None = None
     seed: int = 0
+    protocol: str = "emergent"
+    """Which node class of ``PROTOCOLS`` the cluster runs."""
+
+    def __post_init__(self) -> None:
+        if self.protocol not in PROTOCOLS:
+            raise ValueError(
+                f"cluster.protocol: unknown protocol {self.protocol!r} "
+                f"(expected one of: {', '.join(PROTOCOLS)})"
+            )
 
     @classmethod
     def create(
@@ -66,6 +80,7 @@ class ClusterConfig:
         latency: LatencyModel | None = None,
         loss: float = 0.0,
         graph: nx.Graph | None = None,
+        protocol_name: str = "emergent",
         **protocol: Any,
     ) -> ClusterConfig:
         """Build and validate a configuration.
@@ -81,6 +96,7 @@ class ClusterConfig:
             latency: the network's latency model.
             loss: probability that a message is lost.
             graph: restrict reachability to this graph (its nodes are the ids).
+            protocol_name: the node class to run, a key of ``PROTOCOLS``.
             **protocol: fields of :class:`ProtocolParams`.
         """
         check_number("cluster.seed", seed, low=0, integer=True)
@@ -137,6 +153,7 @@ class ClusterConfig:
             loss=float(loss),
             graph=graph,
             seed=int(seed),
+            protocol=protocol_name,
         )
 
 

@@ -92,6 +92,8 @@ class Observer:
         self.timeline: list[ClusterRecord] = []
         self.suspicions = SuspicionLog()
         self.marks: list[tuple[float, str, str]] = []
+        self.phi_series: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        """(observer id, subject id) → samples of phi, for pairs being watched."""
         self._current: dict[int, NodeRecord] = {}
         self._down_since: dict[int, float] = {}
         self._up = np.zeros(0, dtype=bool)

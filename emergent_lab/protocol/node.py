@@ -333,7 +333,7 @@ class Node:
             opinion = NO_NODE
         elif members.size:
             recognised = self._recognition(members)
-            best = _best(members, v.score[members], rank)
+            best = best_candidate(members, v.score[members], rank)
             if opinion < 0 or not alive[opinion] or recognised != opinion:
                 opinion = best
             elif (
@@ -376,14 +376,14 @@ class Node:
         j = self.ids.index.get(peer)
         if j is None or j >= self.view.capacity:
             return 0.0
-        return float(self.view.detector.phi(self.clock.now(), np.array([j]))[0])
+        return float(self.view.detector.phi(self.clock.now(), np.array([j]))[0]) + 0.0
 
     def id_of(self, index: int) -> str | None:
         """The id behind an index, or None for ``NO_NODE``."""
         return self.ids.ids[index] if index >= 0 else None
 
 
-def _best(members: np.ndarray, scores: np.ndarray, rank: np.ndarray) -> int:
+def best_candidate(members: np.ndarray, scores: np.ndarray, rank: np.ndarray) -> int:
     """Highest score; equal scores go to the id that sorts first."""
     top = members[scores == scores.max()]
     return int(top[np.argmin(rank[top])]) if top.size > 1 else int(top[0])

@@ -16,13 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import numpy as np
 
 from emergent_lab.cluster.cluster import ACTIONS, LEADER
 from emergent_lab.cluster.config import ClusterConfig, default_ids
 from emergent_lab.detector import DetectorParams
 from emergent_lab.protocol.params import ProtocolParams, check_number
+from emergent_lab.scale.options import EngineOptions, engine_options
 from emergent_lab.score import ScoreFunction
-from emergent_lab.sim.latency import LatencyModel, latency_from_mapping
+from emergent_lab.sim.latency import LatencyModel, MatrixLatency, latency_from_mapping
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -54,9 +56,24 @@ CLUSTER_KEYS = (
     "gossip_interval",
     "heartbeat_interval",
     "gc_after",
+    "engine",
+    "view",
+    "k",
 )
 LEADER_KEYS = ("emergence_threshold", "convergence_threshold")
-SCORE_KEYS = ("preset", "weights", "metrics", "nodes", "base", "noise", "noise_interval")
+SCORE_KEYS = (
+    "preset",
+    "weights",
+    "metrics",
+    "nodes",
+    "base",
+    "noise",
+    "noise_interval",
+    "traces",
+    "rtt_from_latency",
+)
+TRACE_KEYS = ("dataset", "compress", "metric", "names")
+TRACE_DATASETS = ("nab",)
 NETWORK_KEYS = ("loss", "latency", "graph")
 RUN_KEYS = ("until", "warmup")
 GRAPH_MODELS = ("topology", "random_geometric", "complete")
@@ -89,6 +106,20 @@ class ScenarioEvent:
 
 
 @dataclass(frozen=True)
+class TraceReplay:
+    """Node metrics that replay real CPU traces (``[score] traces``), time-compressed.
+
+    Node ``k`` (in id order) replays trace ``k mod len(names)``, so every node
+    moves as a real machine's load did, ``compress`` times faster.
+    """
+
+    dataset: str
+    compress: float
+    metric: str
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A validated scenario, ready to run with any seed."""
 
@@ -101,6 +132,10 @@ class Scenario:
     """Seconds discarded before counting leader changes and split leadership."""
     noise: tuple[float, float] | None = None
     """(amplitude, interval) of metric jitter applied to every node, if any."""
+    traces: TraceReplay | None = None
+    """Real CPU traces that node metrics replay, if any."""
+    engine: EngineOptions = field(default_factory=EngineOptions)
+    """Which engine runs it (``[cluster] engine``, ``view``, ``k``)."""
     source: Mapping[str, Any] = field(default_factory=dict)
 
     def with_seed(self, seed: int) -> Scenario:
@@ -163,6 +198,68 @@ def _graph(spec: Any, ids: tuple[str, ...] | None, n: int, seed: int) -> nx.Grap
     if spec:
         raise _fail("network.graph", "complete takes no keys")
     return nx.complete_graph(list(ids or default_ids(n)))
+
+
+def _rtt_metrics(
+    latency: LatencyModel | None, ids: tuple[str, ...], per_node: Mapping[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """Give each node an ``rtt`` metric: its median measured RTT to the other nodes.
+
+    With a measured latency matrix, a node's closeness to the rest of the
+    cluster is a fact of the network, so the latency-aware score ranks nodes
+    by it instead of by a drawn number.
+    """
+    if not isinstance(latency, MatrixLatency):
+        raise _fail(
+            "score.rtt_from_latency", "needs [network] latency with model = 'matrix' (a dataset)"
+        )
+    size = latency.matrix.shape[0]
+    rows = np.arange(len(ids)) % size
+    one_way = latency.matrix[np.ix_(rows, rows)]
+    rtt = one_way + one_way.T
+    np.fill_diagonal(rtt, np.nan)
+    medians = np.nanmedian(rtt, axis=1) if len(ids) > 1 else np.zeros(1)
+    out = {i: dict(per_node.get(i, {})) for i in ids}
+    for node_id, value in zip(ids, medians, strict=True):
+        out[node_id].setdefault("rtt", float(value))
+    return out
+
+
+def _traces(spec: Any, score: ScoreFunction) -> TraceReplay:
+    """Validate ``[score] traces``: which traces, how much faster, into which metric."""
+    from emergent_lab.datasets import list_cpu_traces, load_cpu_traces
+
+    if not isinstance(spec, Mapping):
+        raise _fail("score.traces", "must be a table like { dataset = 'nab', compress = 2000.0 }")
+    unknown = sorted(set(spec) - set(TRACE_KEYS))
+    if unknown:
+        raise _fail(
+            f"score.traces.{unknown[0]}", f"unknown key (expected one of: {', '.join(TRACE_KEYS)})"
+        )
+    dataset = spec.get("dataset", "nab")
+    if dataset not in TRACE_DATASETS:
+        raise _fail(
+            "score.traces.dataset",
+            f"unknown dataset {dataset!r} (expected one of: {', '.join(TRACE_DATASETS)})",
+        )
+    compress = _checked(
+        check_number, "score.traces.compress", spec.get("compress", 2016.0), low=0, low_open=True
+    )
+    metric = spec.get("metric", "cpu")
+    if metric not in score.metric_names:
+        raise _fail(
+            "score.traces.metric",
+            f"{metric!r} is not a metric of the score function "
+            f"(expected one of: {', '.join(score.metric_names)})",
+        )
+    names = spec.get("names", list_cpu_traces())
+    if not isinstance(names, list) or not names or not all(isinstance(x, str) for x in names):
+        raise _fail("score.traces.names", "must be a non-empty list of CPU trace names")
+    try:
+        canonical = tuple(load_cpu_traces(names))
+    except ValueError as error:
+        raise _fail("score.traces.names", str(error)) from None
+    return TraceReplay(str(dataset), float(compress), str(metric), canonical)
 
 
 def _event(k: int, raw: Any, until: float) -> ScenarioEvent:
@@ -233,6 +330,7 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
     run = _table(data, "run", RUN_KEYS)
 
     seed = _checked(check_number, "cluster.seed", cluster.pop("seed", 0), low=0, integer=True)
+    engine = _checked(engine_options, cluster)
     ids: tuple[str, ...] | None = None
     if "ids" in cluster:
         if "nodes" in cluster:
@@ -246,7 +344,7 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
                 "cluster.nodes",
                 cluster.pop("nodes", 10),
                 low=1,
-                high=100_000,
+                high=engine.max_nodes,
                 integer=True,
             )
         )
@@ -297,6 +395,9 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
     if "latency" in network:
         latency = _checked(latency_from_mapping, network["latency"])
     graph = _graph(network["graph"], ids, n, int(seed)) if "graph" in network else None
+    if score.get("rtt_from_latency", False) is not False:
+        per_node = _rtt_metrics(latency, ids or default_ids(n), per_node)
+    traces = _traces(score["traces"], score_fn) if "traces" in score else None
     until = _checked(check_number, "run.until", run.get("until", 60.0), low=0, low_open=True)
     warmup = _checked(check_number, "run.warmup", run.get("warmup", 0.0), low=0, high=until)
 
@@ -324,7 +425,9 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
         until=float(until),
         events=tuple(sorted(events, key=lambda e: e.at)),
         noise=noise,
+        traces=traces,
         warmup=float(warmup),
+        engine=engine,
         source=data,
     )
 

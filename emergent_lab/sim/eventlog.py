@@ -20,7 +20,7 @@ class EventLog:
         self.records = 0
 
     def message(self, time: float, src: int, dst: int, kind: int, size: int) -> None:
-        """Record one message event (kind: 0 sent, 1 delivered, 2 dropped) compactly."""
+        """Record one message event compactly (kind: the message kind's code, or a fate code)."""
         self._hash.update(_MESSAGE.pack(time, src, dst, kind, size))
         self.records += 1
 

@@ -24,6 +24,16 @@ _KIND_CODES = {"syn": 0, "ack": 1, "ack2": 2}
 SENT, DELIVERED, DROPPED = 0, 1, 2
 
 
+def register_message_kinds(kinds: Iterable[str]) -> None:
+    """Give other protocols' message kinds (a baseline's ELECTION…) their log codes.
+
+    Codes follow the gossip kinds in registration order, so the event log of a
+    run, and its digest, do not depend on which message happens to go first.
+    """
+    for kind in kinds:
+        _KIND_CODES.setdefault(kind, len(_KIND_CODES) + 1)
+
+
 class SimNetwork:
     """Carries messages between simulated nodes in virtual time.
 
@@ -139,8 +149,8 @@ class SimNetwork:
         kind = message.kind
         self.messages_sent += 1
         self.bytes_sent += size
-        self.sent_by_kind[kind] += 1
-        self.bytes_by_kind[kind] += size
+        self.sent_by_kind[kind] = self.sent_by_kind.get(kind, 0) + 1
+        self.bytes_by_kind[kind] = self.bytes_by_kind.get(kind, 0) + size
         code = _KIND_CODES[kind]
         self.log.message(now, src, dst, code, size)
         for hook in self.on_send:

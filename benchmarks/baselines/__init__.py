@@ -1,0 +1,1 @@
+"""Baselines the benchmarks compare against: what a user would write instead."""

@@ -1,0 +1,74 @@
+"""Failover against its bound: leader crash -> one recognised leader, on both engines.
+
+Bound = the detector's expected detection time at its threshold (the silence
+after the last heartbeat at which phi reaches it, from the detectors' own
+learned mean and deviation, averaged over the survivors just before the
+crash) + log3 n gossip intervals for the new opinions to spread. Ratio =
+median failover / bound; goal <= 1.3. The exact engine and the array engine
+(full and top-k views) run the same seeds, so their medians are also
+compared side by side.
+
+    python benchmarks/failover.py                # n = 100 (5 seeds) and 1000 (2 seeds)
+    python benchmarks/failover.py 300 --seeds 3  # chosen sizes
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+
+from emergent_lab import ClusterConfig, SimCluster
+from emergent_lab.scale import ArrayCluster, failover_bound
+from emergent_lab.scale.measure import failover_time, leader_silence
+
+ENGINES = ("exact", "full", "topk")
+
+
+def one(engine: str, n: int, seed: int) -> tuple[float, float, float]:
+    """(failover s, bound s, wall s) for one run: converge, crash the leader, reconverge."""
+    config = ClusterConfig.create(n, seed=seed)
+    start = time.perf_counter()
+    cluster = SimCluster(config) if engine == "exact" else ArrayCluster(config, view=engine)
+    crash_at = 15.0 if n <= 300 else 25.0
+    cluster.run(crash_at - 0.01)
+    bound = failover_bound(leader_silence(cluster), n, config.params.gossip_interval)
+    failover = failover_time(cluster, at=crash_at, within=25)
+    return (np.nan if failover is None else failover), bound, time.perf_counter() - start
+
+
+def main(sizes: list[int], seeds: int | None) -> None:
+    print(
+        f"{'n':>6} {'engine':>6} {'failover s':>10} {'bound s':>8} {'ratio':>6} "
+        f"{'wall s':>7}  seeds"
+    )
+    medians: dict[tuple[int, str], float] = {}
+    for n in sizes:
+        count = seeds if seeds is not None else (5 if n <= 300 else 2)
+        for engine in ENGINES:
+            runs = np.array([one(engine, n, seed) for seed in range(count)])
+            failover, bound = float(np.median(runs[:, 0])), float(np.median(runs[:, 1]))
+            medians[n, engine] = failover
+            ratio = failover / bound
+            print(
+                f"{n:>6} {engine:>6} {failover:>10.2f} {bound:>8.2f} {ratio:>6.2f} "
+                f"{runs[:, 2].sum():>7.1f}  {count}  "
+                f"(goal <= 1.3: {'met' if ratio <= 1.3 else 'MISSED'})",
+                flush=True,
+            )
+    for n in sizes:
+        print(
+            f"n={n}: array full / exact x{medians[n, 'full'] / medians[n, 'exact']:.2f}, "
+            f"top-k / exact x{medians[n, 'topk'] / medians[n, 'exact']:.2f}"
+        )
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    chosen = None
+    if "--seeds" in args:
+        at = args.index("--seeds")
+        chosen = int(args[at + 1])
+        del args[at : at + 2]
+    main([int(a) for a in args] or [100, 1000], chosen)

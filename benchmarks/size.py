@@ -1,0 +1,109 @@
+"""Size: a top-k cluster through a leader crash and reconvergence, wall time and peak memory.
+
+Each size runs in its own process (so its peak RSS is its own): build the
+config, run until a leader is recognised, crash it, run until one leader is
+recognised again. Wall time and peak memory are fitted as power laws of n
+(memory as a + b·n) over the measured sizes and extrapolated to 10^6 nodes and to the largest n
+that fits in 10 minutes; extrapolated figures are labelled as such.
+Goal at 10^6: under 60 s and under 4 GiB.
+
+    python benchmarks/size.py                     # 10^4, 3·10^4, 10^5
+    python benchmarks/size.py 1000000             # run 10^6 for real (long)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+GOAL_S, GOAL_GIB, BUDGET_S = 60.0, 4.0, 600.0
+
+
+def one(n: int) -> dict[str, float]:
+    from emergent_lab import ClusterConfig
+    from emergent_lab.scale import ArrayCluster, build_array_report
+
+    start = time.perf_counter()
+    config = ClusterConfig.create(n, seed=1)
+    cluster = ArrayCluster(config, view="topk", k=8)
+    built = time.perf_counter() - start
+    while cluster.leader() is None and cluster.time < 60:
+        cluster.step_round()
+    converged_at = cluster.time
+    leader = cluster.leader()
+    cluster.crash("leader")
+    crash_at = cluster.time
+    while (cluster.leader() is None or cluster.leader() == leader) and cluster.time < crash_at + 60:
+        cluster.step_slot()
+    report = build_array_report(cluster)
+    return {
+        "n": n,
+        "wall_s": time.perf_counter() - start,
+        "build_s": built,
+        "rounds": cluster.round,
+        "converged_s": converged_at,
+        "failover_s": report.events[0].reconverged_after_s or math.nan,
+        "leader_is_best": bool(report.final_leader_is_best),
+        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "state_bytes_per_node": cluster.state_bytes_per_node(),
+    }
+
+
+def fit(ns: list[float], values: list[float]) -> tuple[float, float]:
+    """(a, b) of values ~ a · n**b, least squares in log-log."""
+    b, log_a = np.polyfit(np.log(ns), np.log(values), 1)
+    return float(math.exp(log_a)), float(b)
+
+
+def linear(ns: list[float], values: list[float]) -> tuple[float, float]:
+    """(a, b) of values ~ a + b · n: memory is O(n) plus the interpreter's fixed share."""
+    b, a = np.polyfit(ns, values, 1)
+    return float(a), float(b)
+
+
+def main(sizes: list[int]) -> None:
+    rows = []
+    print(
+        f"{'n':>9} {'wall s':>8} {'build s':>8} {'rounds':>6} {'failover s':>10} "
+        f"{'peak MiB':>9} {'B/node':>7}"
+    )
+    for n in sizes:
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", str(n)], check=True, capture_output=True, text=True
+        ).stdout
+        r = json.loads(out)
+        rows.append(r)
+        print(
+            f"{r['n']:>9} {r['wall_s']:>8.1f} {r['build_s']:>8.1f} {r['rounds']:>6} "
+            f"{r['failover_s']:>10.2f} {r['peak_mib']:>9.0f} {r['state_bytes_per_node']:>7.0f}",
+            flush=True,
+        )
+    if len(rows) < 2:
+        return
+    ns = [float(r["n"]) for r in rows]
+    a_t, b_t = fit(ns, [r["wall_s"] for r in rows])
+    a_m, b_m = linear(ns, [r["peak_mib"] for r in rows])
+    wall, mib = a_t * 1e6**b_t, a_m + b_m * 1e6
+    largest = (BUDGET_S / a_t) ** (1 / b_t)
+    measured = any(r["n"] >= 1_000_000 for r in rows)
+    label = "measured" if measured else "EXTRAPOLATED"
+    print(f"fit: wall ~ n^{b_t:.2f}, peak memory ~ {a_m:.0f} MiB + {b_m * 1024**2:.0f} B · n")
+    print(
+        f"10^6 nodes ({label}): {wall:.0f} s "
+        f"(goal < {GOAL_S:g}: {'met' if wall < GOAL_S else 'MISSED'}), {mib / 1024:.2f} GiB "
+        f"(goal < {GOAL_GIB:g}: {'met' if mib / 1024 < GOAL_GIB else 'MISSED'})"
+    )
+    print(f"largest n in {BUDGET_S:g} s (extrapolated): {largest:,.0f}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--one":
+        print(json.dumps(one(int(sys.argv[2]))))
+    else:
+        main([int(a) for a in sys.argv[1:]] or [10_000, 30_000, 100_000])

@@ -1,0 +1,334 @@
+"""The Bully algorithm (Garcia-Molina 1982): an explicit election, as a baseline.
+
+A node that suspects its coordinator holds an election: it sends ELECTION to
+every member that may outrank it and waits. A member that outranks the sender
+replies ANSWER and holds its own election; a candidate that hears no ANSWER
+within a timeout has won and sends COORDINATOR to everyone. A node that
+outranks the coordinator it is told about starts an election and "bullies" it
+out, which is also how a recovered or better node takes over.
+
+Priority is the cluster's score, ties going to the id that sorts first
+(``node_sort_key``), exactly the order of the emergent leader rule, so the
+observer's "best node" means the same thing for both. With the ``lowest-id``
+score preset every score is equal and the lowest id wins.
+
+How liveness is learned: the coordinator sends its own HEARTBEAT to every
+member each heartbeat interval, and each follower feeds the arrival times into
+the same phi-accrual ``DetectorBank``, with the same ``detector`` parameters,
+as the emergent protocol. It does not reuse the gossip because the classic
+Bully needs only the coordinator's liveness: coordinator heartbeats cost
+``n - 1`` small messages per interval where gossip costs ``fanout`` exchanges of
+``O(n)``-sized digests per node, and that difference (steady cost versus burst
+cost) is one of the claims this baseline exists to measure. Membership is the
+id table (static membership, as the paper assumes): dead members are still
+sent ELECTIONs, and simply never answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+
+from emergent_lab.baselines.messages import (
+    KINDS,
+    Answer,
+    BullyMessage,
+    Coordinator,
+    Election,
+    Heartbeat,
+)
+from emergent_lab.protocol.ids import IdTable
+from emergent_lab.protocol.messages import Message
+from emergent_lab.protocol.node import NO_NODE, Node
+from emergent_lab.protocol.params import ProtocolParams
+from emergent_lab.protocol.transport import Clock, NodeListener, Transport
+from emergent_lab.score import ScoreFunction
+from emergent_lab.sim.network import register_message_kinds
+
+ANSWER_TIMEOUT_ROUNDS = 1.0
+"""Heartbeat intervals a candidate waits for an ANSWER before it declares itself."""
+COORDINATOR_TIMEOUT_ROUNDS = 2.0
+"""Heartbeat intervals a node that got an ANSWER waits for COORDINATOR before retrying."""
+
+
+class BullyNode(Node):
+    """A cluster member that elects its coordinator with the Bully algorithm.
+
+    It is a ``Node`` for everything around the leader rule (constructor,
+    lifecycle, GC-like pauses, metrics, parameters, the detector bank and
+    reporting to the listener), so a ``SimCluster`` and its observer drive it
+    unchanged; gossip is replaced by the election's messages and the
+    coordinator's heartbeats. For the observer, ``opinion`` is the coordinator
+    the node follows, ``recognised`` is that coordinator once announced (none
+    while an election runs), and ``acting`` is true on the coordinator itself.
+
+    Args:
+        node_id: this node's id.
+        ids: the id table; its ids are the members (static membership).
+        params: heartbeat interval (also the unit of the election timeouts)
+            and the detector settings.
+        score: the cluster's score function; the score is the priority.
+        metrics: the node's own metrics.
+        clock: the time source and timers.
+        transport: where messages go.
+        rng: this node's share of the run's generator (start phase).
+        seeds: unused by the Bully (every member is known); kept for the
+            common constructor.
+        generation: the incarnation, bumped on restart.
+        listener: told about coordinator and suspicion changes.
+    """
+
+    def __init__(
+        self,
+        node_id: str,
+        *,
+        ids: IdTable,
+        params: ProtocolParams,
+        score: ScoreFunction,
+        metrics: Mapping[str, float],
+        clock: Clock,
+        transport: Transport,
+        rng: np.random.Generator,
+        seeds: Sequence[str] = (),
+        generation: int = 1,
+        listener: NodeListener | None = None,
+    ) -> None:
+        super().__init__(
+            node_id,
+            ids=ids,
+            params=params,
+            score=score,
+            metrics=metrics,
+            clock=clock,
+            transport=transport,
+            rng=rng,
+            seeds=seeds,
+            generation=generation,
+            listener=listener,
+        )
+        register_message_kinds(KINDS)
+        self.known_scores: dict[int, float] = {}
+        """Scores learned from other members' messages (unknown: may outrank us)."""
+        self.electing = False
+        self.answered = False
+        self._watched = NO_NODE
+        """The coordinator whose heartbeats feed the detector (none on the coordinator)."""
+        self._timer_epoch = 0
+
+    # -- lifecycle --------------------------------------------------------------
+
+    def start(self) -> None:
+        """Begin the heartbeat tick (at a random phase); the first tick elects."""
+        if self.running:
+            return
+        self.running = True
+        self._every("heartbeat", self._tick, self.rng.random())
+
+    def leave(self) -> None:
+        """Stop; the Bully has no graceful leave, so the others detect the silence."""
+        self.stop()
+
+    # -- timers -----------------------------------------------------------------
+
+    def _after(self, delay: float, action: Callable[[], None]) -> None:
+        """Run ``action`` after ``delay`` unless another election timer replaces it."""
+        self._cancel_election_timer()
+        epoch = self._timer_epoch
+
+        def fire() -> None:
+            if not self.running or epoch != self._timer_epoch or self._defer(fire):
+                return
+            action()
+
+        self._timers["election"] = self.clock.call_later(delay, fire)
+
+    def _cancel_election_timer(self) -> None:
+        self._timer_epoch += 1
+        timer = self._timers.pop("election", None)
+        if timer is not None:
+            timer.cancel()
+
+    def _tick(self) -> None:
+        if self.opinion == self.index and not self.electing:
+            self._broadcast(Heartbeat)
+        self.evaluate()
+
+    # -- priorities -------------------------------------------------------------
+
+    def _score_of(self, index: int) -> float | None:
+        return self.score if index == self.index else self.known_scores.get(index)
+
+    def _outranks(self, a: int, b: int) -> bool:
+        """Whether member ``a`` has priority over ``b`` (unknown scores: no)."""
+        score_a, score_b = self._score_of(a), self._score_of(b)
+        if score_a is None or score_b is None:
+            return False
+        if score_a != score_b:
+            return score_a > score_b
+        rank = self.ids.rank
+        return bool(rank[a] < rank[b])
+
+    def _may_outrank_me(self, index: int) -> bool:
+        return index not in self.known_scores or self._outranks(index, self.index)
+
+    def _members(self) -> range:
+        return range(len(self.ids))
+
+    # -- sending ----------------------------------------------------------------
+
+    def _send(self, dst: int, kind: type[BullyMessage]) -> None:
+        message = kind(self.index, self.score)
+        # Transport.send is typed for the gossip messages; SimNetwork needs only
+        # .kind and .wire_bytes, which these have too.
+        self.transport.send(self.index, dst, message)  # type: ignore[arg-type]
+
+    def _broadcast(self, kind: type[BullyMessage]) -> None:
+        for member in self._members():
+            if member != self.index:
+                self._send(member, kind)
+
+    # -- the election -----------------------------------------------------------
+
+    def start_election(self) -> None:
+        """Hold an election: ELECTION to every member that may outrank this node.
+
+        Public so that a test or a lesson can make a chosen node start one
+        (the worst case is the lowest-priority node starting it).
+        """
+        if not self.running or self.electing:
+            return
+        self.electing = True
+        self.answered = False
+        self._follow(NO_NODE)
+        higher = [m for m in self._members() if m != self.index and self._may_outrank_me(m)]
+        if not higher:
+            self._win()
+            return
+        for member in higher:
+            self._send(member, Election)
+        self._after(ANSWER_TIMEOUT_ROUNDS * self.params.heartbeat_interval, self._answer_timeout)
+
+    def _answer_timeout(self) -> None:
+        if self.electing and not self.answered:
+            self._win()
+
+    def _coordinator_timeout(self) -> None:
+        """An ANSWER came but no COORDINATOR: the one who answered died too; again."""
+        self.electing = False
+        self.start_election()
+
+    def _win(self) -> None:
+        self._cancel_election_timer()
+        self.electing = False
+        self._watch(NO_NODE)
+        self._follow(self.index)
+        self._broadcast(Coordinator)
+
+    def _adopt(self, coordinator: int) -> None:
+        """Follow ``coordinator`` and watch its heartbeats (and only its)."""
+        self._cancel_election_timer()
+        self.electing = False
+        self._watch(coordinator)
+        self._heard(coordinator)
+        self._follow(coordinator)
+
+    def _watch(self, member: int) -> None:
+        """Watch ``member`` from now on, forgetting the one watched before.
+
+        A coordinator that stepped down stops heartbeating without having
+        failed; forgetting it keeps its silence from counting as a suspicion.
+        """
+        previous = self._watched
+        if previous not in (NO_NODE, member):
+            self.view.detector.reset(np.array([previous], dtype=np.int64))
+            if previous < self.alive_mask.shape[0]:
+                self.alive_mask[previous] = False  # forgotten, not suspected
+        self._watched = member
+
+    def _heard(self, member: int) -> None:
+        """Record a sign of life of the coordinator for the failure detector."""
+        detector = self.view.detector
+        detector.ensure_capacity(len(self.ids))
+        detector.heartbeat(np.array([member], dtype=np.int64), self.clock.now())
+
+    def _follow(self, coordinator: int) -> None:
+        recognised = NO_NODE if self.electing else coordinator
+        acting = recognised == self.index and recognised != NO_NODE
+        if (coordinator, recognised, acting) == (self.opinion, self.recognised, self.acting):
+            return
+        self.opinion = coordinator
+        self.recognised = recognised
+        self.acting = acting
+        self._publish_own_state()
+        self.listener.node_changed(self, self.clock.now())
+
+    # -- messages ---------------------------------------------------------------
+
+    def receive(self, message: Message | BullyMessage) -> None:
+        """Handle one Bully message (the transport calls this on delivery)."""
+        if not self.running or not isinstance(message, BullyMessage):
+            return
+        if self._defer(lambda: self.receive(message)):
+            return
+        sender = message.sender
+        self.known_scores[sender] = message.score
+        if isinstance(message, Election):
+            if self._outranks(self.index, sender):
+                self._send(sender, Answer)
+                self.start_election()
+        elif isinstance(message, Answer):
+            if self.electing and not self.answered:
+                self.answered = True
+                self._after(
+                    COORDINATOR_TIMEOUT_ROUNDS * self.params.heartbeat_interval,
+                    self._coordinator_timeout,
+                )
+        elif self._outranks(self.index, sender):
+            self.start_election()  # a lower coordinator: bully it out
+        elif isinstance(message, Coordinator) or self._better_than_current(sender):
+            self._adopt(sender)
+        elif sender == self.opinion:
+            self._heard(sender)
+
+    def _better_than_current(self, member: int) -> bool:
+        """Whether a heartbeat's sender should replace the coordinator followed now."""
+        current = self.opinion
+        if member == current:
+            return False
+        return current == NO_NODE or self.electing or self._outranks(member, current)
+
+    # -- the check on every tick --------------------------------------------------
+
+    def evaluate(self) -> None:
+        """Re-check the coordinator's liveness; suspect it, or bully a lower one.
+
+        An election starts when there is no coordinator (first start,
+        restart), when the detector suspects it, or when this node now
+        outranks it (its own score rose).
+        """
+        now = self.clock.now()
+        detector = self.view.detector
+        detector.ensure_capacity(len(self.ids))
+        alive = detector.known & detector.available(now)
+        alive[self.index] = True
+        previous = self.alive_mask
+        if previous.shape[0] < alive.shape[0]:
+            previous = np.concatenate(
+                [previous, np.zeros(alive.shape[0] - previous.shape[0], bool)]
+            )
+        self.alive_mask = alive
+        flipped = previous != alive
+        if flipped.any():
+            self.listener.suspicions_changed(
+                self, np.flatnonzero(flipped & previous), np.flatnonzero(flipped & alive), now
+            )
+        if not self.running or self.electing:
+            return
+        coordinator = self.opinion
+        if (
+            coordinator == NO_NODE
+            or not alive[coordinator]
+            or self._outranks(self.index, coordinator)
+        ):
+            self.start_election()

@@ -1,0 +1,309 @@
+"""One full protocol node in its own process, gossiping over an MQTT broker.
+
+The agent runs the simulator's :class:`~emergent_lab.protocol.node.Node`,
+unchanged, on the asyncio loop's clock. Around it sit the pieces a real
+network needs: an :class:`~emergent_lab.mqtt.inbox.Inbox` that vets every
+payload, the :class:`~emergent_lab.mqtt.transport.MqttTransport` it sends
+through, a :class:`~emergent_lab.mqtt.bridge.DeviceMirror` for the devices it
+hears and a :class:`~emergent_lab.mqtt.bridge.LeaderPublisher` for the leader
+topic. Each agent also keeps a retained *status* (its presence and a summary
+of its view); the broker replaces it with an "offline" will if the process
+dies, which is how newcomers find their seeds and how ``observe`` and the
+notebook see the cluster.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from emergent_lab.mqtt.auth import Signer, seal
+from emergent_lab.mqtt.bridge import DeviceMirror, LeaderPublisher
+from emergent_lab.mqtt.clock import LoopClock
+from emergent_lab.mqtt.codec import (
+    MAX_GENERATION,
+    LeaderAnnouncement,
+    NodeStatus,
+    PeerSummary,
+)
+from emergent_lab.mqtt.inbox import Inbox
+from emergent_lab.mqtt.settings import BrokerSettings
+from emergent_lab.mqtt.topics import ClusterTopics
+from emergent_lab.mqtt.transport import Connection, MqttTransport
+from emergent_lab.protocol.ids import IdTable, validate_node_id
+from emergent_lab.protocol.messages import VERSION_BITS, GossipSyn
+from emergent_lab.protocol.node import Node
+from emergent_lab.protocol.params import ProtocolParams, check_number
+from emergent_lab.score import ScoreFunction
+
+
+def _capacity_preset() -> ScoreFunction:
+    return ScoreFunction.preset("capacity")
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    """What one agent process is: its identity, its metrics and the cluster's rules.
+
+    Attributes:
+        node_id: this node's id (the node-id syntax; it is a topic level).
+        cluster: the cluster name.
+        metrics: this node's metrics, the inputs of its score.
+        generation: the incarnation; a restarted agent must use a higher one.
+        params: protocol parameters; every member of a cluster should agree.
+        score: the cluster's score function.
+        seeds: ids to contact first, besides the online agents found on the broker.
+        key: the shared cluster key, or ``None`` for an open cluster.
+        status_interval: seconds between status publications.
+        discovery: seconds spent reading retained statuses before the node
+            starts, so that it joins the cluster it finds instead of leading
+            a cluster of one.
+        rng_seed: seed of the node's generator (peer choice, timer phases).
+    """
+
+    node_id: str
+    cluster: str
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    generation: int = 1
+    params: ProtocolParams = field(default_factory=ProtocolParams)
+    score: ScoreFunction = field(default_factory=_capacity_preset)
+    seeds: Sequence[str] = ()
+    key: bytes | None = None
+    status_interval: float = 1.0
+    discovery: float = 0.5
+    rng_seed: int | None = None
+
+    def __post_init__(self) -> None:
+        validate_node_id(self.node_id, field="--id")
+        ClusterTopics(self.cluster)
+        check_number("--generation", self.generation, low=1, high=MAX_GENERATION, integer=True)
+        check_number("--status-interval", self.status_interval, low=0, low_open=True)
+        check_number("--discovery", self.discovery, low=0)
+        for seed in self.seeds:
+            validate_node_id(seed, field="--seed")
+        for name, value in self.metrics.items():
+            check_number(f"--metric {name}", value)
+
+
+class Agent:
+    """One node of the cluster, served over a broker until stopped.
+
+    Args:
+        config: the node's identity and the cluster's rules.
+        settings: the broker connection.
+    """
+
+    def __init__(self, config: AgentConfig, settings: BrokerSettings) -> None:
+        self.config = config
+        self.settings = settings
+        self.topics = ClusterTopics(config.cluster)
+        self.ids = IdTable()
+        self.signer = Signer(config.key) if config.key is not None else None
+        self.inbox = Inbox(self.ids, signer=self.signer, score=config.score)
+        self.rng = np.random.default_rng(config.rng_seed)
+        self.publisher = LeaderPublisher(self._publish_leader)
+        self.peer_status: dict[str, NodeStatus] = {}
+        self.node: Node | None = None
+        self.mirror: DeviceMirror | None = None
+        self.transport: MqttTransport | None = None
+        self._greeted: dict[str, int] = {}
+        self._stop = asyncio.Event()
+        me, generation = config.node_id, config.generation
+        self.connection = Connection(
+            settings,
+            client_id=f"emergent-{config.cluster}-{me}-g{generation}",
+            subscriptions=[
+                self.topics.gossip(me),
+                self.topics.all_status,
+                self.topics.all_devices,
+                self.topics.leader,
+            ],
+            on_message=self._on_message,
+            on_connect=self._on_connect,
+            will=(self.topics.status(me), self._sealed(NodeStatus(me, generation, online=False))),
+            rng=self.rng,
+        )
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    async def run(self, duration: float | None = None) -> None:
+        """Connect, join, serve until :meth:`stop` (or ``duration`` seconds), then say goodbye."""
+        session = asyncio.create_task(self.connection.run())
+        ticker: asyncio.Task[None] | None = None
+        try:
+            await self.connection.connected.wait()
+            await asyncio.sleep(self.config.discovery)
+            self._start_node(asyncio.get_running_loop())
+            ticker = asyncio.create_task(self._status_loop())
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), duration)
+        finally:
+            if self.node is not None:
+                self.node.stop()
+            if ticker is not None:
+                ticker.cancel()
+            offline = NodeStatus(self.config.node_id, self.config.generation, online=False)
+            await self.connection.publish_now(
+                self.topics.status(self.config.node_id), self._sealed(offline), retain=True
+            )
+            session.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await session
+
+    def stop(self) -> None:
+        """Ask :meth:`run` to finish (safe from a signal handler on the loop)."""
+        self._stop.set()
+
+    def _start_node(self, loop: asyncio.AbstractEventLoop) -> None:
+        config = self.config
+        online = [s.node for s in self.peer_status.values() if s.online]
+        seeds = sorted(set(config.seeds) | set(online) - {config.node_id})
+        self.transport = MqttTransport(
+            self.connection,
+            self.topics,
+            self.ids,
+            generation=config.generation,
+            signer=self.signer,
+        )
+        node = Node(
+            config.node_id,
+            ids=self.ids,
+            params=config.params,
+            score=config.score,
+            metrics=config.metrics,
+            clock=LoopClock(loop),
+            transport=self.transport,
+            rng=self.rng,
+            seeds=seeds,
+            generation=config.generation,
+            listener=self.publisher,
+        )
+        self.node = node
+        self.mirror = DeviceMirror(node, config.score)
+        node.start()
+        for status in list(self.peer_status.values()):
+            self._greet(status)
+
+    async def _status_loop(self) -> None:
+        while True:
+            self.publish_status()
+            await asyncio.sleep(self.config.status_interval)
+
+    # -- incoming ------------------------------------------------------------------
+
+    def _on_connect(self) -> None:
+        """(Re)connected: the broker may have lost retained messages, so restate ours."""
+        self.publisher.forget()
+        if self.node is None:
+            return
+        self.publish_status()
+        node = self.node
+
+        def restate_leader() -> None:
+            if self.publisher.retained is None:
+                self.publisher.announce(node)
+
+        node.clock.call_later(2 * self.config.params.gossip_interval, restate_leader)
+
+    def _on_message(self, topic: str, payload: bytes) -> None:
+        topics, me = self.topics, self.config.node_id
+        if topic == topics.gossip(me):
+            envelope = self.inbox.gossip(payload, me=me)
+            if envelope is not None and self.node is not None:
+                self.node.view.ensure_capacity(len(self.ids))
+                self.node.receive(envelope.message)
+            return
+        if topic == topics.leader:
+            announcement = self.inbox.leader(payload)
+            if announcement is not None:
+                self.publisher.seen(announcement)
+            return
+        topic_id = topics.topic_node(topic)
+        if topic_id is not None and topic == topics.device_state(topic_id):
+            report = self.inbox.device(payload, topic_id=topic_id)
+            if report is not None and self.mirror is not None and self.transport is not None:
+                agent = self.peer_status.get(report.node)
+                if agent is None or not agent.online:  # an agent's id is never a device's
+                    self.transport.devices.add(report.node)
+                self.mirror.mirror(report)
+        elif topic_id is not None and topic == topics.status(topic_id):
+            status = self.inbox.status(payload, topic_id=topic_id)
+            if status is not None and status.node != me:
+                self.peer_status[status.node] = status
+                if status.online and self.transport is not None:
+                    self.transport.devices.discard(status.node)
+                self._greet(status)
+
+    def _greet(self, status: NodeStatus) -> None:
+        """Open an exchange with an agent seen online for the first time in this generation.
+
+        Gossip only reaches peers a node knows; a syn to a newcomer makes both
+        sides learn each other at once instead of waiting for a seed round.
+        """
+        node, transport = self.node, self.transport
+        if node is None or transport is None or not status.online:
+            return
+        if self._greeted.get(status.node, 0) >= status.generation:
+            return
+        if status.node not in self.ids and len(self.ids) >= self.inbox.max_ids:
+            return
+        self._greeted[status.node] = status.generation
+        peer = self.ids.intern(status.node)
+        node.view.ensure_capacity(len(self.ids))
+        transport.send(node.index, peer, GossipSyn(node.index, node.view.digest()))
+
+    # -- outgoing --------------------------------------------------------------------
+
+    def _sealed(self, status: NodeStatus) -> bytes:
+        return seal(status.to_wire(), self.signer)
+
+    def _publish_leader(self, announcement: LeaderAnnouncement) -> None:
+        payload = seal(announcement.to_wire(), self.signer)
+        self.connection.publish(self.topics.leader, payload, retain=True)
+
+    def status(self) -> NodeStatus:
+        """This node's presence and a summary of its view, as published."""
+        node = self.node
+        if node is None:
+            return NodeStatus(self.config.node_id, self.config.generation, online=False)
+        view = node.view
+        peers = np.flatnonzero(view.known)
+        peers = peers[peers != node.index]
+        phi = view.detector.phi(node.clock.now(), peers) if peers.size else np.zeros(0)
+        alive = node.alive_mask
+        summaries = tuple(
+            PeerSummary(
+                node=self.ids.ids[j],
+                generation=int(view.key[j]) >> VERSION_BITS,
+                heartbeat=int(view.heartbeat[j]),
+                score=float(view.score[j]),
+                phi=float(phi[row]),
+                alive=bool(j < alive.shape[0] and alive[j]),
+            )
+            for row, j in enumerate(peers.tolist())
+        )
+        transport = self.transport
+        return NodeStatus(
+            node.node_id,
+            node.generation,
+            online=True,
+            heartbeat=node.heartbeat_count,
+            score=float(node.score),
+            opinion=node.id_of(node.opinion),
+            recognised=node.id_of(node.recognised),
+            acting=node.acting,
+            metrics=dict(node.metrics),
+            peers=summaries,
+            rejected=dict(self.inbox.rejected),
+            sent=transport.sent if transport is not None else 0,
+            sent_bytes=transport.sent_bytes if transport is not None else 0,
+        )
+
+    def publish_status(self) -> None:
+        """Publish this node's status, retained."""
+        topic = self.topics.status(self.config.node_id)
+        self.connection.publish(topic, self._sealed(self.status()), retain=True)

@@ -1,0 +1,531 @@
+"""A real cluster for the dashboard: MQTT readings behind the ``ClusterSource`` interface.
+
+:class:`MqttCluster` listens, from a background thread with its own asyncio
+loop, to what the cluster publishes (agent statuses, device heartbeats, the
+leader, and the gossip topics for traffic) and serves it through the same
+read interface the dashboard uses for the simulator
+(``emergent_lab.widgets.source.ClusterSource``). Time is wall time since the
+object was created; ``advance`` and ``step`` do nothing because a real
+cluster moves on by itself. Actions are real too: ``kill`` sends SIGKILL to
+an agent process this object started, ``revive`` restarts it under a new
+generation, ``pause`` stops it with SIGSTOP for a while. A real network
+cannot be partitioned or made lossy from here, so those actions say so.
+
+:func:`start_lesson` starts a broker, agents and simulated devices as
+subprocesses and returns the cluster that watches them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from emergent_lab.cluster import source as cluster_source
+from emergent_lab.cluster.source import ClusterPoint, NodeState
+from emergent_lab.mqtt.codec import MAX_GOSSIP_BYTES, NodeStatus, Rejected, parse_json
+from emergent_lab.mqtt.observe import Observation
+from emergent_lab.mqtt.processes import FAST_TIMING, AgentProcess, BrokerProcess, start_agents
+from emergent_lab.mqtt.settings import BrokerSettings
+from emergent_lab.mqtt.topics import ClusterTopics
+from emergent_lab.mqtt.transport import Connection
+from emergent_lab.protocol.ids import node_sort_key
+from emergent_lab.protocol.params import ProtocolParams, check_number
+from emergent_lab.score import ScoreFunction
+
+MESSAGE_SAMPLE = 500
+"""Gossip messages kept for the network view's fading edges."""
+
+
+@dataclass
+class _History:
+    """Change-only records, kept sorted by time for replay lookups."""
+
+    points: list[ClusterPoint] = field(default_factory=list)
+    nodes: dict[str, list[tuple[float, tuple[bool, str | None, str | None, bool]]]] = field(
+        default_factory=dict
+    )
+    marks: list[tuple[float, str, str]] = field(default_factory=list)
+
+
+class MqttCluster:
+    """The cluster behind a broker, readable by the dashboard.
+
+    Args:
+        settings: the broker connection.
+        cluster: the cluster name.
+        params: the protocol parameters the agents run with (for ``param`` and
+            ``phi_threshold``; a real cluster does not report them).
+        score: the cluster's score function (for ``weights`` and ``boost``).
+        agents: agent processes this object may kill, pause and restart.
+    """
+
+    def __init__(
+        self,
+        settings: BrokerSettings,
+        cluster: str,
+        *,
+        params: ProtocolParams | None = None,
+        score: ScoreFunction | None = None,
+        agents: Sequence[AgentProcess] = (),
+    ) -> None:
+        self.settings = settings
+        self.topics = ClusterTopics(cluster)
+        self.params = params if params is not None else _fast_params()
+        self.score_function = score if score is not None else ScoreFunction.preset("capacity")
+        self.agents = {agent.node_id: agent for agent in agents}
+        self.observation = Observation(self.topics)
+        self._lock = threading.RLock()
+        self._started = time.monotonic()
+        self._ids: list[str] = []
+        self._history = _History()
+        self._messages: deque[tuple[float, str, str]] = deque(maxlen=MESSAGE_SAMPLE)
+        self._traffic = [0, 0]
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._connected = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def start(self, timeout: float = 10.0) -> MqttCluster:
+        """Start listening in a background thread; wait until connected."""
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._listen()), daemon=True)
+        self._thread.start()
+        if not self._connected.wait(timeout):
+            raise TimeoutError(f"broker: no connection to {self.settings.url} in {timeout:g} s")
+        return self
+
+    async def _listen(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        connection = Connection(
+            self.settings,
+            client_id=f"emergent-{self.topics.cluster}-dashboard-{time.monotonic_ns()}",
+            subscriptions=[
+                self.topics.leader,
+                self.topics.all_status,
+                self.topics.all_devices,
+                f"{self.topics.base}/nodes/+/gossip",
+            ],
+            on_message=self._on_message,
+            on_connect=self._connected.set,
+        )
+        session = asyncio.create_task(connection.run())
+        await self._stop.wait()
+        session.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await session
+
+    def close(self) -> None:
+        """Stop listening (agents this object started keep running; see :meth:`shutdown`)."""
+        loop, stop = self._loop, self._stop
+        if loop is not None and stop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(stop.set)
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None
+
+    def shutdown(self) -> None:
+        """Stop listening and kill every agent this object started."""
+        self.close()
+        for agent in self.agents.values():
+            agent.kill()
+
+    def wait_for(self, predicate: Any, timeout: float = 30.0) -> bool:
+        """Poll ``predicate(self)`` until it holds or ``timeout`` passes; return whether it held."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate(self):
+                return True
+            time.sleep(0.05)
+        return bool(predicate(self))
+
+    # -- incoming ------------------------------------------------------------------------
+
+    def _on_message(self, topic: str, payload: bytes) -> None:
+        now = self.time
+        if topic.endswith("/gossip"):
+            self._sample_gossip(now, topic, payload)
+            return
+        with self._lock:
+            for event in self.observation.feed(topic, payload):
+                kind = event["event"]
+                if kind in ("join", "leave", "device"):
+                    self._mark(now, kind, f"{kind} {event['node']} (gen {event['generation']})")
+                elif kind == "leader":
+                    self._mark(now, "leader", f"leader {event['leader'] or 'none'}")
+                node = event.get("node")
+                if isinstance(node, str) and node not in self._ids:
+                    self._ids.append(node)
+            for node_id in self.observation.current_members():
+                if node_id not in self._ids:
+                    self._ids.append(node_id)
+            self._record(now)
+
+    def _sample_gossip(self, now: float, topic: str, payload: bytes) -> None:
+        receiver = self.topics.topic_node(topic)
+        try:
+            sender = parse_json(payload, limit=MAX_GOSSIP_BYTES).get("from")
+        except Rejected:
+            return
+        with self._lock:
+            self._traffic[0] += 1
+            self._traffic[1] += len(payload)
+            if isinstance(sender, str) and receiver is not None:
+                self._messages.append((now, sender, receiver))
+
+    def _mark(self, now: float, kind: str, label: str) -> None:
+        self._history.marks.append((now, kind, label))
+
+    def _record(self, now: float) -> None:
+        point = self._point_now(now)
+        points = self._history.points
+        if not points or not _same_point(points[-1], point):
+            points.append(point)
+        for state in self._node_states():
+            records = self._history.nodes.setdefault(state.node_id, [])
+            value = (state.up, state.opinion, state.recognised, state.acting)
+            if not records or records[-1][1] != value:
+                records.append((now, value))
+
+    # -- readings (ClusterSource) -------------------------------------------------------------
+
+    @property
+    def time(self) -> float:
+        """Wall seconds since this object was created."""
+        return time.monotonic() - self._started
+
+    @property
+    def seed(self) -> int:
+        """A real cluster has no seed; 0 keeps the flock layout stable."""
+        return 0
+
+    def node_ids(self) -> Sequence[str]:
+        """Every agent and device seen so far, in order of appearance."""
+        with self._lock:
+            return list(self._ids)
+
+    def _online(self) -> list[NodeStatus]:
+        return [s for s in self.observation.statuses.values() if s.online]
+
+    def _node_states(self) -> list[NodeState]:
+        online = self._online()
+        statuses = self.observation.statuses
+        devices = self.observation.devices
+        states = []
+        for node_id in self._ids:
+            views = [p for s in online for p in s.peers if p.node == node_id]
+            suspected_by = sum(1 for p in views if not p.alive)
+            status = statuses.get(node_id)
+            if status is not None:
+                up = status.online
+                states.append(
+                    NodeState(
+                        node_id,
+                        up,
+                        status.opinion if up else None,
+                        status.recognised if up else None,
+                        up and status.acting,
+                        status.score,
+                        dict(status.metrics),
+                        status.generation,
+                        status.heartbeat,
+                        suspected_by if up else 0,
+                    )
+                )
+                continue
+            report = devices.get(node_id)
+            up = any(p.alive for p in views)
+            states.append(
+                NodeState(
+                    node_id,
+                    up,
+                    None,
+                    None,
+                    False,
+                    views[0].score if views else 0.0,
+                    dict(report.metrics) if report is not None else {},
+                    report.generation if report is not None else 0,
+                    report.heartbeat if report is not None else 0,
+                    suspected_by if up else 0,
+                )
+            )
+        return states
+
+    def nodes(self) -> Sequence[Any]:
+        """The current state of every node, in :meth:`node_ids` order."""
+        with self._lock:
+            return self._node_states()
+
+    def peers(self, observer: str) -> Sequence[Any]:
+        """``observer``'s view as its last status reported it (empty for devices)."""
+        with self._lock:
+            status = self.observation.statuses.get(observer)
+            if status is None or not status.online:
+                return []
+            return [
+                cluster_source.PeerEntry(p.node, p.generation, p.heartbeat, p.score, p.phi, p.alive)
+                for p in status.peers
+            ]
+
+    def phi(self, observer: str, subject: str) -> float:
+        """Phi of ``subject`` at ``observer``, as of the observer's last status."""
+        with self._lock:
+            status = self.observation.statuses.get(observer)
+            if status is None or not status.online:
+                return 0.0
+            return next((p.phi for p in status.peers if p.node == subject), 0.0)
+
+    def phi_threshold(self) -> float:
+        """The detector threshold the agents run with."""
+        return self.params.detector.threshold
+
+    def _leader_now(self) -> str | None:
+        online = self._online()
+        recognised = {s.recognised for s in online}
+        if not online or len(recognised) != 1:
+            return None
+        return next(iter(recognised))
+
+    def leader(self) -> str | None:
+        """The leader every online agent recognises, or None while it is emerging."""
+        with self._lock:
+            return self._leader_now()
+
+    def published_leader(self) -> str | None:
+        """The leader the retained leader topic names (what devices act on)."""
+        with self._lock:
+            return self.observation.leader
+
+    def _point_now(self, now: float) -> ClusterPoint:
+        online = self._online()
+        opinions = [s.opinion for s in online if s.opinion is not None]
+        top = max((opinions.count(o) for o in set(opinions)), default=0)
+        leader = self._leader_now()
+        return ClusterPoint(
+            time=now,
+            up=len(online),
+            converged=leader is not None,
+            leader=leader,
+            acting=sum(1 for s in online if s.acting),
+            agreement=top / len(online) if online else 0.0,
+            opinions=len(set(opinions)),
+        )
+
+    def timeline(self, start: int = 0) -> Sequence[Any]:
+        """Recorded cluster points (one per change) from index ``start`` on."""
+        with self._lock:
+            return list(self._history.points[start:])
+
+    def cluster_at(self, time: float) -> Any:
+        """The recorded cluster point in force at ``time``."""
+        with self._lock:
+            points = self._history.points
+            i = bisect.bisect_right([p.time for p in points], time) - 1
+            return points[i] if i >= 0 else None
+
+    def node_at(self, node_id: str, time: float) -> Any:
+        """A node's recorded state at ``time`` (None before it was seen)."""
+        with self._lock:
+            records = self._history.nodes.get(node_id, [])
+            i = bisect.bisect_right([t for t, _ in records], time) - 1
+            return cluster_source.RecordedNode(*records[i][1]) if i >= 0 else None
+
+    def marks(self, start: int = 0) -> Sequence[Any]:
+        """Joins, departures, leader changes and actions, from index ``start`` on."""
+        with self._lock:
+            return [
+                cluster_source.Mark(t, kind, label)
+                for t, kind, label in self._history.marks[start:]
+            ]
+
+    def messages(self, since: float) -> Sequence[Any]:
+        """Gossip messages seen on the broker after ``since`` (a bounded sample)."""
+        with self._lock:
+            return [cluster_source.Message(t, s, r) for t, s, r in self._messages if t > since]
+
+    def traffic(self) -> Any:
+        """Gossip messages and bytes seen on the broker so far."""
+        with self._lock:
+            return cluster_source.Traffic(messages=self._traffic[0], bytes=self._traffic[1])
+
+    def weights(self) -> Mapping[str, float]:
+        """The score weights the agents run with."""
+        return dict(self.score_function.weights)
+
+    def param(self, name: str) -> float:
+        """A protocol parameter the agents run with (``fanout``, ``detector.threshold``…)."""
+        owner: object = self.params.detector if name.startswith("detector.") else self.params
+        field_name = name.removeprefix("detector.")
+        value = getattr(owner, field_name, None)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"param: unknown numeric parameter {name!r}")
+        return float(value)
+
+    def loss_rate(self) -> float:
+        """Loss is whatever the real network does; none is injected."""
+        return 0.0
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def _agent(self, action: str, node_id: str) -> AgentProcess:
+        agent = self.agents.get(node_id)
+        if agent is None:
+            owned = ", ".join(sorted(self.agents, key=node_sort_key)) or "none"
+            raise ValueError(
+                f"{action}: {node_id!r} is not an agent started here (agents: {owned})"
+            )
+        return agent
+
+    def kill(self, node_id: str) -> None:
+        """SIGKILL the agent's process: a crash, with no goodbye."""
+        agent = self._agent("kill", node_id)
+        agent.kill()
+        with self._lock:
+            self._mark(self.time, "kill", f"kill {node_id}")
+
+    def revive(self, node_id: str) -> None:
+        """Restart the agent's process under the next generation."""
+        agent = self._agent("revive", node_id)
+        agent.restart()
+        with self._lock:
+            self._mark(self.time, "revive", f"revive {node_id} (gen {agent.generation})")
+
+    def pause(self, node_id: str, duration: float) -> None:
+        """Stop the agent's process with SIGSTOP for ``duration`` seconds (alive but silent)."""
+        check_number("pause.duration", duration, low=0, low_open=True)
+        agent = self._agent("pause", node_id)
+        process = agent.process
+        if process is None or not agent.running:
+            raise ValueError(f"pause: agent {node_id!r} is not running")
+        process.send_signal(signal.SIGSTOP)
+        threading.Timer(duration, lambda: _resume(process)).start()
+        with self._lock:
+            self._mark(self.time, "pause", f"pause {node_id} {duration:g} s")
+
+    def boost(self, node_id: str) -> None:
+        """Restart the agent (next generation) with every metric at its best value.
+
+        A real process owns its metrics, so raising them means restarting it
+        with other ``--metric`` values.
+        """
+        agent = self._agent("boost", node_id)
+        specs = self.score_function.metrics
+        if not specs:
+            raise ValueError("boost: the score function has no metrics to raise")
+        agent.metrics = {s.name: (s.high if s.higher_is_better else s.low) for s in specs.values()}
+        agent.restart()
+        with self._lock:
+            self._mark(self.time, "boost", f"boost {node_id} (gen {agent.generation})")
+
+    def _impossible(self, action: str) -> None:
+        raise ValueError(f"{action}: not possible on a real MQTT cluster from here")
+
+    def partition(self, groups: Sequence[Sequence[str]] | str) -> None:
+        """A broker connects everyone; partitions need firewall rules, not a notebook."""
+        self._impossible("partition")
+
+    def heal(self) -> None:
+        """Nothing to heal: no partition can be made from here."""
+        self._impossible("heal")
+
+    def loss(self, probability: float, duration: float | None = None) -> None:
+        """Loss cannot be injected into a real network from here."""
+        self._impossible("loss")
+
+    def set_weights(self, weights: Mapping[str, float]) -> None:
+        """Every agent scores itself; weights are fixed when they start."""
+        self._impossible("set_weights")
+
+    def set_param(self, name: str, value: float) -> None:
+        """Every agent reads its parameters when it starts."""
+        self._impossible("set_param")
+
+    def step(self) -> None:
+        """A real cluster moves on by itself: nothing to do."""
+
+    def advance(self, duration: float) -> None:
+        """A real cluster moves on by itself: nothing to do."""
+        check_number("duration", duration, low=0)
+
+
+def _resume(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGCONT)
+
+
+def _same_point(a: ClusterPoint, b: ClusterPoint) -> bool:
+    return (a.up, a.converged, a.leader, a.acting, a.agreement, a.opinions) == (
+        b.up,
+        b.converged,
+        b.leader,
+        b.acting,
+        b.agreement,
+        b.opinions,
+    )
+
+
+def _fast_params() -> ProtocolParams:
+    from emergent_lab.detector import DetectorParams
+
+    return ProtocolParams(
+        gossip_interval=FAST_TIMING["gossip-interval"],
+        heartbeat_interval=FAST_TIMING["heartbeat-interval"],
+        detector=DetectorParams(first_heartbeat_estimate=FAST_TIMING["heartbeat-interval"]),
+    )
+
+
+@dataclass
+class Lesson:
+    """A broker, agents and simulated devices on this machine, and the cluster watching them."""
+
+    broker: BrokerProcess
+    cluster: MqttCluster
+    devices: list[subprocess.Popen[bytes]]
+
+    def close(self) -> None:
+        """Stop everything this lesson started."""
+        self.cluster.shutdown()
+        for device in self.devices:
+            device.terminate()
+            device.wait(5)
+        self.broker.__exit__(None, None, None)
+
+
+def start_lesson(
+    agent_metrics: Sequence[Mapping[str, float]],
+    *,
+    devices: Mapping[str, Mapping[str, float]] | None = None,
+    cluster: str = "lesson",
+    broker: str = "amqtt",
+) -> Lesson:
+    """Start a broker, one agent per metrics mapping (``n1``…) and simulated devices.
+
+    Args:
+        agent_metrics: each agent's metrics, for the ``capacity`` score.
+        devices: device id -> metrics; each publishes a heartbeat every 0.2 s.
+        cluster: the cluster name.
+        broker: ``"amqtt"`` (embedded, the default) or ``"mosquitto"``.
+    """
+    running = BrokerProcess(broker).start()
+    agents = start_agents(running.url, cluster, agent_metrics)
+    simulated = []
+    for device_id, metrics in (devices or {}).items():
+        command = [sys.executable, "-m", "emergent_lab.cli", "device", "--broker", running.url]
+        command += ["--cluster", cluster, "--id", device_id]
+        command += ["--interval", str(FAST_TIMING["heartbeat-interval"])]
+        for name, value in metrics.items():
+            command += ["--metric", f"{name}={value}"]
+        simulated.append(subprocess.Popen(command))
+    watcher = MqttCluster(BrokerSettings.from_url(running.url), cluster, agents=agents)
+    return Lesson(running, watcher.start(), simulated)

@@ -1,0 +1,121 @@
+"""Committed notebooks must be executed, in order, with no widget state and no errors.
+
+nbval re-executes the notebooks and compares outputs (``make notebooks``);
+this test checks the structure that makes that comparison meaningful: a
+notebook saved half-run, run out of order, with an error, with widget-state
+blobs, or with random-id outputs that nbval would be asked to compare.
+"""
+
+import configparser
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
+LESSONS = [p for p in PATHS if re.match(r"0[0-5]_", p.name)]
+IGNORE = "# NBVAL_IGNORE_OUTPUT"
+RANDOM_ID_TYPES = (
+    "application/vnd.jupyter.widget-view+json",
+    "application/vnd.bokehjs_exec.v0+json",
+)
+
+
+def _code_cells(path):
+    notebook = nbformat.read(path, as_version=4)
+    return notebook, [c for c in notebook.cells if c.cell_type == "code" and c.source.strip()]
+
+
+def test_the_lessons_are_committed():
+    names = {p.name[:2] for p in LESSONS}
+    assert names == {"00", "01", "02", "03", "04", "05"}
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+def test_executed_in_order_from_a_fresh_kernel(path):
+    notebook, cells = _code_cells(path)
+    nbformat.validate(notebook)
+    counts = [c.execution_count for c in cells]
+    assert None not in counts, f"{path.name}: unexecuted cells (execution_count None)"
+    assert counts == list(range(1, len(cells) + 1)), f"{path.name}: run out of order: {counts}"
+    assert any(c.outputs for c in cells), f"{path.name}: saved without outputs"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+def test_outputs_belong_to_their_cell_and_hold_no_error(path):
+    _, cells = _code_cells(path)
+    for cell in cells:
+        for output in cell.outputs:
+            assert output.output_type != "error", f"{path.name}: saved with an error"
+            if output.output_type == "execute_result":
+                assert output.execution_count == cell.execution_count, (
+                    f"{path.name}: stale output of run {output.execution_count} "
+                    f"in cell {cell.execution_count}"
+                )
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+def test_no_saved_widget_state(path):
+    notebook = nbformat.read(path, as_version=4)
+    assert "widgets" not in notebook.metadata, f"{path.name}: metadata.widgets holds widget state"
+    for cell in notebook.cells:
+        assert "widgets" not in cell.get("metadata", {}), f"{path.name}: widget state in a cell"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+def test_small_enough_to_review(path):
+    # An inline copy of BokehJS (output_notebook(resources=INLINE)) alone is about 8 MB.
+    assert path.stat().st_size < 2_000_000, f"{path.name}: {path.stat().st_size} bytes"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+def test_widget_and_bokeh_outputs_are_not_compared(path):
+    _, cells = _code_cells(path)
+    for cell in cells:
+        kinds = {k for o in cell.outputs for k in o.get("data", {})}
+        if kinds & set(RANDOM_ID_TYPES):
+            assert cell.source.lstrip().startswith(IGNORE), (
+                f"{path.name}: cell {cell.execution_count} shows a widget or Bokeh document "
+                f"(random ids) without {IGNORE}"
+            )
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_each_lesson_states_a_goal_and_ends_with_things_to_try(path):
+    notebook = nbformat.read(path, as_version=4)
+    text = [c.source for c in notebook.cells if c.cell_type == "markdown"]
+    assert "**Goal.**" in text[0]
+    assert text[-1].startswith("## Things to try")
+    assert any(c.cell_type == "code" and not c.source.startswith(IGNORE) for c in notebook.cells)
+
+
+def test_sanitizers_never_touch_measured_numbers():
+    config = configparser.ConfigParser()
+    config.read(NOTEBOOKS / "sanitize.cfg")
+    measured = ["4.58", "0.760", "n13", "28", "6.30 s", "1019.15", "event log sha256  f61d45f1"]
+    for section in config.sections():
+        pattern = re.compile(config[section]["regex"])
+        for text in measured:
+            assert pattern.sub(config[section]["replace"], text) == text, (section, text)
+
+
+def test_refresh_cleans_widget_state_and_inline_bokehjs_but_keeps_compared_outputs():
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    from emergent_lab.lessons.refresh import clean
+
+    big = new_output("display_data", data={"application/javascript": "x" * 2_000_000})
+    small = new_output("stream", text="measured 4.58\n")
+    notebook = new_notebook(
+        cells=[
+            new_code_cell("# NBVAL_IGNORE_OUTPUT\ndash", outputs=[big, small]),
+            new_code_cell("print(x)", outputs=[big]),
+        ],
+        metadata={"widgets": {"state": {}}},
+    )
+    clean(notebook)
+    assert "widgets" not in notebook.metadata
+    assert notebook.cells[0].outputs == [small]
+    assert notebook.cells[1].outputs == [big]  # compared by nbval: never touched

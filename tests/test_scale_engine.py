@@ -1,0 +1,227 @@
+"""The array engine: the protocol's behaviour in rounds, its faults, its report and its limits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from emergent_lab import ClusterConfig
+from emergent_lab.scale import ArrayCluster, build_array_report
+from emergent_lab.scale.measure import level_config, promote
+from emergent_lab.scale.views import TopKView
+from emergent_lab.scenario import ScenarioError, parse_scenario, run_scenario
+
+
+def ranked(config: ClusterConfig) -> list[str]:
+    """Ids from best to worst score, computed from the config alone."""
+    scores = [config.score.score(m) for m in config.metrics]
+    return [config.ids[i] for i in np.argsort(scores, kind="stable")[::-1]]
+
+
+@pytest.mark.parametrize("view", ["full", "topk"])
+def test_converges_on_the_best_node_then_fails_over_to_the_next(view: str) -> None:
+    config = ClusterConfig.create(60, seed=4)
+    best, second = ranked(config)[:2]
+    cluster = ArrayCluster(config, view=view)
+    cluster.at(15, "crash", node="leader")
+    cluster.run(14.9)
+    assert cluster.leader() == best
+    assert cluster.acting_leaders() == [best]
+    cluster.run(40)
+    report = build_array_report(cluster)
+    assert report.final_leader == second and report.final_leader_is_best
+    crash = report.events[0]
+    assert crash.resolved == [best]
+    assert crash.reconverged_after_s is not None and crash.reconverged_after_s < 20
+    # Every survivor suspected the dead leader, after at least the silence it tolerates.
+    assert crash.detected_by == 59
+    assert crash.detection_mean_s is not None and crash.detection_mean_s > 1.0
+
+
+def test_same_seed_same_run_other_seed_other_run() -> None:
+    def run(seed: int) -> dict[str, object]:
+        cluster = ArrayCluster(ClusterConfig.create(40, seed=seed, loss=0.05), view="topk", k=4)
+        cluster.at(8, "crash", node="leader")
+        cluster.run(20)
+        return build_array_report(cluster).to_dict()
+
+    assert run(3) == run(3)
+    assert run(3)["event_log_sha256"] != run(4)["event_log_sha256"]
+
+
+def test_a_partition_gives_each_side_its_best_and_healing_merges_onto_the_overall_best() -> None:
+    config = ClusterConfig.create(40, seed=2)
+    scores = {i: config.score.score(m) for i, m in zip(config.ids, config.metrics, strict=True)}
+    halves = [list(config.ids[:20]), list(config.ids[20:])]
+    side_best = [max(h, key=scores.__getitem__) for h in halves]
+    cluster = ArrayCluster(config)
+    cluster.run(10)
+    cluster.partition("half")
+    cluster.run(40)
+    for half, best in zip(halves, side_best, strict=True):
+        rows = [cluster.ids.index[i] for i in half]
+        assert (cluster.opinion[rows] == cluster.ids.index[best]).all()
+    assert cluster.leader() is None  # no leader is recognised by both sides
+    cluster.heal()
+    cluster.run(70)
+    assert cluster.leader() == max(config.ids, key=scores.__getitem__)
+
+
+def test_message_loss_drops_its_share_and_leadership_still_emerges() -> None:
+    config = ClusterConfig.create(50, seed=5, loss=0.3)
+    cluster = ArrayCluster(config)
+    cluster.run(30)
+    report = build_array_report(cluster)
+    assert report.final_leader == ranked(config)[0]
+    assert 0.25 < report.messages_dropped / report.messages < 0.35
+
+
+def test_a_restarted_leader_comes_back_under_a_new_generation_and_leads_again() -> None:
+    config = ClusterConfig.create(30, seed=6)
+    best = ranked(config)[0]
+    cluster = ArrayCluster(config)
+    cluster.at(10, "crash", node=best)
+    cluster.at(25, "restart", node=best)
+    cluster.run(24)
+    assert cluster.leader() == ranked(config)[1]
+    cluster.run(50)
+    assert cluster.leader() == best
+    assert cluster.generation[cluster.ids.index[best]] == 2
+
+
+def test_a_promoted_node_is_followed_by_everyone() -> None:
+    config, promoted = level_config(80, seed=1)
+    cluster = ArrayCluster(config, view="topk")
+    cluster.run(8)
+    assert cluster.leader() == "n0"  # equal scores: the first id
+    promote(cluster, promoted)
+    cluster.run(16)
+    assert cluster.followers(promoted) == 80
+    assert cluster.leader() == promoted
+
+
+def test_topk_keeps_the_best_alive_node_in_every_list() -> None:
+    config = ClusterConfig.create(300, seed=8)
+    best, second = ranked(config)[:2]
+    cluster = ArrayCluster(config, view="topk", k=4)
+    cluster.at(12, "crash", node=best)
+    cluster.run(11)
+    others = np.arange(300) != cluster.ids.index[best]
+    assert isinstance(cluster.view, TopKView)
+    lists = cluster.view.ids
+    assert (lists[others] == cluster.ids.index[best]).any(axis=1).all()
+    cluster.run(30)
+    # The dead leader has been pushed out by live candidates, and the new best is everywhere.
+    alive = others & (np.arange(300) != cluster.ids.index[second])
+    assert (cluster.view.ids[alive] == cluster.ids.index[second]).any(axis=1).all()
+    assert not (cluster.view.ids == cluster.ids.index[best]).all(axis=1).any()
+    assert cluster.leader() == second
+
+
+def test_topk_state_per_node_does_not_grow_with_n_and_full_does() -> None:
+    small = ArrayCluster(ClusterConfig.create(200, seed=1), view="topk", k=8)
+    large = ArrayCluster(ClusterConfig.create(2000, seed=1), view="topk", k=8)
+    assert small.state_bytes_per_node() == large.state_bytes_per_node()
+    full_small = ArrayCluster(ClusterConfig.create(200, seed=1))
+    full_large = ArrayCluster(ClusterConfig.create(400, seed=1))
+    assert full_large.state_bytes_per_node() > 1.9 * full_small.state_bytes_per_node()
+
+
+def test_push_only_takes_longer_than_push_pull() -> None:
+    def rounds(exchange: str) -> float:
+        times = []
+        for seed in range(4):
+            config, promoted = level_config(400, seed=seed, fanout=1)
+            cluster = ArrayCluster(config, view="topk", exchange=exchange)
+            cluster.run(10)
+            promote(cluster, promoted)
+            start = cluster.time
+            while cluster.followers(promoted) < 400:
+                cluster.step_slot()
+            times.append(cluster.time - start)
+        return float(np.median(times))
+
+    assert rounds("push") > 1.3 * rounds("push-pull")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"view": "mesh"}, "cluster.view: unknown view 'mesh' (expected one of: full, topk)"),
+        (
+            {"exchange": "pull"},
+            "exchange: unknown exchange 'pull' (expected one of: push-pull, push)",
+        ),
+        ({"k": 0}, "cluster.k: must be an integer >= 1"),
+    ],
+)
+def test_bad_options_name_the_field_and_the_allowed_values(
+    arguments: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        ArrayCluster(ClusterConfig.create(5), **arguments)  # type: ignore[arg-type]
+
+
+def test_unsupported_actions_are_refused_with_the_supported_list() -> None:
+    cluster = ArrayCluster(ClusterConfig.create(5))
+    with pytest.raises(ValueError, match=r"'pause' is not supported by the array engine .*crash"):
+        cluster.at(3, "pause", node="n1", duration=2.0)
+
+
+def scenario(
+    cluster: dict[str, object], events: list[dict[str, object]] | None = None
+) -> dict[str, object]:
+    return {
+        "cluster": {"nodes": 30, "seed": 2, **cluster},
+        "run": {"until": 30},
+        "events": events or [],
+    }
+
+
+def test_a_scenario_selects_the_array_engine_and_its_view() -> None:
+    data = scenario(
+        {"engine": "array", "view": "topk", "k": 4},
+        [{"at": 10, "action": "crash", "node": "leader"}],
+    )
+    cluster, report = run_scenario(parse_scenario(data))
+    assert isinstance(cluster, ArrayCluster) and isinstance(cluster.view, TopKView)
+    assert cluster.view.k == 4
+    config = ClusterConfig.create(30, seed=2)
+    assert report.final_leader == ranked(config)[1]
+    assert report.events[0].reconverged_after_s is not None
+
+
+@pytest.mark.parametrize(
+    ("cluster", "events", "message"),
+    [
+        (
+            {"engine": "numba"},
+            None,
+            "cluster.engine: unknown engine 'numba' (expected one of: exact, array)",
+        ),
+        ({"engine": "array", "view": "ring"}, None, "cluster.view: unknown view 'ring'"),
+        ({"view": "topk"}, None, "cluster.view: only the array engine has view models"),
+        (
+            {"engine": "array"},
+            [{"at": 5, "action": "pause", "node": "n1", "duration": 1.0}],
+            "events[0].action: 'pause' is not supported by the array engine",
+        ),
+    ],
+)
+def test_bad_engine_options_in_a_scenario_name_the_field(
+    cluster: dict[str, object], events: list[dict[str, object]] | None, message: str
+) -> None:
+    with pytest.raises((ScenarioError, ValueError)) as error:
+        run_scenario(parse_scenario(scenario(cluster, events)))
+    assert message in str(error.value)
+
+
+def test_the_array_engine_accepts_more_nodes_than_the_exact_one() -> None:
+    with pytest.raises(
+        ScenarioError, match=r"cluster\.nodes: must be an integer >= 1 and <= 100000"
+    ):
+        parse_scenario({"cluster": {"nodes": 200_000}})
+    assert (
+        parse_scenario({"cluster": {"nodes": 200_000, "engine": "array"}}).engine.max_nodes
+        > 200_000
+    )

@@ -1,0 +1,317 @@
+"""``SimClusterSource``: the :class:`ClusterSource` protocol over a :class:`SimCluster`.
+
+This is the only module of the Jupyter layer that knows the simulator; every
+view reads through the protocol. It also knows how to rebuild its cluster
+with another seed or size (the dashboard's Reset), keeping the parameters,
+weights and loss the user set with the sliders.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from bisect import bisect_right
+from collections import deque
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from emergent_lab.cluster import SimCluster
+from emergent_lab.cluster.config import ClusterConfig
+from emergent_lab.cluster.observer import ClusterRecord
+from emergent_lab.cluster.source import (
+    ClusterPoint,
+    Mark,
+    Message,
+    NodeState,
+    PeerEntry,
+    RecordedNode,
+    Traffic,
+)
+from emergent_lab.protocol.messages import VERSION_BITS
+from emergent_lab.protocol.params import check_number
+from emergent_lab.scenario import Scenario, build_cluster
+
+MESSAGE_SAMPLE = 400
+"""At most this many recent messages are kept for the network view's fading edges."""
+
+TUNABLE_PARAMS = (
+    "fanout",
+    "gossip_interval",
+    "emergence_threshold",
+    "convergence_threshold",
+    "detector.threshold",
+    "detector.acceptable_heartbeat_pause",
+)
+"""The protocol parameters the dashboard offers as sliders."""
+
+
+class SimClusterSource:
+    """Reads and drives a simulated cluster for the dashboard.
+
+    Args:
+        cluster: the cluster to show.
+        scenario: the scenario it was built from, if any; Reset then rebuilds
+            the scenario (its timeline included) under the new seed.
+    """
+
+    def __init__(self, cluster: SimCluster, scenario: Scenario | None = None) -> None:
+        self.cluster = cluster
+        self.scenario = scenario
+        self._messages: deque[tuple[float, int, int]] = deque(maxlen=MESSAGE_SAMPLE)
+        cluster.network.on_send.append(self._on_send)
+
+    def _on_send(self, now: float, src: int, dst: int, kind: str, size: int) -> None:
+        if kind == "syn":
+            self._messages.append((now, src, dst))
+
+    # -- readings ---------------------------------------------------------------------
+
+    @property
+    def time(self) -> float:
+        """Virtual time of the cluster."""
+        return self.cluster.time
+
+    @property
+    def seed(self) -> int:
+        """The cluster's seed."""
+        return self.cluster.config.seed
+
+    def node_ids(self) -> Sequence[str]:
+        """Configured nodes first, then those that joined, in joining order."""
+        return list(self.cluster.nodes)
+
+    def nodes(self) -> Sequence[NodeState]:
+        """Every node's state; ``suspected_by`` counts up nodes that think it dead."""
+        cluster = self.cluster
+        ids = cluster.ids.ids
+        size = len(ids)
+        running = [n for n in cluster.nodes.values() if n.running]
+        suspected = np.zeros(size, dtype=np.int64)
+        if running:
+            masks = [node.alive_mask for node in running]
+            if all(mask.shape[0] == size for mask in masks):
+                alive = np.vstack(masks)
+            else:  # a node that has not seen the newest ids yet has a shorter mask
+                alive = np.zeros((len(running), size), dtype=bool)
+                for row, mask in enumerate(masks):
+                    alive[row, : min(size, mask.shape[0])] = mask[:size]
+            suspected = len(running) - alive.sum(axis=0)
+        states = []
+        for node_id, node in cluster.nodes.items():
+            up = node.running
+            states.append(
+                NodeState(
+                    node_id=node_id,
+                    up=up,
+                    opinion=ids[node.opinion] if up and node.opinion >= 0 else None,
+                    recognised=ids[node.recognised] if up and node.recognised >= 0 else None,
+                    acting=up and node.acting,
+                    score=float(cluster.true_score[node.index]),
+                    metrics=cluster.metrics[node_id],
+                    generation=node.generation,
+                    heartbeat=node.heartbeat_count,
+                    suspected_by=int(suspected[node.index]) if up else 0,
+                )
+            )
+        return states
+
+    def peers(self, observer: str) -> Sequence[PeerEntry]:
+        """The observer's view: every peer it holds a state for."""
+        node = self.cluster.node(observer)
+        if not node.running:
+            return []
+        view = node.view
+        known = np.flatnonzero(view.known)
+        known = known[known != node.index]
+        phi = view.detector.phi(self.time, known)
+        alive = node.alive_mask
+        ids = self.cluster.ids.ids
+        return [
+            PeerEntry(
+                peer=ids[j],
+                generation=int(view.key[j] >> VERSION_BITS),
+                heartbeat=int(view.heartbeat[j]),
+                score=float(view.score[j]),
+                phi=float(p),
+                alive=bool(j < alive.shape[0] and alive[j]),
+            )
+            for j, p in zip(known.tolist(), phi.tolist(), strict=True)
+        ]
+
+    def phi(self, observer: str, subject: str) -> float:
+        """Phi of ``subject`` at ``observer`` (0 when the observer is down)."""
+        node = self.cluster.node(observer)
+        return node.phi_of(subject) if node.running else 0.0
+
+    def phi_threshold(self) -> float:
+        """The detector threshold in force."""
+        return self.cluster.params.detector.threshold
+
+    def leader(self) -> str | None:
+        """The recognised leader of the whole cluster."""
+        return self.cluster.leader()
+
+    def _point(self, record: ClusterRecord) -> ClusterPoint:
+        ids = self.cluster.ids.ids
+        return ClusterPoint(
+            time=record.time,
+            up=record.up,
+            converged=record.converged,
+            leader=ids[record.leader] if record.leader >= 0 else None,
+            acting=record.acting,
+            agreement=record.agreement,
+            opinions=record.opinions,
+        )
+
+    def timeline(self, start: int = 0) -> Sequence[ClusterPoint]:
+        """Observer timeline points from ``start`` on."""
+        return [self._point(r) for r in self.cluster.observer.timeline[start:]]
+
+    def cluster_at(self, time: float) -> ClusterPoint | None:
+        """The timeline point in force at ``time``."""
+        timeline = self.cluster.observer.timeline
+        i = bisect_right(timeline, time, key=lambda r: r.time) - 1
+        return self._point(timeline[i]) if i >= 0 else None
+
+    def node_at(self, node_id: str, time: float) -> RecordedNode | None:
+        """A node's record in force at ``time``."""
+        index = self.cluster.ids.index.get(node_id)
+        records = self.cluster.observer.nodes.get(index, []) if index is not None else []
+        i = bisect_right(records, time, key=lambda r: r.time) - 1
+        if i < 0:
+            return None
+        record = records[i]
+        ids = self.cluster.ids.ids
+        return RecordedNode(
+            up=record.up,
+            opinion=ids[record.opinion] if record.opinion >= 0 else None,
+            recognised=ids[record.recognised] if record.recognised >= 0 else None,
+            acting=record.acting,
+        )
+
+    def marks(self, start: int = 0) -> Sequence[Mark]:
+        """Observer marks from ``start`` on."""
+        return [Mark(t, kind, label) for t, kind, label in self.cluster.observer.marks[start:]]
+
+    def messages(self, since: float) -> Sequence[Message]:
+        """Recent gossip digests (SYN messages) sent after ``since``."""
+        ids = self.cluster.ids.ids
+        return [Message(t, ids[s], ids[d]) for t, s, d in self._messages if t > since]
+
+    def traffic(self) -> Traffic:
+        """Network counters."""
+        network = self.cluster.network
+        return Traffic(messages=network.messages_sent, bytes=network.bytes_sent)
+
+    def weights(self) -> Mapping[str, float]:
+        """Weights of the cluster's score function."""
+        return dict(self.cluster.score_function.weights)
+
+    def param(self, name: str) -> float:
+        """One of :data:`TUNABLE_PARAMS` (or any other field of the parameters)."""
+        params = self.cluster.params
+        owner: object = params.detector if name.startswith("detector.") else params
+        field = name.removeprefix("detector.")
+        if not hasattr(owner, field):
+            raise ValueError(
+                f"param: unknown parameter {name!r} (expected one of: {TUNABLE_PARAMS})"
+            )
+        return float(getattr(owner, field))
+
+    def loss_rate(self) -> float:
+        """The network's loss probability."""
+        return self.cluster.network.loss
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def kill(self, node_id: str) -> None:
+        """Crash the node."""
+        self.cluster.crash(node_id)
+
+    def revive(self, node_id: str) -> None:
+        """Restart the node."""
+        self.cluster.restart(node_id)
+
+    def pause(self, node_id: str, duration: float) -> None:
+        """Pause the node."""
+        self.cluster.pause(node_id, duration)
+
+    def boost(self, node_id: str) -> None:
+        """Set every metric of the node to the best value of its declared range."""
+        specs = self.cluster.score_function.metrics
+        if not specs:
+            raise ValueError(
+                "boost: the score function has no metrics to raise "
+                f"({self.cluster.score_function.name!r} is custom)"
+            )
+        best = {s.name: (s.high if s.higher_is_better else s.low) for s in specs.values()}
+        self.cluster.set_metrics(node_id, best)
+
+    def partition(self, groups: Sequence[Sequence[str]] | str) -> None:
+        """Partition the network."""
+        self.cluster.partition(groups)
+
+    def heal(self) -> None:
+        """Heal the network."""
+        self.cluster.heal()
+
+    def loss(self, probability: float, duration: float | None = None) -> None:
+        """Set the loss, restoring the previous value after ``duration`` if given."""
+        check_number("loss", probability, low=0, high=1)
+        if duration is not None:
+            check_number("loss.duration", duration, low=0, low_open=True)
+            self.cluster.at(self.time + duration, "set_loss", loss=self.loss_rate())
+        self.cluster.set_loss(probability)
+
+    def set_weights(self, weights: Mapping[str, float]) -> None:
+        """Push new weights to every node."""
+        self.cluster.set_weights(weights)
+
+    def set_param(self, name: str, value: float) -> None:
+        """Change a parameter; the fanout is kept an integer."""
+        if name == "fanout":
+            value = int(check_number("cluster.fanout", value, low=1, integer=True))
+        self.cluster.set_param(name, value)
+
+    def step(self) -> None:
+        """One gossip round."""
+        self.cluster.step_round()
+
+    def advance(self, duration: float) -> None:
+        """Advance virtual time."""
+        self.cluster.run_for(duration)
+
+    # -- rebuilding ------------------------------------------------------------------------
+
+    def rebuilt(self, seed: int, nodes: int) -> SimClusterSource:
+        """A fresh cluster with this seed and size and the parameters in force now.
+
+        Metrics are drawn again from the seed, so the same seed reproduces the
+        same run. A scenario is re-read under the new seed (its timeline, given
+        metrics and graph kept) while the size is unchanged; at another size
+        its timeline is kept but its graph and per-node metrics, which name
+        nodes, are dropped.
+        """
+        check_number("seed", seed, low=0, integer=True)
+        check_number("nodes", nodes, low=1, integer=True)
+        current = self.cluster
+        old = current.config
+        params, score, loss = current.params, current.score_function, current.network.loss
+        if self.scenario is not None and int(nodes) == len(old.ids):
+            redrawn = self.scenario.with_seed(int(seed))
+            config = dataclasses.replace(redrawn.config, params=params, score=score, loss=loss)
+            scenario = dataclasses.replace(redrawn, config=config)
+            return SimClusterSource(build_cluster(scenario), scenario)
+        config = ClusterConfig.create(
+            int(nodes),
+            seed=int(seed),
+            params=params,
+            score=score,
+            seeds=len(old.seeds),
+            latency=old.latency,
+            loss=loss,
+        )
+        if self.scenario is None:
+            return SimClusterSource(SimCluster(config))
+        scenario = dataclasses.replace(self.scenario, config=config)
+        return SimClusterSource(build_cluster(scenario), scenario)
