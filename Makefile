@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo cli-demo refresh-notebooks test sysdeps lint typecheck unit notebooks bench screenshot clean
+.PHONY: demo cli-demo refresh-notebooks test sysdeps lint typecheck unit notebooks bench bench-scale screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,13 @@ test: sysdeps lint typecheck unit notebooks
 bench: $(STAMP)
 	$(PY) benchmarks/engine.py
 	$(PY) benchmarks/dashboard.py
+
+# The scale benchmarks (minutes each; vs_simpy at n = 1,000 takes ~17 minutes).
+bench-scale: $(STAMP)
+	$(PY) benchmarks/dissemination.py
+	$(PY) benchmarks/failover.py
+	$(PY) benchmarks/vs_simpy.py --seconds 10
+	$(PY) benchmarks/size.py
 
 # Rewrites docs/dashboard.png through the browser test's harness.
 screenshot: $(STAMP)
