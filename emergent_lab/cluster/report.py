@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -108,7 +109,7 @@ class Report:
         return "\n".join(lines)
 
 
-def _stable_from(
+def stable_from(
     timeline: list[ClusterRecord], end: float, *, inclusive: bool
 ) -> ClusterRecord | None:
     """The first record of the converged run still in effect at ``end``, if any.
@@ -127,6 +128,49 @@ def _stable_from(
     return first
 
 
+@dataclass(frozen=True)
+class TimelineFigures:
+    """What the cluster timeline says about leadership, once it has settled."""
+
+    settled_at: float
+    """The first convergence after the warm-up (the end, if it never converged)."""
+    leader_changes: int
+    split_episodes: int
+    split_s: float
+    most_leaders: int
+
+
+def timeline_figures(
+    timeline: Sequence[ClusterRecord], end: float, *, warmup: float = 0.0
+) -> TimelineFigures:
+    """Leader changes and split leadership from a cluster timeline (any engine's).
+
+    Before the first convergence every node that knows only itself follows
+    itself: that is leadership emerging, not split leadership, so both are
+    counted from the first convergence on, and not before ``warmup``.
+    """
+    settled = next(
+        (k for k, r in enumerate(timeline) if r.converged and r.time >= warmup), len(timeline)
+    )
+    leader_changes = episodes = most = 0
+    last_leader = NO_NODE
+    split_s = 0.0
+    for k in range(settled, len(timeline)):
+        record = timeline[k]
+        until = timeline[k + 1].time if k + 1 < len(timeline) else end
+        if record.majority >= 0:
+            if last_leader >= 0 and record.majority != last_leader:
+                leader_changes += 1
+            last_leader = record.majority
+        if record.acting >= 2:
+            split_s += until - record.time
+            if k == settled or timeline[k - 1].acting < 2:
+                episodes += 1
+        most = max(most, record.acting)
+    settled_at = timeline[settled].time if settled < len(timeline) else end
+    return TimelineFigures(settled_at, leader_changes, episodes, split_s, most)
+
+
 def build_report(cluster: SimCluster, *, scenario: str = "custom", warmup: float = 0.0) -> Report:
     """Compute every figure of the run so far from the observer's record.
 
@@ -142,31 +186,8 @@ def build_report(cluster: SimCluster, *, scenario: str = "custom", warmup: float
     def name(i: int) -> str | None:
         return ids[i] if i >= 0 else None
 
-    leader_changes = 0
-    last_leader = NO_NODE
-    split_s = 0.0
-    episodes = 0
-    most = 0
-    # Before the first convergence every node that knows only itself follows
-    # itself: that is leadership emerging, not split leadership, so split
-    # leadership is counted from the first convergence on.
-    settled = next(
-        (k for k, r in enumerate(timeline) if r.converged and r.time >= warmup), len(timeline)
-    )
-    settled_at = timeline[settled].time if settled < len(timeline) else end
-    for k, record in enumerate(timeline):
-        if k < settled:
-            continue
-        until = timeline[k + 1].time if k + 1 < len(timeline) else end
-        if record.majority >= 0:
-            if last_leader >= 0 and record.majority != last_leader:
-                leader_changes += 1
-            last_leader = record.majority
-        if record.acting >= 2:
-            split_s += until - record.time
-            if k == settled or timeline[k - 1].acting < 2:
-                episodes += 1
-        most = max(most, record.acting)
+    figures = timeline_figures(timeline, end, warmup=warmup)
+    settled_at = figures.settled_at
     opinion_changes = 0
     for records in obs.nodes.values():
         up_opinions = [r.opinion for r in records if r.up and r.time >= settled_at]
@@ -188,11 +209,11 @@ def build_report(cluster: SimCluster, *, scenario: str = "custom", warmup: float
         final_leader_is_best=bool(final and final.leader_is_best),
         converged=bool(final and final.converged),
         initial_convergence_s=initial,
-        leader_changes=leader_changes,
+        leader_changes=figures.leader_changes,
         opinion_changes=opinion_changes,
-        split_leadership_episodes=episodes,
-        split_leadership_s=round(split_s, 9),
-        max_simultaneous_leaders=most,
+        split_leadership_episodes=figures.split_episodes,
+        split_leadership_s=round(figures.split_s, 9),
+        max_simultaneous_leaders=figures.most_leaders,
         false_suspicions=obs.suspicions.false_suspicions,
         unreachable_suspicions=obs.suspicions.unreachable_suspicions,
         messages=net.messages_sent,
@@ -212,7 +233,7 @@ def _event_reports(cluster: SimCluster, events: list[EventRecord], end: float) -
     for k, event in enumerate(events):
         later = [e.at for e in events[k + 1 :] if e.at > event.at]
         boundary = later[0] if later else end
-        stable = _stable_from(timeline, boundary, inclusive=not later)
+        stable = stable_from(timeline, boundary, inclusive=not later)
         after = None
         leader = None
         best = None

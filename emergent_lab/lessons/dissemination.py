@@ -13,7 +13,6 @@ Two measurements of the same push-pull exchange:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -24,6 +23,7 @@ from emergent_lab.cluster.config import ClusterConfig
 from emergent_lab.lessons.explore import panel
 from emergent_lab.lessons.variants import mean
 from emergent_lab.protocol.params import check_number
+from emergent_lab.scale.theory import push_pull_rounds, push_rounds
 
 Mode = Literal["push", "pull", "push-pull"]
 MODES: tuple[Mode, ...] = ("push", "pull", "push-pull")
@@ -33,12 +33,12 @@ POLL_S = 0.05
 
 def push_bound(n: int) -> float:
     """Rounds for push gossip to reach all n nodes: log2 n + ln n (Pittel 1987)."""
-    return math.log2(n) + math.log(n)
+    return push_rounds(n, 1)
 
 
 def push_pull_bound(n: int) -> float:
     """Leading terms for push-pull: log3 n + ln ln n rounds (Karp et al. 2000)."""
-    return math.log(n, 3) + math.log(max(math.log(n), 1.0))
+    return push_pull_rounds(n, 1)
 
 
 def model_spread(n: int, *, fanout: int = 1, mode: Mode = "push-pull", seed: int = 0) -> list[int]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from emergent_lab.cluster.report import EventReport, Report, _stable_from
+from emergent_lab.cluster.report import EventReport, Report, stable_from, timeline_figures
 
 if TYPE_CHECKING:
     from emergent_lab.scale.engine import ArrayCluster
@@ -27,27 +27,8 @@ def build_array_report(
     timeline = obs.timeline
     end = cluster.time
     ids = cluster.ids.ids
-    settled = next(
-        (k for k, r in enumerate(timeline) if r.converged and r.time >= warmup), len(timeline)
-    )
-    settled_at = timeline[settled].time if settled < len(timeline) else end
-    leader_changes = 0
-    last_leader = NO_NODE
-    split_s = 0.0
-    episodes = 0
-    most = 0
-    for k in range(settled, len(timeline)):
-        record = timeline[k]
-        until = timeline[k + 1].time if k + 1 < len(timeline) else end
-        if record.majority >= 0:
-            if last_leader >= 0 and record.majority != last_leader:
-                leader_changes += 1
-            last_leader = record.majority
-        if record.acting >= 2:
-            split_s += until - record.time
-            if k == settled or timeline[k - 1].acting < 2:
-                episodes += 1
-        most = max(most, record.acting)
+    figures = timeline_figures(timeline, end, warmup=warmup)
+    settled_at = figures.settled_at
     opinion_changes = sum(count for time, count in obs.opinion_changes if time >= settled_at)
     first_event = cluster.events[0].at if cluster.events else end
     initial = next((r.time for r in timeline if r.converged and r.time <= first_event), None)
@@ -63,11 +44,11 @@ def build_array_report(
         final_leader_is_best=bool(final and final.leader_is_best),
         converged=bool(final and final.converged),
         initial_convergence_s=initial,
-        leader_changes=leader_changes,
+        leader_changes=figures.leader_changes,
         opinion_changes=opinion_changes,
-        split_leadership_episodes=episodes,
-        split_leadership_s=round(split_s, 9),
-        max_simultaneous_leaders=most,
+        split_leadership_episodes=figures.split_episodes,
+        split_leadership_s=round(figures.split_s, 9),
+        max_simultaneous_leaders=figures.most_leaders,
         false_suspicions=obs.false_suspicions,
         unreachable_suspicions=obs.unreachable_suspicions,
         messages=cluster.messages_sent,
@@ -88,7 +69,7 @@ def _event_reports(cluster: ArrayCluster, end: float) -> list[EventReport]:
     for k, event in enumerate(events):
         later = [e.at for e in events[k + 1 :] if e.at > event.at]
         boundary = later[0] if later else end
-        stable = _stable_from(timeline, boundary, inclusive=not later)
+        stable = stable_from(timeline, boundary, inclusive=not later)
         report = EventReport(
             at_s=round(event.at, 9),
             action=event.action,
