@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -54,6 +54,28 @@ class EventRecord:
     resolved: list[str] = field(default_factory=list)
     error: str | None = None
     """Why a scheduled event could not apply (e.g. it named a node that is down)."""
+
+
+class Marker(Protocol):
+    """Anything that puts events on a timeline (both engines' observers)."""
+
+    def mark(self, now: float, kind: str, label: str) -> None:
+        """Put an event on the timeline."""
+        ...
+
+
+def log_event(
+    events: list[EventRecord],
+    observer: Marker,
+    now: float,
+    action: str,
+    target: dict[str, Any],
+    resolved: Iterable[str] = (),
+) -> None:
+    """Keep a fault or change for the report and mark it on the observer's timeline."""
+    events.append(EventRecord(now, action, target, list(resolved)))
+    label = " ".join([action, *[f"{k}={v}" for k, v in target.items()]])
+    observer.mark(now, action, label)
 
 
 class SimCluster:
@@ -205,9 +227,7 @@ class SimCluster:
     # -- faults and changes -------------------------------------------------------------------
 
     def _record(self, action: str, target: dict[str, Any], resolved: Iterable[str] = ()) -> None:
-        self.events.append(EventRecord(self.time, action, target, list(resolved)))
-        label = " ".join([action, *[f"{k}={v}" for k, v in target.items()]])
-        self.observer.mark(self.time, action, label)
+        log_event(self.events, self.observer, self.time, action, target, resolved)
 
     def crash(self, node: str) -> str:
         """Stop a node at once; it keeps nothing. Returns the id crashed."""

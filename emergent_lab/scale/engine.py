@@ -34,7 +34,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from emergent_lab.cluster.cluster import LEADER, EventRecord
+from emergent_lab.cluster.cluster import LEADER, EventRecord, log_event
 from emergent_lab.cluster.config import ClusterConfig
 from emergent_lab.protocol.ids import IdTable, node_sort_key
 from emergent_lab.protocol.messages import (
@@ -479,9 +479,7 @@ class ArrayCluster:
     # -- faults and changes -----------------------------------------------------------------
 
     def _mark(self, action: str, target: dict[str, Any], resolved: Sequence[str] = ()) -> None:
-        self.events.append(EventRecord(self.time, action, target, list(resolved)))
-        label = " ".join([action, *[f"{k}={v}" for k, v in target.items()]])
-        self.observer.mark(self.time, action, label)
+        log_event(self.events, self.observer, self.time, action, target, resolved)
 
     def crash(self, node: str) -> str:
         """Stop a node at once; it keeps nothing. Returns the id crashed."""
