@@ -312,17 +312,7 @@ class BullyNode(Node):
         detector.ensure_capacity(len(self.ids))
         alive = detector.known & detector.available(now)
         alive[self.index] = True
-        previous = self.alive_mask
-        if previous.shape[0] < alive.shape[0]:
-            previous = np.concatenate(
-                [previous, np.zeros(alive.shape[0] - previous.shape[0], bool)]
-            )
-        self.alive_mask = alive
-        flipped = previous != alive
-        if flipped.any():
-            self.listener.suspicions_changed(
-                self, np.flatnonzero(flipped & previous), np.flatnonzero(flipped & alive), now
-            )
+        self._set_alive(alive, now)
         if not self.running or self.electing:
             return
         coordinator = self.opinion

@@ -313,15 +313,7 @@ class Node:
         v = self.view
         alive = v.known & (v.status == STATUS_UP) & v.detector.available(now)
         alive[self.index] = self.status == STATUS_UP
-        previous = self.alive_mask
-        if previous.shape[0] < alive.shape[0]:
-            previous = _pad(previous, alive.shape[0])
-        self.alive_mask = alive
-        flipped = previous != alive
-        if flipped.any():
-            suspected = np.flatnonzero(flipped & previous)
-            restored = np.flatnonzero(flipped & alive)
-            self.listener.suspicions_changed(self, suspected, restored, now)
+        self._set_alive(alive, now)
 
         members = np.flatnonzero(alive)
         rank = self.ids.rank
@@ -351,6 +343,18 @@ class Node:
             self.recognised = recognised
             self.acting = acting
             self.listener.node_changed(self, now)
+
+    def _set_alive(self, alive: np.ndarray, now: float) -> None:
+        """Adopt a new liveness mask and tell the listener whom it now suspects or trusts."""
+        previous = self.alive_mask
+        if previous.shape[0] < alive.shape[0]:
+            previous = _pad(previous, alive.shape[0])
+        self.alive_mask = alive
+        flipped = previous != alive
+        if flipped.any():
+            suspected = np.flatnonzero(flipped & previous)
+            restored = np.flatnonzero(flipped & alive)
+            self.listener.suspicions_changed(self, suspected, restored, now)
 
     def _recognition(self, members: np.ndarray) -> int:
         """The opinion held by at least the convergence-threshold share of ``members``."""
