@@ -78,6 +78,26 @@ def log_event(
     observer.mark(now, action, label)
 
 
+def resolve_groups(
+    groups: Sequence[Sequence[str]] | str, ids: Sequence[str], resolve: Callable[[str], str]
+) -> list[list[str]]:
+    """The groups of a partition as node ids: ``"half"`` splits ``ids`` in two.
+
+    Named groups may use ``"leader"`` (``resolve`` turns it into an id) and must
+    not share a node; both engines partition through here.
+    """
+    if isinstance(groups, str):
+        if groups != "half":
+            raise ValueError(f"groups: unknown split {groups!r} (expected 'half' or a list)")
+        half = (len(ids) + 1) // 2
+        return [list(ids[:half]), list(ids[half:])]
+    resolved = [[resolve(n) for n in group] for group in groups]
+    flat = [n for g in resolved for n in g]
+    if len(flat) != len(set(flat)):
+        raise ValueError("groups: a node appears in more than one group")
+    return resolved
+
+
 class SimCluster:
     """Nodes of the emergent-leader protocol on a simulated network, in virtual time.
 
@@ -292,17 +312,8 @@ class SimCluster:
 
     def partition(self, groups: Sequence[Sequence[str]] | str = "half") -> list[list[str]]:
         """Split the network into groups (or ``"half"``: two halves of the up nodes)."""
-        if isinstance(groups, str):
-            if groups != "half":
-                raise ValueError(f"groups: unknown split {groups!r} (expected 'half' or a list)")
-            ids = list(self.config.ids) + [i for i in self.nodes if i not in self.config.ids]
-            half = (len(ids) + 1) // 2
-            resolved = [ids[:half], ids[half:]]
-        else:
-            resolved = [[self.resolve(n) for n in group] for group in groups]
-            flat = [n for g in resolved for n in g]
-            if len(flat) != len(set(flat)):
-                raise ValueError("groups: a node appears in more than one group")
+        ids = list(self.config.ids) + [i for i in self.nodes if i not in self.config.ids]
+        resolved = resolve_groups(groups, ids, self.resolve)
         self._record("partition", {"groups": groups if isinstance(groups, str) else resolved})
         self.network.partition([[self.ids.index[n] for n in g] for g in resolved])
         return resolved

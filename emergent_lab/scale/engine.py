@@ -34,7 +34,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from emergent_lab.cluster.cluster import LEADER, EventRecord, log_event
+from emergent_lab.cluster.cluster import LEADER, EventRecord, log_event, resolve_groups
 from emergent_lab.cluster.config import ClusterConfig
 from emergent_lab.protocol.ids import IdTable, node_sort_key
 from emergent_lab.protocol.messages import (
@@ -521,16 +521,7 @@ class ArrayCluster:
         Nodes not named in any group form one more group together, as on the
         exact engine's network.
         """
-        if isinstance(groups, str):
-            if groups != "half":
-                raise ValueError(f"groups: unknown split {groups!r} (expected 'half' or a list)")
-            half = (self.n + 1) // 2
-            resolved = [list(self.ids.ids[:half]), list(self.ids.ids[half:])]
-        else:
-            resolved = [[self.resolve(n) for n in group] for group in groups]
-            flat = [n for g in resolved for n in g]
-            if len(flat) != len(set(flat)):
-                raise ValueError("groups: a node appears in more than one group")
+        resolved = resolve_groups(groups, self.ids.ids, self.resolve)
         self._mark("partition", {"groups": groups if isinstance(groups, str) else resolved})
         self.group[:] = 0
         for number, members in enumerate(resolved, start=1):
