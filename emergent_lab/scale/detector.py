@@ -25,13 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from emergent_lab.arrays import BoolArray, FloatArray
 from emergent_lab.detector.akka import akka_bootstrap, suspect_y
 from emergent_lab.detector.cassandra import PHI_FACTOR
 from emergent_lab.detector.params import DetectorParams
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
+from emergent_lab.scale.kernels.phi import RULE_FIELDS, heartbeat_arrived, refresh
 
 
 @dataclass
@@ -61,6 +59,17 @@ class EntryDetector:
         estimate = params.resolved_first_heartbeat_estimate
         self.bootstrap = akka_bootstrap(estimate) if self.akka else (estimate,)
         self.y_star = suspect_y(params.threshold) if self.akka else math.nan
+        rule = {
+            "akka": float(self.akka),
+            "max_sample_size": float(params.max_sample_size),
+            "min_std": params.min_std_deviation,
+            "pause": params.acceptable_heartbeat_pause,
+            "y_star": self.y_star,
+            "factor": params.threshold / PHI_FACTOR,
+            "max_interval": params.max_interval,
+        }
+        self.rule: FloatArray = np.array([rule[name] for name in RULE_FIELDS])
+        """The settings as the compiled kernels read them (:data:`RULE_FIELDS`)."""
 
     def expected_silence(self, mean: float, std: float) -> float:
         """Silence after the last arrival at which phi reaches the threshold.
@@ -84,47 +93,44 @@ class EntryDetector:
         count = np.full(last.shape, len(self.bootstrap), dtype=np.int32)
         total = np.full(last.shape, float(sum(self.bootstrap)))
         total_sq = np.full(last.shape, float(sum(x * x for x in self.bootstrap)))
-        state = DetectorState(last.copy(), count, total, total_sq, np.empty(last.shape))
-        self._refresh(state)
-        return state
+        suspect_at = np.empty(last.shape)
+        refresh(
+            self.rule,
+            last.ravel(),
+            count.ravel(),
+            total.ravel(),
+            total_sq.ravel(),
+            suspect_at.ravel(),
+        )
+        return DetectorState(last.copy(), count, total, total_sq, suspect_at)
 
     def arrived(self, state: DetectorState, now: float) -> DetectorState:
-        """The same detectors after a heartbeat arrival at ``now``.
+        """The same detectors after a heartbeat arrival at ``now`` (see :func:`heartbeat_arrived`).
 
-        As in Akka, the interval is recorded only if the entry was still alive
-        just before the arrival; Cassandra instead drops intervals longer than
-        ``max_interval``. Either way an outage does not teach the detector to
-        tolerate outages.
+        The merge kernels apply the same rule entry by entry; this array form
+        is how the rule is checked against the scalar detectors.
         """
-        interval = now - state.last
-        if self.akka:
-            record = now < state.suspect_at
-        else:
-            record = interval <= self.params.max_interval
-        count = state.count.astype(np.float64)
-        full = count >= self.params.max_sample_size
-        with np.errstate(invalid="ignore", divide="ignore"):
-            dropped = np.where(full, state.total / count, 0.0)
-            dropped_sq = np.where(full, state.total_sq / count, 0.0)
-        total = np.where(record, state.total - dropped + interval, state.total)
-        total_sq = np.where(
-            record, state.total_sq - dropped_sq + interval * interval, state.total_sq
-        )
-        new_count = np.where(record & ~full, state.count + 1, state.count).astype(np.int32)
         out = DetectorState(
-            np.full(state.last.shape, now), new_count, total, total_sq, state.suspect_at.copy()
+            np.full(state.last.shape, now),
+            state.count.astype(np.int32),
+            state.total.astype(np.float64),
+            state.total_sq.astype(np.float64),
+            state.suspect_at.astype(np.float64),
         )
-        self._refresh(out)
+        for i in np.ndindex(state.last.shape):
+            count, total, total_sq, suspect_at = heartbeat_arrived(
+                self.rule,
+                now,
+                float(state.last[i]),
+                float(state.count[i]),
+                float(state.total[i]),
+                float(state.total_sq[i]),
+                float(state.suspect_at[i]),
+            )
+            out.count[i], out.total[i], out.total_sq[i], out.suspect_at[i] = (
+                count,
+                total,
+                total_sq,
+                suspect_at,
+            )
         return out
-
-    def _refresh(self, state: DetectorState) -> None:
-        count = np.maximum(state.count, 1)
-        mean = state.total / count
-        if self.akka:
-            variance = np.maximum(state.total_sq / count - mean * mean, 0.0)
-            std = np.maximum(np.sqrt(variance), self.params.min_std_deviation)
-            pause = self.params.acceptable_heartbeat_pause
-            suspect = state.last + (mean + pause) + self.y_star * std
-        else:
-            suspect = state.last + self.params.threshold / PHI_FACTOR * mean
-        state.suspect_at[...] = np.where(state.count > 0, suspect, np.inf)

@@ -5,10 +5,9 @@ each round is split into ``phases`` slots. Every node has a fixed random
 phase (as the exact engine's nodes do) and acts in its slot: it heartbeats,
 picks ``fanout`` random partners and runs a push-pull exchange with each, in
 phase order, so news can travel several hops in one round as it does with
-asynchronous timers. Exchanges are applied in conflict-free batches (no node
-in two exchanges of one batch), which is the same as running them one by
-one in that order. After each slot the nodes that took part re-apply the
-leader rule; the observer records the cluster once per slot.
+asynchronous timers. The merges run one after another in that order, in a
+compiled loop (:mod:`emergent_lab.scale.kernels`). After each slot the nodes
+that took part re-apply the leader rule; the observer records the cluster once per slot.
 
 The semantics are those of :class:`~emergent_lab.protocol.node.Node` at slot
 granularity: versioned states merged by highest ``(generation, version)``,
@@ -34,6 +33,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from emergent_lab.arrays import BoolArray, FloatArray, IntArray
 from emergent_lab.cluster.cluster import LEADER, EventRecord, log_event, resolve_groups
 from emergent_lab.cluster.config import ClusterConfig
 from emergent_lab.protocol.ids import IdTable, node_sort_key
@@ -44,9 +44,9 @@ from emergent_lab.protocol.messages import (
     state_wire_bytes,
 )
 from emergent_lab.protocol.params import check_number
-from emergent_lab.scale.detector import BoolArray, EntryDetector, FloatArray, IntArray
+from emergent_lab.scale.detector import EntryDetector
 from emergent_lab.scale.record import RoundObserver
-from emergent_lab.scale.views import VIEWS, FullView, TopKView, ViewKind
+from emergent_lab.scale.views import VIEWS, FullView, Opinions, TopKView, Transfers, ViewKind
 
 Exchange = Literal["push-pull", "push"]
 EXCHANGES: tuple[Exchange, ...] = ("push-pull", "push")
@@ -146,8 +146,6 @@ class ArrayCluster:
         self.bytes_sent = 0
         self._entry_bytes = state_wire_bytes(config.ids[0], config.ids[0], config.metrics[0])
         self._digest_bytes = DIGEST_ENTRY_BYTES + float(self.ids.id_bytes.mean())
-        self._first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-        self._first_write = self._first.copy()
         self._pending: list[tuple[float, int, str, dict[str, Any]]] = []
         self._slot = 0
         self._best = NO_NODE
@@ -228,14 +226,25 @@ class ArrayCluster:
         mine = up_nodes[(self.phase[up_nodes] * self.phases).astype(np.int64) == slot]
         mine = mine[np.argsort(self.phase[mine], kind="stable")]
         a, b = self._pairs(mine)
-        touched = [mine]
+        flags = np.zeros(self.n, dtype=bool)
+        flags[mine] = True
         if a.size:
             dst, src = self._transfers(a, b)
-            for batch in self._batches(dst, src):
-                touched.append(self._merge(dst[batch], src[batch]))
-        flags = np.zeros(self.n, dtype=bool)
-        for group in touched:
-            flags[group] = True
+            merged = self.view.merge(
+                Transfers(
+                    dst,
+                    src,
+                    self._key(src),
+                    self.heartbeat[src],
+                    self.score[src],
+                    self.opinion[src],
+                ),
+                now,
+            )
+            self.bytes_sent += int(merged.taken * self._entry_bytes)
+            # Like the exact engine's nodes, those whose view changed structurally
+            # re-apply the leader rule at once; a mere heartbeat waits for their tick.
+            flags[dst[merged.structural]] = True
         self._evaluate(np.flatnonzero(flags))
         self._record()
 
@@ -304,95 +313,35 @@ class ArrayCluster:
         happens = np.concatenate([b_gets.reshape(shape), a_gets.reshape(shape)], axis=1).ravel()
         return dst[happens], src[happens]
 
-    def _batches(self, dst: IntArray, src: IntArray) -> list[IntArray]:
-        """Split the transfers into batches that can be applied at once.
-
-        A transfer joins a batch once every earlier transfer that touches its
-        destination, or writes its source, is in an earlier batch; transfers
-        may share a source, since they only read it. Applying batch after
-        batch then equals applying the transfers one by one, in order.
-        """
-        remaining = np.arange(dst.size)
-        touched, written = self._first, self._first_write
-        batches = []
-        while remaining.size:
-            rd, rs = dst[remaining], src[remaining]
-            position = np.arange(remaining.size)
-            np.minimum.at(touched, rd, position)
-            np.minimum.at(touched, rs, position)
-            np.minimum.at(written, rd, position)
-            ready = (touched[rd] == position) & (written[rs] > position)
-            touched[rd] = touched[rs] = written[rd] = np.iinfo(np.int64).max
-            batches.append(remaining[ready])
-            remaining = remaining[~ready]
-        return batches
-
-    def _merge(self, dst: IntArray, src: IntArray) -> IntArray:
-        """Apply one batch of transfers; return the nodes whose view changed structurally.
-
-        Like the exact engine's nodes, those re-apply the leader rule at once,
-        while a mere heartbeat waits for the node's own gossip tick.
-        """
-        merged = self.view.merge(
-            dst, src, self.time, self._key(src), self.heartbeat[src], self.score[src]
-        )
-        self.view.record_partner(dst, self.opinion[src].astype(np.int32))
-        self.bytes_sent += int(merged.taken * self._entry_bytes)
-        changed: IntArray = dst[merged.structural]
-        return changed
-
     # -- the leader rule -----------------------------------------------------------------
 
     def _evaluate(self, nodes: IntArray) -> None:
         """Re-apply the leader rule and recognition for ``nodes`` (all up), as Node.evaluate."""
         if not nodes.size:
             return
-        now = self.time
-        look = self.view.look(nodes, now)
+        p = self.params
+        switched, moved = self.view.evaluate(
+            nodes,
+            self.time,
+            Opinions(
+                self.score,
+                self.opinion,
+                self.recognised,
+                self.acting,
+                self.version,
+                self.has_seeds,
+                self.rank,
+                p.emergence_threshold,
+                p.convergence_threshold,
+            ),
+        )
         observers, subjects = self.view.suspicions.drain()
         self.observer.suspected(
-            now, observers, subjects, up=self.up, group=self.group, crashed_at=self.crashed_at
+            self.time, observers, subjects, up=self.up, group=self.group, crashed_at=self.crashed_at
         )
-        own_score = self.score[nodes]
-        scores = np.concatenate(
-            [own_score[:, None], np.where(look.alive, look.score, -np.inf)], axis=1
-        )
-        ids = np.concatenate([nodes[:, None], look.ids], axis=1)
-        top = scores.max(axis=1)
-        tie = np.where(
-            scores == top[:, None], self.rank[np.maximum(ids, 0)], np.iinfo(np.int64).max
-        )
-        best = ids[np.arange(nodes.size), tie.argmin(axis=1)]
-
-        current = self.opinion[nodes]
-        is_self = current == nodes
-        match = (look.ids == current[:, None]) & look.alive
-        current_alive = is_self | match.any(axis=1)
-        current_score = np.where(
-            is_self, own_score, np.where(match, look.score, -np.inf).max(axis=1)
-        )
-        p = self.params
-        recognised = self.view.recognise(
-            nodes, look.alive, current, p.convergence_threshold, self.rank
-        )
-        follow_best = (current < 0) | ~current_alive | (recognised != current)
-        beaten = (best != current) & (top > current_score + p.emergence_threshold)
-        joining = self.has_seeds[nodes] & ~look.knows_peer
-        opinion = np.where(joining, NO_NODE, np.where(follow_best | beaten, best, current))
-        changed = opinion != current
-        if changed.any():
-            self.opinion[nodes] = opinion
-            moved = nodes[changed]
-            self.version[moved] += 1
+        if moved.size:
             self._publish(moved)
-            recognised[changed] = self.view.recognise(
-                moved, look.alive[changed], opinion[changed], p.convergence_threshold, self.rank
-            )
-            switched = changed & (current >= 0) & (opinion >= 0)
-            self.observer.changed_opinions(now, int(switched.sum()))
-        recognised = np.where(joining, NO_NODE, recognised)
-        self.recognised[nodes] = recognised
-        self.acting[nodes] = recognised == nodes
+        self.observer.changed_opinions(self.time, switched)
 
     def _record(self) -> None:
         self.observer.record(

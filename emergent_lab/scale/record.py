@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from emergent_lab.arrays import BoolArray, FloatArray, IntArray
 from emergent_lab.cluster.observer import ClusterRecord
-from emergent_lab.scale.detector import BoolArray, FloatArray, IntArray
 from emergent_lab.sim.eventlog import EventLog
 
 NO_NODE = -1

@@ -39,37 +39,61 @@ of a crashed node's state arrives already suspected and cannot revive it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
+from emergent_lab.arrays import BoolArray, FloatArray, IntArray
 from emergent_lab.protocol.messages import VERSION_BITS
-from emergent_lab.scale.detector import (
-    BoolArray,
-    DetectorState,
-    EntryDetector,
-    FloatArray,
-    IntArray,
+from emergent_lab.scale.detector import DetectorState, EntryDetector
+from emergent_lab.scale.kernels import (
+    ID,
+    LAST,
+    SUSPECT,
+    TOPK_FIELDS,
 )
+from emergent_lab.scale.kernels.leader import EMPTY_SAMPLE, NO_NODE, evaluate_full, evaluate_topk
+from emergent_lab.scale.kernels.merge import merge_full, merge_topk
+
+_EMPTY_ENTRY = np.array([NO_NODE, 0, 0, 0, 0, 0, 0, 0, np.inf, 0], dtype=np.float64)
+GENERATION = float(1 << VERSION_BITS)
+TIE_SCALE = 2.0**-25
 
 ViewKind = Literal["full", "topk"]
 VIEWS: tuple[ViewKind, ...] = ("full", "topk")
-NO_NODE = -1
-EMPTY_SAMPLE = -2
-"""A slot of the partner-opinion ring not filled yet (distinct from a partner with no opinion)."""
 
 
 @dataclass
-class Look:
-    """What some nodes see at ``now``: their candidates other than themselves."""
+class Opinions:
+    """The engine's per-node arrays the leader rule reads and writes, and its two thresholds."""
 
-    ids: IntArray
-    """(m, c) candidate ids, -1 for an empty slot."""
-    alive: BoolArray
     score: FloatArray
-    knows_peer: BoolArray
-    """(m,) whether the node holds any entry of another node."""
+    opinion: IntArray
+    recognised: IntArray
+    acting: BoolArray
+    version: IntArray
+    has_seeds: BoolArray
+    """A node with seeds holds no opinion until it hears from a peer (the joining rule)."""
+    rank: IntArray
+    emergence: float
+    convergence: float
+
+
+@dataclass
+class Transfers:
+    """A slot's one-way state transfers, in the order they happen: ``dst[p]`` hears ``src[p]``.
+
+    The ``src_*`` fields are the sources' own states (the same all slot long).
+    """
+
+    dst: IntArray
+    src: IntArray
+    src_key: IntArray
+    src_hb: IntArray
+    src_score: FloatArray
+    src_opinion: IntArray
 
 
 @dataclass
@@ -97,15 +121,6 @@ class _Entries:
         self.suspect_at = np.full(shape, np.inf)
         self.suspected = np.zeros(shape, dtype=bool)
 
-    def detector_at(self, rows: IntArray, cols: IntArray) -> DetectorState:
-        return DetectorState(
-            self.last[rows, cols],
-            self.count[rows, cols],
-            self.total[rows, cols],
-            self.total_sq[rows, cols],
-            self.suspect_at[rows, cols],
-        )
-
     def set_detector(self, rows: IntArray, cols: IntArray, state: DetectorState) -> None:
         self.last[rows, cols] = state.last
         self.count[rows, cols] = state.count
@@ -124,19 +139,6 @@ class _Entries:
         extra = (self.total_sq, self.suspect_at, self.suspected)
         return sum(a.nbytes for a in (*arrays, *extra))
 
-    def suspicions(
-        self, rows: IntArray, known: BoolArray, alive: BoolArray
-    ) -> tuple[IntArray, IntArray]:
-        """Flag entries that just turned suspected and unflag revived ones.
-
-        Returns (row of ``rows``, column) of each new suspicion.
-        """
-        now_suspected = known & ~alive
-        new = now_suspected & ~self.suspected[rows]
-        self.suspected[rows] = now_suspected
-        r, c = np.nonzero(new)
-        return r.astype(np.int64), c.astype(np.int64)
-
 
 class SuspicionQueue:
     """New suspicions (observer, subject) found by looks and merges, until the engine reads them."""
@@ -151,19 +153,36 @@ class SuspicionQueue:
             self._observers.append(observers)
             self._subjects.append(subjects)
 
+    def collect(
+        self, run: Callable[[int, IntArray], tuple[int, int, int]], size: int, *, capacity: int
+    ) -> int:
+        """Run a resumable kernel over ``size`` items, queueing the suspicions it writes.
+
+        ``run(start, buffer)`` returns (its count, suspicions written to
+        ``buffer``, items done up to); it stops early rather than overflow
+        the buffer. Returns the sum of the counts.
+        """
+        buffer = np.empty((capacity, 2), dtype=np.int64)
+        total, done = 0, 0
+        while done < size:
+            count, found, done = run(done, buffer)
+            total += count
+            self.add(buffer[:found, 0].copy(), buffer[:found, 1].copy())
+        return total
+
     def drain(self) -> tuple[IntArray, IntArray]:
-        """Every queued suspicion, oldest first; the queue is left empty."""
+        """Every queued suspicion, by observer then subject; the queue is left empty.
+
+        Sorted so that the order in which merges happened to find them (an
+        implementation detail) cannot leak into the event log.
+        """
         if not self._observers:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty
-        out = np.concatenate(self._observers), np.concatenate(self._subjects)
+        observers, subjects = np.concatenate(self._observers), np.concatenate(self._subjects)
         self._observers, self._subjects = [], []
-        return out
-
-
-def _newer_generation(new_key: IntArray, old_key: IntArray) -> BoolArray:
-    result: BoolArray = (new_key >> VERSION_BITS) > (old_key >> VERSION_BITS)
-    return result
+        order = np.lexsort((subjects, observers))
+        return observers[order], subjects[order]
 
 
 class FullView:
@@ -181,7 +200,6 @@ class FullView:
         self.entries = _Entries((n, n), detector)
         self.opinion = np.full((n, n), NO_NODE, dtype=np.int32)
         self.suspicions = SuspicionQueue()
-        self._diagonal = np.arange(n, dtype=np.int64)
 
     def bytes_per_node(self) -> float:
         """Bytes of view state each node holds."""
@@ -218,83 +236,76 @@ class FullView:
         self.opinion[nodes, nodes] = opinion
         e.set_detector(nodes, nodes, self.detector.started(np.full(nodes.size, now)))
 
-    def merge(
-        self,
-        dst: IntArray,
-        src: IntArray,
-        now: float,
-        src_key: IntArray,
-        src_hb: IntArray,
-        src_score: FloatArray,
-    ) -> Merged:
-        """Each ``dst[p]`` keeps, per node, the newer of its entry and ``src[p]``'s.
+    def merge(self, transfers: Transfers, now: float) -> Merged:
+        """Each ``dst[p]`` keeps, per node, the newer of its entry and ``src[p]``'s, in order.
 
-        The sources' own states are already on the diagonal (``src_*`` are
-        unused here; the top-k view needs them).
-
-        Pairs are disjoint (a node appears once), so rows never collide.
+        The sources' own states are already on the diagonal, so the
+        transfers' own-state fields are not needed here.
         """
         e = self.entries
-        taken = e.key[src] > e.key[dst]
-        r, c = np.nonzero(taken)
-        structural = np.zeros(dst.size, dtype=bool)
-        if not r.size:
-            return Merged(0, structural)
-        rd, rs = dst[r], src[r]
-        old_key, new_key = e.key[rd, c], e.key[rs, c]
-        fresh = (old_key == 0) | _newer_generation(new_key, old_key)
-        beat = ~fresh & (e.hb[rs, c] > e.hb[rd, c])
-        changed = (
-            fresh
-            | (e.score[rs, c] != e.score[rd, c])
-            | (self.opinion[rs, c] != self.opinion[rd, c])
+        structural = np.zeros(transfers.dst.size, dtype=bool)
+        taken = merge_full(
+            transfers.dst,
+            transfers.src,
+            now,
+            self.detector.rule,
+            e.key,
+            e.hb,
+            e.score,
+            e.last,
+            e.count,
+            e.total,
+            e.total_sq,
+            e.suspect_at,
+            e.suspected,
+            self.opinion,
+            VERSION_BITS,
+            structural,
         )
-        structural[r[changed]] = True
-        e.key[rd, c] = new_key
-        e.hb[rd, c] = e.hb[rs, c]
-        e.score[rd, c] = e.score[rs, c]
-        self.opinion[rd, c] = self.opinion[rs, c]
-        if fresh.any():
-            f_rd, f_c = rd[fresh], c[fresh]
-            e.set_detector(f_rd, f_c, e.detector_at(rs[fresh], f_c))
-            e.suspected[f_rd, f_c] = ~self.detector.alive(e.suspect_at[f_rd, f_c], now)
-        if beat.any():
-            b_rd, b_c = rd[beat], c[beat]
-            e.set_detector(b_rd, b_c, self.detector.arrived(e.detector_at(b_rd, b_c), now))
-        return Merged(int(r.size), structural)
+        return Merged(int(taken), structural)
 
-    def look(self, nodes: IntArray, now: float) -> Look:
-        """Candidates of ``nodes``: every known node but themselves, alive or not."""
-        e = self.entries
-        known = e.key[nodes] > 0
-        known[np.arange(nodes.size), nodes] = False
-        alive = known & self.detector.alive(e.suspect_at[nodes], now)
-        r, c = e.suspicions(nodes, known, alive)
-        self.suspicions.add(nodes[r], c)
-        ids = np.broadcast_to(self._diagonal, (nodes.size, self.n))
-        return Look(ids, alive, e.score[nodes], np.asarray(known.any(axis=1)))
+    def evaluate(self, nodes: IntArray, now: float, state: Opinions) -> tuple[int, IntArray]:
+        """Re-apply the leader rule for ``nodes``; return (leader switches, nodes that moved).
 
-    def recognise(
-        self, nodes: IntArray, alive: BoolArray, own: IntArray, threshold: float, rank: IntArray
-    ) -> IntArray:
-        """The opinion held by the threshold share of the members alive to each node."""
-        members = alive.copy()
-        members[np.arange(nodes.size), nodes] = True
-        held = self.opinion[nodes].astype(np.int64)
-        held[np.arange(nodes.size), nodes] = own
-        return _recognised(held, members, threshold, rank, dense=self.n)
+        Recognition counts the opinions of every member alive to the node.
+        """
+        e, moved = self.entries, np.zeros(nodes.size, dtype=bool)
 
-    def record_partner(self, dst: IntArray, opinion: IntArray) -> None:
-        """Full views count every member's opinion, so partners need no sampling."""
+        def run(start: int, buffer: IntArray) -> tuple[int, int, int]:
+            return evaluate_full(
+                nodes,
+                now,
+                self.detector.rule,
+                e.key,
+                e.score,
+                e.suspect_at,
+                e.suspected,
+                self.opinion,
+                state.score,
+                state.opinion,
+                state.recognised,
+                state.acting,
+                state.version,
+                state.has_seeds,
+                state.rank,
+                state.emergence,
+                state.convergence,
+                start,
+                moved,
+                buffer,
+            )
+
+        switched = self.suspicions.collect(run, nodes.size, capacity=2 * self.n)
+        return switched, nodes[moved]
 
 
 class TopKView:
     """Each node's k best candidates, with a ring of its last k partners' opinions.
 
     The candidates live in one packed float64 table of shape (n, k, fields)
-    (:data:`TOPK_FIELDS`), so a merge gathers and scatters each node's list
-    in one contiguous block instead of one array per field: at a million
-    nodes, memory traffic is what the round costs. Ids and version keys are
+    (:data:`~emergent_lab.scale.kernels.TOPK_FIELDS`), so a merge reads and
+    writes each node's list as one contiguous block instead of one array per
+    field: at a million nodes, memory traffic is what the round costs. Ids and version keys are
     exact in float64 (below 2**53: fewer than 2**21 generations).
 
     Lists are kept in order: candidates alive to the holder first, then by
@@ -316,8 +327,8 @@ class TopKView:
         self.suspicions = SuspicionQueue()
         started = detector.started(np.zeros(1))
         self._own = np.zeros(len(TOPK_FIELDS))
-        for name in _DETECTOR_FIELDS:
-            self._own[_FIELD[name]] = float(getattr(started, name)[0])
+        for name in ("last", "count", "total", "total_sq", "suspect_at"):
+            self._own[TOPK_FIELDS.index(name)] = float(getattr(started, name)[0])
 
     @property
     def ids(self) -> IntArray:
@@ -353,161 +364,69 @@ class TopKView:
     ) -> None:
         """Own states travel as an extra entry in each merge; nothing to store."""
 
-    def merge(
-        self,
-        dst: IntArray,
-        src: IntArray,
-        now: float,
-        src_key: IntArray,
-        src_hb: IntArray,
-        src_score: FloatArray,
-    ) -> Merged:
-        """Each ``dst[p]`` keeps the best k of its list, ``src[p]``'s list and ``src[p]`` itself."""
-        k, detector = self.k, self.detector
-        own = np.broadcast_to(self._own, (dst.size, 1, len(TOPK_FIELDS))).copy()
-        own[:, 0, ID] = src
-        own[:, 0, KEY] = src_key
-        own[:, 0, HB] = src_hb
-        own[:, 0, SCORE] = src_score
-        own[:, 0, LAST] = now
-        own[:, 0, SUSPECT] += now
-        mine = self.table[dst]
-        theirs = np.concatenate([self.table[src], own], axis=1)
-        my_id, their_id = mine[:, :, ID], theirs[:, :, ID]
-        valid = (their_id >= 0) & (their_id != dst[:, None])
-        match = (my_id[:, :, None] == their_id[:, None, :]) & valid[:, None, :]
-        has = match.any(axis=2)
-        got = match.any(axis=1)
-        peer = _rows_of(theirs, match.argmax(axis=2))
-        newer = has & (peer[:, :, KEY] > mine[:, :, KEY])
-        fresh = newer & (peer[:, :, KEY] // GENERATION >= mine[:, :, KEY] // GENERATION + 1)
-        beat = newer & ~fresh & (peer[:, :, HB] > mine[:, :, HB])
-        new = valid & ~got
-        rescored = fresh | (newer & (peer[:, :, SCORE] != mine[:, :, SCORE]))
-        structural = new.any(axis=1) | rescored.any(axis=1)
+    def merge(self, transfers: Transfers, now: float) -> Merged:
+        """Each ``dst[p]`` keeps the best k of its list, ``src[p]``'s list and ``src[p]`` itself.
 
-        mine[newer, KEY : SCORE + 1] = peer[newer, KEY : SCORE + 1]
-        mine[fresh, LAST : SUSPECT + 1] = peer[fresh, LAST : SUSPECT + 1]
-        if beat.any():
-            beaten = mine[beat]
-            state = detector.arrived(_state(beaten), now)
-            for name in _DETECTOR_FIELDS:
-                beaten[:, _FIELD[name]] = getattr(state, name)
-            mine[beat] = beaten
-        known = my_id >= 0
-        alive = known & detector.alive(mine[:, :, SUSPECT], now)
-        turned = known & ~alive & (mine[:, :, SUSPECTED] == 0) & ~fresh
-        if turned.any():
-            r, c = np.nonzero(turned)
-            self.suspicions.add(dst[r], my_id[r, c].astype(np.int64))
-        mine[:, :, SUSPECTED] = known & ~alive
+        Transfers are applied in order; each also samples the source's opinion.
+        """
+        t = transfers
+        structural = np.zeros(t.dst.size, dtype=bool)
 
-        theirs[:, :, ID] = np.where(new, their_id, NO_NODE)
-        theirs[:, :, SUSPECTED] = ~detector.alive(theirs[:, :, SUSPECT], now)
-        both = np.concatenate([mine, theirs], axis=1)
-        held = both[:, :, ID] >= 0
-        ids = np.maximum(both[:, :, ID], 0).astype(np.int64)
-        listed = held & detector.alive(both[:, :, SUSPECT], now)
-        priority = np.where(held, 4.0 * listed + both[:, :, SCORE] - self.tie[ids], -np.inf)
-        order = np.argsort(-priority, axis=1)[:, :k]
-        self.table[dst] = _rows_of(both, order)
-        return Merged(int(newer.sum() + new.sum()), structural)
+        def run(start: int, buffer: IntArray) -> tuple[int, int, int]:
+            return merge_topk(
+                t.dst,
+                t.src,
+                now,
+                self.detector.rule,
+                self.table,
+                self._own,
+                t.src_key,
+                t.src_hb,
+                t.src_score,
+                t.src_opinion,
+                self.tie,
+                GENERATION,
+                self.sample,
+                self.sample_next,
+                _EMPTY_ENTRY,
+                start,
+                structural,
+                buffer,
+            )
 
-    def look(self, nodes: IntArray, now: float) -> Look:
-        """Candidates of ``nodes``: the entries of their lists."""
-        entries = self.table[nodes]
-        ids = entries[:, :, ID].astype(np.int64)
-        known = ids >= 0
-        alive = known & self.detector.alive(entries[:, :, SUSPECT], now)
-        suspected = known & ~alive
-        r, c = np.nonzero(suspected & (entries[:, :, SUSPECTED] == 0))
-        self.suspicions.add(nodes[r], ids[r, c])
-        self.table[nodes, :, SUSPECTED] = suspected
-        return Look(ids, alive, entries[:, :, SCORE], np.asarray(known.any(axis=1)))
+        capacity = max(t.dst.size // 4, 4 * self.k)
+        taken = self.suspicions.collect(run, t.dst.size, capacity=capacity)
+        return Merged(int(taken), structural)
 
-    def record_partner(self, dst: IntArray, opinion: IntArray) -> None:
-        """Put each partner's opinion in the receiving node's ring of samples."""
-        slot = self.sample_next[dst]
-        self.sample[dst, slot] = opinion
-        self.sample_next[dst] = (slot + 1) % self.k
+    def evaluate(self, nodes: IntArray, now: float, state: Opinions) -> tuple[int, IntArray]:
+        """Re-apply the leader rule for ``nodes``; return (leader switches, nodes that moved).
 
-    def recognise(
-        self, nodes: IntArray, alive: BoolArray, own: IntArray, threshold: float, rank: IntArray
-    ) -> IntArray:
-        """The opinion held by the threshold share of the sampled partners and the node."""
-        held = np.concatenate([self.sample[nodes].astype(np.int64), own[:, None]], axis=1)
-        return _recognised(held, held != EMPTY_SAMPLE, threshold, rank)
+        Recognition counts the opinions of the node's last k partners.
+        """
+        moved = np.zeros(nodes.size, dtype=bool)
 
+        def run(start: int, buffer: IntArray) -> tuple[int, int, int]:
+            return evaluate_topk(
+                nodes,
+                now,
+                self.detector.rule,
+                self.table,
+                self.sample,
+                state.score,
+                state.opinion,
+                state.recognised,
+                state.acting,
+                state.version,
+                state.has_seeds,
+                state.rank,
+                state.emergence,
+                state.convergence,
+                start,
+                moved,
+                buffer,
+            )
 
-TOPK_FIELDS = (
-    "id",
-    "key",
-    "hb",
-    "score",
-    "last",
-    "count",
-    "total",
-    "total_sq",
-    "suspect_at",
-    "suspected",
-)
-"""The columns of a top-k entry, all float64."""
-_FIELD = {name: i for i, name in enumerate(TOPK_FIELDS)}
-ID, KEY, HB, SCORE, LAST = (_FIELD[f] for f in ("id", "key", "hb", "score", "last"))
-SUSPECT, SUSPECTED = _FIELD["suspect_at"], _FIELD["suspected"]
-_DETECTOR_FIELDS = ("last", "count", "total", "total_sq", "suspect_at")
-_EMPTY_ENTRY = np.array([NO_NODE, 0, 0, 0, 0, 0, 0, 0, np.inf, 0], dtype=np.float64)
-GENERATION = float(1 << VERSION_BITS)
-TIE_SCALE = 2.0**-25
-
-
-def _rows_of(entries: FloatArray, picks: IntArray) -> FloatArray:
-    """``entries[p, picks[p, j]]`` for every p, j: whole entries gathered as rows of one flat table.
-
-    Same result as ``take_along_axis`` with a broadcast index, several
-    times faster, since each entry is one contiguous row of fields.
-    """
-    lists, width, fields = entries.shape
-    flat = (np.arange(lists)[:, None] * width + picks).ravel()
-    rows: FloatArray = entries.reshape(lists * width, fields)[flat].reshape(
-        lists, picks.shape[1], fields
-    )
-    return rows
-
-
-def _state(entries: FloatArray) -> DetectorState:
-    """Detector fields of packed entries (rows × fields), as views."""
-    return DetectorState(*(entries[:, _FIELD[name]] for name in _DETECTOR_FIELDS))
-
-
-def _recognised(
-    held: IntArray, members: BoolArray, threshold: float, rank: IntArray, dense: int = 0
-) -> IntArray:
-    """Per row, the most held opinion (ties to the lowest rank) if it reaches the threshold.
-
-    ``dense`` > 0 counts with one bincount over ``rows × dense`` cells (full
-    views, where a row is as wide as the cluster); otherwise each short row is
-    sorted and its runs counted, O(width · log width) per row.
-    """
-    rows, width = held.shape
-    votes = np.where(members & (held >= 0), held, NO_NODE)
-    big = np.iinfo(np.int64).max
-    if dense:
-        r, c = np.nonzero(votes >= 0)
-        counts = np.bincount(r * dense + votes[r, c], minlength=rows * dense).reshape(rows, dense)
-        top = counts.max(axis=1)
-        is_top = (counts == top[:, None]) & (top[:, None] > 0)
-        leader = np.where(is_top, rank[None, :dense], big).argmin(axis=1)
-    else:
-        order = np.sort(votes, axis=1)
-        same = np.ones((rows, width), dtype=bool)
-        same[:, 1:] = order[:, 1:] != order[:, :-1]
-        start = np.maximum.accumulate(np.where(same, np.arange(width), 0), axis=1)
-        run = np.where(order >= 0, np.arange(width) - start + 1, 0)
-        top = run.max(axis=1)
-        is_top = (run == top[:, None]) & (top[:, None] > 0)
-        pick = np.where(is_top, rank[np.maximum(order, 0)], big).argmin(axis=1)
-        leader = order[np.arange(rows), pick]
-    enough = top >= threshold * members.sum(axis=1) - 1e-9
-    result: IntArray = np.where((top > 0) & enough, leader, NO_NODE)
-    return result
+        switched = self.suspicions.collect(
+            run, nodes.size, capacity=max(nodes.size // 4, 4 * self.k)
+        )
+        return switched, nodes[moved]
