@@ -45,8 +45,9 @@ from emergent_lab.protocol.messages import (
 )
 from emergent_lab.protocol.params import check_number
 from emergent_lab.scale.detector import EntryDetector
+from emergent_lab.scale.kernels import Opinions, Transfers
 from emergent_lab.scale.record import RoundObserver
-from emergent_lab.scale.views import VIEWS, FullView, Opinions, TopKView, Transfers, ViewKind
+from emergent_lab.scale.views import VIEWS, FullView, TopKView, ViewKind
 
 Exchange = Literal["push-pull", "push"]
 EXCHANGES: tuple[Exchange, ...] = ("push-pull", "push")
@@ -67,6 +68,9 @@ class ArrayCluster:
         exchange: ``"push-pull"`` (the protocol's SYN/ACK/ACK2) or ``"push"``
             (the initiator only sends), to compare with epidemic theory.
         phases: slots per round; more slots, finer timing, more numpy calls.
+        threads: threads the compiled kernels split their loops over. Results
+            are the same for any number; more than one pays off only on a
+            large cluster and on cores no one else is using.
     """
 
     def __init__(
@@ -77,6 +81,7 @@ class ArrayCluster:
         k: int = 8,
         exchange: str = "push-pull",
         phases: int = 4,
+        threads: int = 1,
     ) -> None:
         if view not in VIEWS:
             raise ValueError(
@@ -88,6 +93,7 @@ class ArrayCluster:
             )
         check_number("cluster.k", k, low=1, integer=True)
         check_number("phases", phases, low=1, integer=True)
+        check_number("threads", threads, low=1, integer=True)
         if config.graph is not None:
             raise ValueError(
                 "network.graph: not supported by the array engine (use engine = 'exact')"
@@ -112,9 +118,9 @@ class ArrayCluster:
         self.true_score: FloatArray = config.score.score_array(columns, n=n)
         self.detector = EntryDetector(self.params.detector)
         self.view: FullView | TopKView = (
-            FullView(n, self.detector)
+            FullView(n, self.detector, threads=int(threads))
             if view == "full"
-            else TopKView(n, int(k), self.detector, self.rank)
+            else TopKView(n, int(k), self.detector, self.rank, threads=int(threads))
         )
         self.view_kind: ViewKind = self.view.kind
         self.up: BoolArray = np.ones(n, dtype=bool)
@@ -230,21 +236,19 @@ class ArrayCluster:
         flags[mine] = True
         if a.size:
             dst, src = self._transfers(a, b)
-            merged = self.view.merge(
-                Transfers(
-                    dst,
-                    src,
-                    self._key(src),
-                    self.heartbeat[src],
-                    self.score[src],
-                    self.opinion[src],
-                ),
-                now,
+            transfers = Transfers(
+                dst,
+                src,
+                self._key(src),
+                self.heartbeat[src],
+                self.score[src],
+                self.opinion[src],
+                np.zeros(dst.size, dtype=bool),
             )
-            self.bytes_sent += int(merged.taken * self._entry_bytes)
+            self.bytes_sent += int(self.view.merge(transfers, now) * self._entry_bytes)
             # Like the exact engine's nodes, those whose view changed structurally
             # re-apply the leader rule at once; a mere heartbeat waits for their tick.
-            flags[dst[merged.structural]] = True
+            flags[dst[transfers.structural]] = True
         self._evaluate(np.flatnonzero(flags))
         self._record()
 

@@ -40,7 +40,6 @@ of a crashed node's state arrives already suspected and cannot revive it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -53,57 +52,22 @@ from emergent_lab.scale.kernels import (
     LAST,
     SUSPECT,
     TOPK_FIELDS,
+    FullArrays,
+    Opinions,
+    TopKArrays,
+    Transfers,
 )
 from emergent_lab.scale.kernels.leader import EMPTY_SAMPLE, NO_NODE, evaluate_full, evaluate_topk
-from emergent_lab.scale.kernels.merge import merge_full, merge_topk
+from emergent_lab.scale.kernels.merge import layers, merge_full, merge_topk
 
+_BUFFER_ROWS = 4096
+"""Suspicions a kernel chunk can hold before it stops for the caller to read them."""
+_PARALLEL_FROM = 512
+"""Smaller layers run as one chunk: waking the other threads would cost more than it saves."""
 _EMPTY_ENTRY = np.array([NO_NODE, 0, 0, 0, 0, 0, 0, 0, np.inf, 0], dtype=np.float64)
-GENERATION = float(1 << VERSION_BITS)
-TIE_SCALE = 2.0**-25
 
 ViewKind = Literal["full", "topk"]
 VIEWS: tuple[ViewKind, ...] = ("full", "topk")
-
-
-@dataclass
-class Opinions:
-    """The engine's per-node arrays the leader rule reads and writes, and its two thresholds."""
-
-    score: FloatArray
-    opinion: IntArray
-    recognised: IntArray
-    acting: BoolArray
-    version: IntArray
-    has_seeds: BoolArray
-    """A node with seeds holds no opinion until it hears from a peer (the joining rule)."""
-    rank: IntArray
-    emergence: float
-    convergence: float
-
-
-@dataclass
-class Transfers:
-    """A slot's one-way state transfers, in the order they happen: ``dst[p]`` hears ``src[p]``.
-
-    The ``src_*`` fields are the sources' own states (the same all slot long).
-    """
-
-    dst: IntArray
-    src: IntArray
-    src_key: IntArray
-    src_hb: IntArray
-    src_score: FloatArray
-    src_opinion: IntArray
-
-
-@dataclass
-class Merged:
-    """What a batch of merges changed."""
-
-    taken: int
-    """Entries that travelled (newer states and new candidates)."""
-    structural: BoolArray
-    """Per destination: a score, an opinion or a member changed, so it re-evaluates."""
 
 
 class _Entries:
@@ -141,9 +105,13 @@ class _Entries:
 
 
 class SuspicionQueue:
-    """New suspicions (observer, subject) found by looks and merges, until the engine reads them."""
+    """New suspicions (observer, subject) found by looks and merges, until the engine reads them.
 
-    def __init__(self) -> None:
+    The kernels that find them run through :meth:`collect`, on ``threads`` threads.
+    """
+
+    def __init__(self, threads: int) -> None:
+        self.threads = threads
         self._observers: list[IntArray] = []
         self._subjects: list[IntArray] = []
 
@@ -154,20 +122,34 @@ class SuspicionQueue:
             self._subjects.append(subjects)
 
     def collect(
-        self, run: Callable[[int, IntArray], tuple[int, int, int]], size: int, *, capacity: int
+        self,
+        run: Callable[[IntArray, IntArray, IntArray, IntArray], int],
+        starts: IntArray,
+        *,
+        capacity: int,
     ) -> int:
-        """Run a resumable kernel over ``size`` items, queueing the suspicions it writes.
+        """Run a chunked kernel over each layer ``starts[i]:starts[i + 1]``, queueing suspicions.
 
-        ``run(start, buffer)`` returns (its count, suspicions written to
-        ``buffer``, items done up to); it stops early rather than overflow
-        the buffer. Returns the sum of the counts.
+        ``run(begin, end, buffer, found)`` works through the chunks
+        ``begin[c]:end[c]`` (one per thread), writes chunk c's suspicions to
+        ``buffer[c, :found[c]]``, stops early rather than overflow it and
+        advances ``begin``. Returns the sum of what ``run`` returns.
         """
-        buffer = np.empty((capacity, 2), dtype=np.int64)
-        total, done = 0, 0
-        while done < size:
-            count, found, done = run(done, buffer)
-            total += count
-            self.add(buffer[:found, 0].copy(), buffer[:found, 1].copy())
+        threads = self.threads
+        buffer = np.empty((threads, capacity, 2), dtype=np.int64)
+        found = np.zeros(threads, dtype=np.int64)
+        total = 0
+        for low, high in zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True):
+            chunks = threads if high - low >= _PARALLEL_FROM else 1
+            bounds = np.linspace(low, high, chunks + 1).astype(np.int64)
+            begin, end = bounds[:-1].copy(), bounds[1:].copy()
+            while (begin < end).any():
+                total += run(begin, end, buffer, found[:chunks])
+                for chunk in range(chunks):
+                    self.add(
+                        buffer[chunk, : found[chunk], 0].copy(),
+                        buffer[chunk, : found[chunk], 1].copy(),
+                    )
         return total
 
     def drain(self) -> tuple[IntArray, IntArray]:
@@ -194,12 +176,12 @@ class FullView:
 
     kind: ViewKind = "full"
 
-    def __init__(self, n: int, detector: EntryDetector) -> None:
+    def __init__(self, n: int, detector: EntryDetector, *, threads: int = 1) -> None:
         self.n = n
         self.detector = detector
         self.entries = _Entries((n, n), detector)
         self.opinion = np.full((n, n), NO_NODE, dtype=np.int32)
-        self.suspicions = SuspicionQueue()
+        self.suspicions = SuspicionQueue(threads)
 
     def bytes_per_node(self) -> float:
         """Bytes of view state each node holds."""
@@ -236,19 +218,44 @@ class FullView:
         self.opinion[nodes, nodes] = opinion
         e.set_detector(nodes, nodes, self.detector.started(np.full(nodes.size, now)))
 
-    def merge(self, transfers: Transfers, now: float) -> Merged:
+    def merge(self, transfers: Transfers, now: float) -> int:
         """Each ``dst[p]`` keeps, per node, the newer of its entry and ``src[p]``'s, in order.
 
         The sources' own states are already on the diagonal, so the
-        transfers' own-state fields are not needed here.
+        transfers' own-state fields are not needed here. Returns the entries
+        that travelled.
         """
+        order, starts = layers(transfers.dst, transfers.src, self.n)
+        arrays = self.arrays()
+
+        def run(begin: IntArray, end: IntArray, buffer: IntArray, found: IntArray) -> int:
+            return merge_full.over(begin.size)(
+                order, begin, end, transfers, arrays, now, self.detector.rule, VERSION_BITS
+            )
+
+        return self.suspicions.collect(run, starts, capacity=1)
+
+    def evaluate(self, nodes: IntArray, now: float, state: Opinions) -> tuple[int, IntArray]:
+        """Re-apply the leader rule for ``nodes``; return (leader switches, nodes that moved).
+
+        Recognition counts the opinions of every member alive to the node.
+        """
+        moved = np.zeros(nodes.size, dtype=bool)
+        arrays = self.arrays()
+
+        def run(begin: IntArray, end: IntArray, buffer: IntArray, found: IntArray) -> int:
+            return evaluate_full.over(begin.size)(
+                nodes, begin, end, arrays, state, now, self.detector.rule, moved, buffer, found
+            )
+
+        everyone = np.array([0, nodes.size], dtype=np.int64)
+        switched = self.suspicions.collect(run, everyone, capacity=_BUFFER_ROWS + self.n)
+        return switched, nodes[moved]
+
+    def arrays(self) -> FullArrays:
+        """The view as the kernels take it."""
         e = self.entries
-        structural = np.zeros(transfers.dst.size, dtype=bool)
-        taken = merge_full(
-            transfers.dst,
-            transfers.src,
-            now,
-            self.detector.rule,
+        return FullArrays(
             e.key,
             e.hb,
             e.score,
@@ -259,44 +266,7 @@ class FullView:
             e.suspect_at,
             e.suspected,
             self.opinion,
-            VERSION_BITS,
-            structural,
         )
-        return Merged(int(taken), structural)
-
-    def evaluate(self, nodes: IntArray, now: float, state: Opinions) -> tuple[int, IntArray]:
-        """Re-apply the leader rule for ``nodes``; return (leader switches, nodes that moved).
-
-        Recognition counts the opinions of every member alive to the node.
-        """
-        e, moved = self.entries, np.zeros(nodes.size, dtype=bool)
-
-        def run(start: int, buffer: IntArray) -> tuple[int, int, int]:
-            return evaluate_full(
-                nodes,
-                now,
-                self.detector.rule,
-                e.key,
-                e.score,
-                e.suspect_at,
-                e.suspected,
-                self.opinion,
-                state.score,
-                state.opinion,
-                state.recognised,
-                state.acting,
-                state.version,
-                state.has_seeds,
-                state.rank,
-                state.emergence,
-                state.convergence,
-                start,
-                moved,
-                buffer,
-            )
-
-        switched = self.suspicions.collect(run, nodes.size, capacity=2 * self.n)
-        return switched, nodes[moved]
 
 
 class TopKView:
@@ -305,26 +275,28 @@ class TopKView:
     The candidates live in one packed float64 table of shape (n, k, fields)
     (:data:`~emergent_lab.scale.kernels.TOPK_FIELDS`), so a merge reads and
     writes each node's list as one contiguous block instead of one array per
-    field: at a million nodes, memory traffic is what the round costs. Ids and version keys are
-    exact in float64 (below 2**53: fewer than 2**21 generations).
+    field: at a million nodes, memory traffic is what the round costs. Ids
+    and version keys are exact in float64 (below 2**53: fewer than 2**21
+    generations).
 
-    Lists are kept in order: candidates alive to the holder first, then by
-    score, then by id rank. For that order, scores closer than 2**-25 count
-    as equal (the leader rule itself compares exact scores).
+    Lists are kept in the leader rule's order: candidates alive to the
+    holder first, then by score, then by id rank.
     """
 
     kind: ViewKind = "topk"
 
-    def __init__(self, n: int, k: int, detector: EntryDetector, rank: IntArray) -> None:
+    def __init__(
+        self, n: int, k: int, detector: EntryDetector, rank: IntArray, *, threads: int = 1
+    ) -> None:
         self.n = n
         self.k = k
         self.detector = detector
-        self.tie = rank.astype(np.float64) / max(n, 1) * TIE_SCALE
+        self.rank = rank
         self.table = np.empty((n, k, len(TOPK_FIELDS)))
         self.table[...] = _EMPTY_ENTRY
         self.sample = np.full((n, k), EMPTY_SAMPLE, dtype=np.int32)
         self.sample_next = np.zeros(n, dtype=np.int64)
-        self.suspicions = SuspicionQueue()
+        self.suspicions = SuspicionQueue(threads)
         started = detector.started(np.zeros(1))
         self._own = np.zeros(len(TOPK_FIELDS))
         for name in ("last", "count", "total", "total_sq", "suspect_at"):
@@ -364,39 +336,21 @@ class TopKView:
     ) -> None:
         """Own states travel as an extra entry in each merge; nothing to store."""
 
-    def merge(self, transfers: Transfers, now: float) -> Merged:
+    def merge(self, transfers: Transfers, now: float) -> int:
         """Each ``dst[p]`` keeps the best k of its list, ``src[p]``'s list and ``src[p]`` itself.
 
-        Transfers are applied in order; each also samples the source's opinion.
+        Transfers take effect in order; each also samples the source's
+        opinion. Returns the entries that travelled.
         """
-        t = transfers
-        structural = np.zeros(t.dst.size, dtype=bool)
+        order, starts = layers(transfers.dst, transfers.src, self.n)
+        arrays = self.arrays()
 
-        def run(start: int, buffer: IntArray) -> tuple[int, int, int]:
-            return merge_topk(
-                t.dst,
-                t.src,
-                now,
-                self.detector.rule,
-                self.table,
-                self._own,
-                t.src_key,
-                t.src_hb,
-                t.src_score,
-                t.src_opinion,
-                self.tie,
-                GENERATION,
-                self.sample,
-                self.sample_next,
-                _EMPTY_ENTRY,
-                start,
-                structural,
-                buffer,
+        def run(begin: IntArray, end: IntArray, buffer: IntArray, found: IntArray) -> int:
+            return merge_topk.over(begin.size)(
+                order, begin, end, transfers, arrays, now, self.detector.rule, buffer, found
             )
 
-        capacity = max(t.dst.size // 4, 4 * self.k)
-        taken = self.suspicions.collect(run, t.dst.size, capacity=capacity)
-        return Merged(int(taken), structural)
+        return self.suspicions.collect(run, starts, capacity=_BUFFER_ROWS)
 
     def evaluate(self, nodes: IntArray, now: float, state: Opinions) -> tuple[int, IntArray]:
         """Re-apply the leader rule for ``nodes``; return (leader switches, nodes that moved).
@@ -404,29 +358,19 @@ class TopKView:
         Recognition counts the opinions of the node's last k partners.
         """
         moved = np.zeros(nodes.size, dtype=bool)
+        arrays = self.arrays()
 
-        def run(start: int, buffer: IntArray) -> tuple[int, int, int]:
-            return evaluate_topk(
-                nodes,
-                now,
-                self.detector.rule,
-                self.table,
-                self.sample,
-                state.score,
-                state.opinion,
-                state.recognised,
-                state.acting,
-                state.version,
-                state.has_seeds,
-                state.rank,
-                state.emergence,
-                state.convergence,
-                start,
-                moved,
-                buffer,
+        def run(begin: IntArray, end: IntArray, buffer: IntArray, found: IntArray) -> int:
+            return evaluate_topk.over(begin.size)(
+                nodes, begin, end, arrays, state, now, self.detector.rule, moved, buffer, found
             )
 
-        switched = self.suspicions.collect(
-            run, nodes.size, capacity=max(nodes.size // 4, 4 * self.k)
-        )
+        everyone = np.array([0, nodes.size], dtype=np.int64)
+        switched = self.suspicions.collect(run, everyone, capacity=_BUFFER_ROWS)
         return switched, nodes[moved]
+
+    def arrays(self) -> TopKArrays:
+        """The view as the kernels take it."""
+        return TopKArrays(
+            self.table, self.sample, self.sample_next, self._own, _EMPTY_ENTRY, self.rank
+        )

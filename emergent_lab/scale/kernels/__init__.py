@@ -17,9 +17,17 @@ arrays: exactly the sequential semantics, without the batching.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from dataclasses import dataclass
+from typing import Any, Generic, NamedTuple, TypeVar, cast
 
 import numba
+import numpy as np
+import numpy.typing as npt
+from llvmlite import ir
+from numba.core import cgutils, types
+from numba.extending import intrinsic
+
+from emergent_lab.arrays import BoolArray, FloatArray, IntArray
 
 Function = TypeVar("Function", bound=Callable[..., Any])
 
@@ -42,3 +50,121 @@ ID, KEY, HB, SCORE, LAST, COUNT, TOTAL, TOTAL_SQ, SUSPECT, SUSPECTED = range(len
 def compiled(function: Function) -> Function:
     """Compile with numba (cached on disk), keeping the Python signature for the type checker."""
     return cast(Function, numba.njit(cache=True, nogil=True)(function))
+
+
+@dataclass(frozen=True)
+class Chunked(Generic[Function]):
+    """A kernel over chunks, compiled twice: its ``numba.prange`` loop serial and on threads.
+
+    One chunk runs serially: a parallel region would wait on every worker
+    thread, and on a shared machine a descheduled one costs more than the
+    chunk itself.
+    """
+
+    serial: Function
+    parallel: Function
+
+    def over(self, chunks: int) -> Function:
+        """The version for ``chunks`` chunks."""
+        return self.parallel if chunks > 1 else self.serial
+
+
+def chunked(function: Function) -> Chunked[Function]:
+    """Compile a chunk kernel in both versions (see :class:`Chunked`)."""
+    return Chunked(
+        cast(Function, numba.njit(cache=True, nogil=True)(function)),
+        cast(Function, numba.njit(cache=True, nogil=True, parallel=True)(function)),
+    )
+
+
+class Transfers(NamedTuple):
+    """A slot's one-way state transfers, in the order they happen: ``dst[p]`` hears ``src[p]``.
+
+    The ``src_*`` fields are the sources' own states (the same all slot
+    long); ``structural`` is filled in by the merge: whether ``dst[p]``'s
+    view changed in a way that makes it re-apply the leader rule.
+    """
+
+    dst: IntArray
+    src: IntArray
+    src_key: IntArray
+    src_hb: IntArray
+    src_score: FloatArray
+    src_opinion: IntArray
+    structural: BoolArray
+
+
+class TopKArrays(NamedTuple):
+    """A top-k view as the kernels see it (see ``views.TopKView``)."""
+
+    table: FloatArray
+    """(n, k, fields) packed entries, :data:`TOPK_FIELDS`."""
+    sample: npt.NDArray[np.int32]
+    """(n, k) ring of the opinions of each node's last k partners."""
+    sample_next: IntArray
+    own: FloatArray
+    """The entry a node's own state travels as, heard at time 0."""
+    empty: FloatArray
+    rank: IntArray
+
+
+class FullArrays(NamedTuple):
+    """A full view as the kernels see it: (n, n) arrays, row = holder, column = subject."""
+
+    key: IntArray
+    hb: IntArray
+    score: FloatArray
+    last: FloatArray
+    intervals: npt.NDArray[np.int32]
+    """Intervals in each entry's detector window (``count`` would shadow the tuple method)."""
+    total: FloatArray
+    total_sq: FloatArray
+    suspect_at: FloatArray
+    suspected: BoolArray
+    opinion: npt.NDArray[np.int32]
+
+
+class Opinions(NamedTuple):
+    """The engine's per-node arrays the leader rule reads and writes, and its two thresholds."""
+
+    score: FloatArray
+    opinion: IntArray
+    recognised: IntArray
+    acting: BoolArray
+    version: IntArray
+    has_seeds: BoolArray
+    """A node with seeds holds no opinion until it hears from a peer (the joining rule)."""
+    rank: IntArray
+    emergence: float
+    convergence: float
+
+
+@intrinsic
+def _prefetch(typingctx: Any, array: Any, index: Any) -> Any:
+    """Ask the CPU to fetch ``array.flat[index]`` into cache, without waiting for it.
+
+    At a million nodes every merge reads two lists at random places in a
+    640 MB table, so the loop mostly waits on memory; fetching the lists of
+    a transfer a few transfers ahead overlaps those waits (LLVM's
+    ``llvm.prefetch``: a read, high locality, data cache).
+    """
+    signature = types.void(array, types.intp)
+
+    def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+        data = context.make_array(sig.args[0])(context, builder, args[0]).data
+        byte = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        function = cgutils.get_or_insert_function(  # type: ignore[no-untyped-call]
+            builder.module,
+            ir.FunctionType(ir.VoidType(), [byte, i32, i32, i32]),
+            "llvm.prefetch.p0",
+        )
+        address = builder.bitcast(builder.gep(data, [args[1]]), byte)
+        builder.call(function, [address, i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return signature, codegen
+
+
+prefetch = cast(Callable[[npt.NDArray[Any], int], None], _prefetch)
+"""``prefetch(array, index)``, typed for callers (the intrinsic's own signature is numba's)."""

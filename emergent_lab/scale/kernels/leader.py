@@ -9,21 +9,32 @@ in what a node looks at: a full view looks at every member and counts every
 member's opinion; a top-k view looks at its k candidates and counts the
 opinions of its last k partners (see :mod:`emergent_lab.scale.views`).
 
-A look also flags entries that just turned suspected: they are written as
-(observer, subject) rows of ``suspicions``; when the buffer could overflow
-the kernel stops early and returns how far it got, so the caller can read
-them and resume.
+Nodes are independent here (each reads and writes only its own view and
+state), so the nodes are split into one chunk per thread. A look also flags
+entries that just turned suspected: each chunk writes them as (observer,
+subject) rows of its own buffer, stops early rather than overflow it, and
+advances ``begin`` so the caller can read the buffer and call again.
 """
 
 from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
-import numpy.typing as npt
 
 from emergent_lab.arrays import BoolArray, FloatArray, IntArray
-from emergent_lab.scale.kernels import ID, SCORE, SUSPECT, SUSPECTED, compiled
+from emergent_lab.scale.kernels import (
+    ID,
+    SCORE,
+    SUSPECT,
+    SUSPECTED,
+    FullArrays,
+    Opinions,
+    TopKArrays,
+    chunked,
+    compiled,
+)
 from emergent_lab.scale.kernels.phi import is_alive
 
 NO_NODE = -1
@@ -33,7 +44,6 @@ EMPTY_SAMPLE = -2
 
 @compiled
 def choose(
-    node: int,
     current: int,
     current_alive: bool,
     current_score: float,
@@ -52,26 +62,14 @@ def choose(
 
 
 @compiled
-def _settle(
-    q: int,
-    node: int,
-    current: int,
-    new: int,
-    recognised_now: int,
-    joining: bool,
-    opinion: IntArray,
-    recognised: IntArray,
-    acting: BoolArray,
-    version: IntArray,
-    moved: BoolArray,
-) -> bool:
+def _settle(node: int, new: int, recognised_now: int, joining: bool, o: Opinions) -> bool:
     """Write a node's outcome; return whether it switched from one leader to another."""
+    current = o.opinion[node]
     if new != current:
-        opinion[node] = new
-        version[node] += 1
-        moved[q] = True
-    recognised[node] = NO_NODE if joining else recognised_now
-    acting[node] = recognised[node] == node
+        o.opinion[node] = new
+        o.version[node] += 1
+    o.recognised[node] = NO_NODE if joining else recognised_now
+    o.acting[node] = o.recognised[node] == node
     return new != current and current >= 0 and new >= 0
 
 
@@ -98,17 +96,12 @@ def _most_held(votes: IntArray, count: int, members: int, threshold: float, rank
 
 @compiled
 def _recognise_sampled(
-    sample: npt.NDArray[np.int32],
-    node: int,
-    own: int,
-    votes: IntArray,
-    threshold: float,
-    rank: IntArray,
+    v: TopKArrays, node: int, own: int, votes: IntArray, threshold: float
 ) -> int:
     """Top-k recognition: the opinion held by the threshold share of sampled partners and node."""
     count, members = 0, 0
-    for slot in range(sample.shape[1]):
-        held = sample[node, slot]
+    for slot in range(v.sample.shape[1]):
+        held = v.sample[node, slot]
         if held != EMPTY_SAMPLE:
             members += 1
             if held >= 0:
@@ -118,82 +111,92 @@ def _recognise_sampled(
     if own >= 0:
         votes[count] = own
         count += 1
-    return _most_held(votes, count, members, threshold, rank)
+    return _most_held(votes, count, members, threshold, v.rank)
+
+
+@chunked
+def evaluate_topk(
+    nodes: IntArray,
+    begin: IntArray,
+    end: IntArray,
+    v: TopKArrays,
+    o: Opinions,
+    now: float,
+    rule: FloatArray,
+    moved: BoolArray,
+    suspicions: IntArray,
+    found: IntArray,
+) -> int:
+    """Re-apply the leader rule for ``nodes`` on top-k views; return the leader switches."""
+    k = v.table.shape[1]
+    switched = np.zeros(begin.size, dtype=np.int64)
+    for chunk in numba.prange(begin.size):
+        votes = np.empty(k + 1, dtype=np.int64)
+        found[chunk] = 0
+        q = begin[chunk]
+        while q < end[chunk] and found[chunk] + k <= suspicions.shape[1]:
+            node = nodes[q]
+            current = o.opinion[node]
+            found[chunk], new, held, joining = _topk_node(
+                node, v, o, now, rule, votes, suspicions[chunk], found[chunk]
+            )
+            moved[q] = new != current
+            if _settle(node, new, held, joining, o):
+                switched[chunk] += 1
+            q += 1
+        begin[chunk] = q
+    return int(switched.sum())
 
 
 @compiled
-def evaluate_topk(
-    nodes: IntArray,
+def _topk_node(
+    node: int,
+    v: TopKArrays,
+    o: Opinions,
     now: float,
     rule: FloatArray,
-    table: FloatArray,
-    sample: npt.NDArray[np.int32],
-    score: FloatArray,
-    opinion: IntArray,
-    recognised: IntArray,
-    acting: BoolArray,
-    version: IntArray,
-    has_seeds: BoolArray,
-    rank: IntArray,
-    emergence: float,
-    threshold: float,
-    start: int,
-    moved: BoolArray,
+    votes: IntArray,
     suspicions: IntArray,
-) -> tuple[int, int, int]:
-    """Re-apply the leader rule for ``nodes[start:]`` on top-k views.
-
-    Returns (nodes that switched leader, suspicions written, nodes done up to).
-    """
-    k = table.shape[1]
-    votes = np.empty(k + 1, dtype=np.int64)
-    switched, found = 0, 0
-    for q in range(start, nodes.size):
-        if found + k > suspicions.shape[0]:
-            return switched, found, q
-        node = nodes[q]
-        current = opinion[node]
-        best, top = node, score[node]
-        current_alive = current == node
-        current_score = score[node] if current_alive else -math.inf
-        knows_peer = False
-        for e in range(k):
-            if table[node, e, ID] < 0:
-                table[node, e, SUSPECTED] = 0.0
-                continue
-            knows_peer = True
-            candidate = np.int64(table[node, e, ID])
-            if not is_alive(rule, table[node, e, SUSPECT], now):
-                if table[node, e, SUSPECTED] == 0:
-                    suspicions[found, 0] = node
-                    suspicions[found, 1] = candidate
-                    found += 1
-                table[node, e, SUSPECTED] = 1.0
-                continue
+    found: int,
+) -> tuple[int, int, int, bool]:
+    """Look at a node's list; return (suspicions so far, new opinion, recognised, joining)."""
+    table = v.table
+    current = o.opinion[node]
+    best, top = node, o.score[node]
+    current_alive = current == node
+    current_score = o.score[node] if current_alive else -math.inf
+    knows_peer = False
+    for e in range(table.shape[1]):
+        if table[node, e, ID] < 0:
             table[node, e, SUSPECTED] = 0.0
-            value = table[node, e, SCORE]
-            if value > top or (value == top and rank[candidate] < rank[best]):
-                best, top = candidate, value
-            if candidate == current:
-                current_alive = True
-                current_score = max(current_score, value)
-        joining = has_seeds[node] and not knows_peer
-        held = _recognise_sampled(sample, node, current, votes, threshold, rank)
-        new = choose(
-            node, current, current_alive, current_score, best, top, held, joining, emergence
-        )
-        if new != current:
-            held = _recognise_sampled(sample, node, new, votes, threshold, rank)
-        if _settle(
-            q, node, current, new, held, joining, opinion, recognised, acting, version, moved
-        ):
-            switched += 1
-    return switched, found, nodes.size
+            continue
+        knows_peer = True
+        candidate = np.int64(table[node, e, ID])
+        if not is_alive(rule, table[node, e, SUSPECT], now):
+            if table[node, e, SUSPECTED] == 0:
+                suspicions[found, 0] = node
+                suspicions[found, 1] = candidate
+                found += 1
+            table[node, e, SUSPECTED] = 1.0
+            continue
+        table[node, e, SUSPECTED] = 0.0
+        value = table[node, e, SCORE]
+        if value > top or (value == top and o.rank[candidate] < o.rank[best]):
+            best, top = candidate, value
+        if candidate == current:
+            current_alive = True
+            current_score = max(current_score, value)
+    joining = o.has_seeds[node] and not knows_peer
+    held = _recognise_sampled(v, node, current, votes, o.convergence)
+    new = choose(current, current_alive, current_score, best, top, held, joining, o.emergence)
+    if new != current:
+        held = _recognise_sampled(v, node, new, votes, o.convergence)
+    return found, new, held, joining
 
 
 @compiled
 def _recognise_members(
-    view_opinion: npt.NDArray[np.int32],
+    v: FullArrays,
     node: int,
     own: int,
     alive: BoolArray,
@@ -208,7 +211,7 @@ def _recognise_members(
     n = alive.size
     members, top, leader = 1, 0, NO_NODE
     for c in range(n):
-        held = own if c == node else view_opinion[node, c]
+        held = own if c == node else v.opinion[node, c]
         if c != node and not alive[c]:
             continue
         if c != node:
@@ -218,7 +221,7 @@ def _recognise_members(
             if counts[held] > top or (counts[held] == top and rank[held] < rank[leader]):
                 top, leader = counts[held], held
     for c in range(n):
-        held = own if c == node else view_opinion[node, c]
+        held = own if c == node else v.opinion[node, c]
         if held >= 0:
             counts[held] = 0
     if top > 0 and top >= threshold * members - 1e-9:
@@ -226,72 +229,79 @@ def _recognise_members(
     return NO_NODE
 
 
-@compiled
+@chunked
 def evaluate_full(
     nodes: IntArray,
+    begin: IntArray,
+    end: IntArray,
+    v: FullArrays,
+    o: Opinions,
     now: float,
     rule: FloatArray,
-    key: IntArray,
-    view_score: FloatArray,
-    suspect_at: FloatArray,
-    suspected: BoolArray,
-    view_opinion: npt.NDArray[np.int32],
-    score: FloatArray,
-    opinion: IntArray,
-    recognised: IntArray,
-    acting: BoolArray,
-    version: IntArray,
-    has_seeds: BoolArray,
-    rank: IntArray,
-    emergence: float,
-    threshold: float,
-    start: int,
     moved: BoolArray,
     suspicions: IntArray,
-) -> tuple[int, int, int]:
-    """Re-apply the leader rule for ``nodes[start:]`` on full views.
+    found: IntArray,
+) -> int:
+    """Re-apply the leader rule for ``nodes`` on full views; return the leader switches."""
+    n = v.key.shape[1]
+    switched = np.zeros(begin.size, dtype=np.int64)
+    for chunk in numba.prange(begin.size):
+        alive = np.zeros(n, dtype=np.bool_)
+        counts = np.zeros(n, dtype=np.int64)
+        found[chunk] = 0
+        q = begin[chunk]
+        while q < end[chunk] and found[chunk] + n <= suspicions.shape[1]:
+            node = nodes[q]
+            current = o.opinion[node]
+            found[chunk], new, held, joining = _full_node(
+                node, v, o, now, rule, alive, counts, suspicions[chunk], found[chunk]
+            )
+            moved[q] = new != current
+            if _settle(node, new, held, joining, o):
+                switched[chunk] += 1
+            q += 1
+        begin[chunk] = q
+    return int(switched.sum())
 
-    Returns (nodes that switched leader, suspicions written, nodes done up to).
-    """
-    n = key.shape[1]
-    alive = np.zeros(n, dtype=np.bool_)
-    counts = np.zeros(n, dtype=np.int64)
-    switched, found = 0, 0
-    for q in range(start, nodes.size):
-        if found + n > suspicions.shape[0]:
-            return switched, found, q
-        node = nodes[q]
-        current = opinion[node]
-        best, top = node, score[node]
-        current_alive = current == node
-        current_score = score[node] if current_alive else -math.inf
-        knows_peer = False
-        for c in range(n):
-            known = c != node and key[node, c] > 0
-            alive[c] = known and is_alive(rule, suspect_at[node, c], now)
-            if known and not alive[c] and not suspected[node, c]:
-                suspicions[found, 0] = node
-                suspicions[found, 1] = c
-                found += 1
-            suspected[node, c] = known and not alive[c]
-            knows_peer = knows_peer or known
-            if not alive[c]:
-                continue
-            value = view_score[node, c]
-            if value > top or (value == top and rank[c] < rank[best]):
-                best, top = c, value
-            if c == current:
-                current_alive = True
-                current_score = max(current_score, value)
-        joining = has_seeds[node] and not knows_peer
-        held = _recognise_members(view_opinion, node, current, alive, counts, threshold, rank)
-        new = choose(
-            node, current, current_alive, current_score, best, top, held, joining, emergence
-        )
-        if new != current:
-            held = _recognise_members(view_opinion, node, new, alive, counts, threshold, rank)
-        if _settle(
-            q, node, current, new, held, joining, opinion, recognised, acting, version, moved
-        ):
-            switched += 1
-    return switched, found, nodes.size
+
+@compiled
+def _full_node(
+    node: int,
+    v: FullArrays,
+    o: Opinions,
+    now: float,
+    rule: FloatArray,
+    alive: BoolArray,
+    counts: IntArray,
+    suspicions: IntArray,
+    found: int,
+) -> tuple[int, int, int, bool]:
+    """Look at a node's full view; return (suspicions so far, new opinion, recognised, joining)."""
+    current = o.opinion[node]
+    best, top = node, o.score[node]
+    current_alive = current == node
+    current_score = o.score[node] if current_alive else -math.inf
+    knows_peer = False
+    for c in range(v.key.shape[1]):
+        known = c != node and v.key[node, c] > 0
+        alive[c] = known and is_alive(rule, v.suspect_at[node, c], now)
+        if known and not alive[c] and not v.suspected[node, c]:
+            suspicions[found, 0] = node
+            suspicions[found, 1] = c
+            found += 1
+        v.suspected[node, c] = known and not alive[c]
+        knows_peer = knows_peer or known
+        if not alive[c]:
+            continue
+        value = v.score[node, c]
+        if value > top or (value == top and o.rank[c] < o.rank[best]):
+            best, top = c, value
+        if c == current:
+            current_alive = True
+            current_score = max(current_score, value)
+    joining = o.has_seeds[node] and not knows_peer
+    held = _recognise_members(v, node, current, alive, counts, o.convergence, o.rank)
+    new = choose(current, current_alive, current_score, best, top, held, joining, o.emergence)
+    if new != current:
+        held = _recognise_members(v, node, new, alive, counts, o.convergence, o.rank)
+    return found, new, held, joining

@@ -1,11 +1,21 @@
-"""The merges of one slot: every transfer, in order, for the full and the top-k view."""
+"""The merges of one slot, for the full and the top-k view, on all cores.
+
+A slot's transfers must take effect as if applied one by one, in order.
+:func:`layers` sorts them into layers of mutually independent transfers (no
+node written by two, none written while another reads it), the same result
+in any order within a layer; each layer is split into one chunk per thread.
+A chunk kernel applies its transfers in order and writes the suspicions it
+finds to its own buffer; it stops early rather than overflow it, and
+advances ``begin`` so the caller can read the buffer and call again.
+"""
 
 from __future__ import annotations
 
+import numba
 import numpy as np
-import numpy.typing as npt
 
 from emergent_lab.arrays import BoolArray, FloatArray, IntArray
+from emergent_lab.protocol.messages import VERSION_BITS
 from emergent_lab.scale.kernels import (
     COUNT,
     HB,
@@ -17,232 +27,233 @@ from emergent_lab.scale.kernels import (
     SUSPECTED,
     TOTAL,
     TOTAL_SQ,
+    FullArrays,
+    TopKArrays,
+    Transfers,
+    chunked,
     compiled,
+    prefetch,
 )
 from emergent_lab.scale.kernels.phi import heartbeat_arrived, is_alive
 
+AHEAD = 8
+"""How many transfers ahead the top-k merge prefetches the lists it will read."""
+GENERATION = float(1 << VERSION_BITS)
+"""One generation in a packed (generation, version) key, as a float."""
+
 
 @compiled
-def merge_full(
-    dst: IntArray,
-    src: IntArray,
-    now: float,
-    rule: FloatArray,
-    key: IntArray,
-    hb: IntArray,
-    score: FloatArray,
-    last: FloatArray,
-    count: npt.NDArray[np.int32],
-    total: FloatArray,
-    total_sq: FloatArray,
-    suspect_at: FloatArray,
-    suspected: BoolArray,
-    opinion: npt.NDArray[np.int32],
-    version_bits: int,
-    structural: BoolArray,
-) -> int:
-    """Full views: each ``dst[p]`` keeps, per node, the newer of its entry and ``src[p]``'s.
+def layers(dst: IntArray, src: IntArray, n: int) -> tuple[IntArray, IntArray]:
+    """(transfer order, layer bounds): layer ``i`` is ``order[bounds[i]:bounds[i + 1]]``.
 
-    Transfers are applied in order. A newer generation (or a first hearing)
-    takes the source's detector state with the entry; a newer heartbeat of
-    the same generation is an arrival at ``now``. ``structural[p]`` tells
-    whether a score, an opinion or a member changed. Returns the entries
-    that travelled.
+    A transfer's layer is one more than that of the last earlier transfer
+    that touched its destination or wrote its source, so every layer can
+    run at once and layer after layer equals the transfers one by one.
     """
-    taken = 0
+    touched = np.zeros(n, dtype=np.int64)
+    written = np.zeros(n, dtype=np.int64)
+    layer = np.empty(dst.size, dtype=np.int64)
+    depth = 0
     for p in range(dst.size):
         d, s = dst[p], src[p]
-        changed = False
-        for c in range(key.shape[1]):
-            new_key = key[s, c]
-            old_key = key[d, c]
-            if new_key <= old_key:
-                continue
-            taken += 1
-            fresh = old_key == 0 or (new_key >> version_bits) > (old_key >> version_bits)
-            beat = not fresh and hb[s, c] > hb[d, c]
-            if fresh or score[s, c] != score[d, c] or opinion[s, c] != opinion[d, c]:
-                changed = True
-            key[d, c] = new_key
-            hb[d, c] = hb[s, c]
-            score[d, c] = score[s, c]
-            opinion[d, c] = opinion[s, c]
-            if fresh:
-                last[d, c] = last[s, c]
-                count[d, c] = count[s, c]
-                total[d, c] = total[s, c]
-                total_sq[d, c] = total_sq[s, c]
-                suspect_at[d, c] = suspect_at[s, c]
-                suspected[d, c] = not is_alive(rule, suspect_at[d, c], now)
-            elif beat:
-                n_count, n_total, n_total_sq, n_suspect = heartbeat_arrived(
-                    rule,
-                    now,
-                    last[d, c],
-                    np.float64(count[d, c]),
-                    total[d, c],
-                    total_sq[d, c],
-                    suspect_at[d, c],
-                )
-                last[d, c] = now
-                count[d, c] = np.int32(n_count)
-                total[d, c] = n_total
-                total_sq[d, c] = n_total_sq
-                suspect_at[d, c] = n_suspect
-        structural[p] = changed
-    return taken
+        here = max(touched[d], written[s]) + 1
+        layer[p] = here
+        touched[d] = here
+        touched[s] = max(touched[s], here)
+        written[d] = here
+        depth = max(depth, here)
+    starts = np.zeros(depth + 1, dtype=np.int64)
+    for p in range(dst.size):
+        starts[layer[p]] += 1
+    starts = np.cumsum(starts)
+    order = np.empty(dst.size, dtype=np.int64)
+    fill = starts.copy()
+    for p in range(dst.size):
+        order[fill[layer[p] - 1]] = p
+        fill[layer[p] - 1] += 1
+    return order, starts
+
+
+@chunked
+def merge_topk(
+    order: IntArray,
+    begin: IntArray,
+    end: IntArray,
+    t: Transfers,
+    v: TopKArrays,
+    now: float,
+    rule: FloatArray,
+    suspicions: IntArray,
+    found: IntArray,
+) -> int:
+    """Top-k lists: each ``dst[p]`` keeps the best k of its list, ``src[p]``'s and ``src[p]``.
+
+    Lists stay ordered: alive to the holder first, then by score, then by
+    id rank; empty slots hold the empty entry. ``v.own`` is the entry a
+    node's own state travels as (detector fields of a first hearing at time
+    0). Each transfer also puts the source's opinion in the destination's
+    ring of sampled opinions. Returns the entries that travelled.
+    """
+    k, fields = v.table.shape[1], v.table.shape[2]
+    flat, samples = v.table.reshape(-1), v.sample.reshape(-1)
+    row_size = k * fields
+    taken = np.zeros(begin.size, dtype=np.int64)
+    for chunk in numba.prange(begin.size):
+        rows = np.empty((2 * k + 2, fields))
+        alive = np.empty(2 * k + 1, dtype=np.bool_)
+        ranked = np.empty(2 * k + 1, dtype=np.int64)
+        got = np.zeros(k + 1, dtype=np.bool_)
+        found[chunk] = 0
+        position = begin[chunk]
+        while position < end[chunk] and found[chunk] + k <= suspicions.shape[1]:
+            if position + AHEAD < end[chunk]:
+                ahead = order[position + AHEAD]
+                for offset in range(0, row_size, 8):
+                    prefetch(flat, t.dst[ahead] * row_size + offset)
+                    prefetch(flat, t.src[ahead] * row_size + offset)
+                prefetch(v.sample_next, t.dst[ahead])
+                prefetch(samples, t.dst[ahead] * k)
+            travelled, found[chunk] = _topk_transfer(
+                order[position],
+                t,
+                v,
+                now,
+                rule,
+                rows,
+                alive,
+                ranked,
+                got,
+                suspicions[chunk],
+                found[chunk],
+            )
+            taken[chunk] += travelled
+            position += 1
+        begin[chunk] = position
+    return int(taken.sum())
 
 
 @compiled
-def merge_topk(
-    dst: IntArray,
-    src: IntArray,
+def _topk_transfer(
+    p: int,
+    t: Transfers,
+    v: TopKArrays,
     now: float,
     rule: FloatArray,
-    table: FloatArray,
-    own: FloatArray,
-    src_key: IntArray,
-    src_hb: IntArray,
-    src_score: FloatArray,
-    src_opinion: IntArray,
-    tie: FloatArray,
-    generation: float,
-    sample: npt.NDArray[np.int32],
-    sample_next: IntArray,
-    empty: FloatArray,
-    start: int,
-    structural: BoolArray,
+    rows: FloatArray,
+    listed_alive: BoolArray,
+    order: IntArray,
+    got: BoolArray,
     suspicions: IntArray,
-) -> tuple[int, int, int]:
-    """Top-k lists: each ``dst[p]`` keeps the best k of its list, ``src[p]``'s and ``src[p]``.
+    found: int,
+) -> tuple[int, int]:
+    """Apply transfer ``p`` to a top-k list; return (entries that travelled, suspicions so far).
 
-    Transfers are applied in order. ``own`` is the entry a node's own state
-    travels as (detector fields of a first hearing at time 0). Lists stay
-    ordered: alive to the holder first, then by score, then by id rank;
-    empty slots hold ``empty``. Each transfer also puts the source's
-    opinion in the destination's ring of sampled opinions.
-
-    New suspicions are written as (observer, subject) rows of
-    ``suspicions``; when it could overflow, the kernel stops early so the
-    caller can read them and resume from the returned position.
-
-    Returns (entries that travelled, suspicions written, transfers done up to).
+    ``rows``, ``listed_alive``, ``order`` and ``got`` are scratch space.
     """
-    k, fields = table.shape[1], table.shape[2]
-    rows = np.empty((2 * k + 1, fields))
-    priority = np.empty(2 * k + 1)
-    order = np.empty(2 * k + 1, dtype=np.int64)
-    got = np.zeros(k + 1, dtype=np.bool_)
-    incoming = np.empty(fields)
+    k, fields = v.table.shape[1], v.table.shape[2]
+    incoming = rows[2 * k + 1]
+    got[:] = False
     taken = 0
-    found = 0
-    for p in range(start, dst.size):
-        if found + k > suspicions.shape[0]:
-            return taken, found, p
-        d, s = dst[p], src[p]
-        got[:] = False
-        changed = False
-        # rows[:k]: d's list, updated with what s knows of the same nodes.
-        for i in range(k):
+    d, s = t.dst[p], t.src[p]
+    changed = False
+    # rows[:k]: d's list, updated with what s knows of the same nodes.
+    for i in range(k):
+        for f in range(fields):
+            rows[i, f] = v.table[d, i, f]
+        my_id = rows[i, ID]
+        if my_id < 0:
+            continue
+        j = -1
+        for candidate in range(k):
+            if v.table[s, candidate, ID] == my_id:
+                j = candidate
+                break
+        if j < 0 and my_id == s:
+            j = k
+        fresh = False
+        if j >= 0:
+            got[j] = True
+            if j < k:
+                for f in range(fields):
+                    incoming[f] = v.table[s, j, f]
+            else:
+                _own_entry(incoming, v.own, s, t.src_key[p], t.src_hb[p], t.src_score[p], now)
+            if incoming[KEY] > rows[i, KEY]:
+                taken += 1
+                fresh = incoming[KEY] // GENERATION >= rows[i, KEY] // GENERATION + 1
+                beat = not fresh and incoming[HB] > rows[i, HB]
+                if fresh or incoming[SCORE] != rows[i, SCORE]:
+                    changed = True
+                rows[i, KEY] = incoming[KEY]
+                rows[i, HB] = incoming[HB]
+                rows[i, SCORE] = incoming[SCORE]
+                if fresh:
+                    for f in range(LAST, SUSPECT + 1):
+                        rows[i, f] = incoming[f]
+                elif beat:
+                    n_count, n_total, n_total_sq, n_suspect = heartbeat_arrived(
+                        rule,
+                        now,
+                        rows[i, LAST],
+                        rows[i, COUNT],
+                        rows[i, TOTAL],
+                        rows[i, TOTAL_SQ],
+                        rows[i, SUSPECT],
+                    )
+                    rows[i, LAST] = now
+                    rows[i, COUNT] = n_count
+                    rows[i, TOTAL] = n_total
+                    rows[i, TOTAL_SQ] = n_total_sq
+                    rows[i, SUSPECT] = n_suspect
+        down = not is_alive(rule, rows[i, SUSPECT], now)
+        if down and rows[i, SUSPECTED] == 0 and not fresh:
+            suspicions[found, 0] = d
+            suspicions[found, 1] = np.int64(my_id)
+            found += 1
+        rows[i, SUSPECTED] = 1.0 if down else 0.0
+    # rows[k:]: candidates d did not list (s's entries, then s itself).
+    width = k
+    for candidate in range(k + 1):
+        if got[candidate]:
+            continue
+        if candidate < k:
+            their_id = v.table[s, candidate, ID]
+            if their_id < 0 or their_id == d:
+                continue
             for f in range(fields):
-                rows[i, f] = table[d, i, f]
-            my_id = rows[i, ID]
-            if my_id < 0:
-                continue
-            j = -1
-            for candidate in range(k):
-                if table[s, candidate, ID] == my_id:
-                    j = candidate
-                    break
-            if j < 0 and my_id == s:
-                j = k
-            fresh = False
-            if j >= 0:
-                got[j] = True
-                if j < k:
-                    for f in range(fields):
-                        incoming[f] = table[s, j, f]
-                else:
-                    _own_entry(incoming, own, s, src_key[p], src_hb[p], src_score[p], now)
-                if incoming[KEY] > rows[i, KEY]:
-                    taken += 1
-                    fresh = incoming[KEY] // generation >= rows[i, KEY] // generation + 1
-                    beat = not fresh and incoming[HB] > rows[i, HB]
-                    if fresh or incoming[SCORE] != rows[i, SCORE]:
-                        changed = True
-                    rows[i, KEY] = incoming[KEY]
-                    rows[i, HB] = incoming[HB]
-                    rows[i, SCORE] = incoming[SCORE]
-                    if fresh:
-                        for f in range(LAST, SUSPECT + 1):
-                            rows[i, f] = incoming[f]
-                    elif beat:
-                        n_count, n_total, n_total_sq, n_suspect = heartbeat_arrived(
-                            rule,
-                            now,
-                            rows[i, LAST],
-                            rows[i, COUNT],
-                            rows[i, TOTAL],
-                            rows[i, TOTAL_SQ],
-                            rows[i, SUSPECT],
-                        )
-                        rows[i, LAST] = now
-                        rows[i, COUNT] = n_count
-                        rows[i, TOTAL] = n_total
-                        rows[i, TOTAL_SQ] = n_total_sq
-                        rows[i, SUSPECT] = n_suspect
-            down = not is_alive(rule, rows[i, SUSPECT], now)
-            if down and rows[i, SUSPECTED] == 0 and not fresh:
-                suspicions[found, 0] = d
-                suspicions[found, 1] = np.int64(my_id)
-                found += 1
-            rows[i, SUSPECTED] = 1.0 if down else 0.0
-        # rows[k:]: candidates d did not list (s's entries, then s itself).
-        width = k
-        for candidate in range(k + 1):
-            if got[candidate]:
-                continue
-            if candidate < k:
-                their_id = table[s, candidate, ID]
-                if their_id < 0 or their_id == d:
-                    continue
-                for f in range(fields):
-                    rows[width, f] = table[s, candidate, f]
-            else:
-                _own_entry(rows[width], own, s, src_key[p], src_hb[p], src_score[p], now)
-            alive = is_alive(rule, rows[width, SUSPECT], now)
-            rows[width, SUSPECTED] = 0.0 if alive else 1.0
-            width += 1
-            taken += 1
-            changed = True
-        # Keep the best k, by priority; an insertion sort, stable, and cheap
-        # since a list is mostly in order already.
-        held = 0
-        for row in range(width):
-            if rows[row, ID] < 0:
-                continue
-            listed = 4.0 if is_alive(rule, rows[row, SUSPECT], now) else 0.0
-            value = listed + rows[row, SCORE] - tie[np.int64(rows[row, ID])]
-            at = held
-            while at > 0 and priority[at - 1] < value:
-                priority[at] = priority[at - 1]
-                order[at] = order[at - 1]
-                at -= 1
-            priority[at] = value
-            order[at] = row
-            held += 1
-        for slot in range(k):
-            if slot < held:
-                for f in range(fields):
-                    table[d, slot, f] = rows[order[slot], f]
-            else:
-                for f in range(fields):
-                    table[d, slot, f] = empty[f]
-        structural[p] = changed
-        ring = sample_next[d]
-        sample[d, ring] = src_opinion[p]
-        sample_next[d] = (ring + 1) % k
-    return taken, found, dst.size
+                rows[width, f] = v.table[s, candidate, f]
+        else:
+            _own_entry(rows[width], v.own, s, t.src_key[p], t.src_hb[p], t.src_score[p], now)
+        alive = is_alive(rule, rows[width, SUSPECT], now)
+        rows[width, SUSPECTED] = 0.0 if alive else 1.0
+        width += 1
+        taken += 1
+        changed = True
+    # Keep the best k: an insertion sort, stable, and cheap since a list
+    # is mostly in order already.
+    held = 0
+    for row in range(width):
+        if rows[row, ID] < 0:
+            continue
+        listed_alive[row] = is_alive(rule, rows[row, SUSPECT], now)
+        at = held
+        while at > 0 and _ranks_before(rows, listed_alive, row, order[at - 1], v.rank):
+            order[at] = order[at - 1]
+            at -= 1
+        order[at] = row
+        held += 1
+    for slot in range(k):
+        if slot < held:
+            for f in range(fields):
+                v.table[d, slot, f] = rows[order[slot], f]
+        else:
+            for f in range(fields):
+                v.table[d, slot, f] = v.empty[f]
+    t.structural[p] = changed
+    ring = v.sample_next[d]
+    v.sample[d, ring] = t.src_opinion[p]
+    v.sample_next[d] = (ring + 1) % k
+    return taken, found
 
 
 @compiled
@@ -258,3 +269,94 @@ def _own_entry(
     out[SCORE] = score
     out[LAST] = now
     out[SUSPECT] = own[SUSPECT] + now
+
+
+@compiled
+def _ranks_before(rows: FloatArray, alive: BoolArray, a: int, b: int, rank: IntArray) -> bool:
+    """Whether candidate ``rows[a]`` goes before ``rows[b]`` in a list.
+
+    Alive first, then the higher score, then the id that sorts first: the
+    leader rule's own order, so the head of a list is its holder's best
+    candidate. Ranks are looked up only on equal scores, which keeps the
+    common case free of random reads.
+    """
+    if alive[a] != alive[b]:
+        return bool(alive[a])
+    if rows[a, SCORE] != rows[b, SCORE]:
+        return bool(rows[a, SCORE] > rows[b, SCORE])
+    return bool(rank[np.int64(rows[a, ID])] < rank[np.int64(rows[b, ID])])
+
+
+@chunked
+def merge_full(
+    order: IntArray,
+    begin: IntArray,
+    end: IntArray,
+    t: Transfers,
+    v: FullArrays,
+    now: float,
+    rule: FloatArray,
+    version_bits: int,
+) -> int:
+    """Full views: each ``dst[p]`` keeps, per node, the newer of its entry and ``src[p]``'s.
+
+    A newer generation (or a first hearing) takes the source's detector
+    state with the entry; a newer heartbeat of the same generation is an
+    arrival at ``now``. ``t.structural[p]`` tells whether a score, an
+    opinion or a member changed. Merges find no suspicions here (looks
+    do). Returns the entries that travelled.
+    """
+    taken = np.zeros(begin.size, dtype=np.int64)
+    for chunk in numba.prange(begin.size):
+        for position in range(begin[chunk], end[chunk]):
+            taken[chunk] += _full_transfer(order[position], t, v, now, rule, version_bits)
+        begin[chunk] = end[chunk]
+    return int(taken.sum())
+
+
+@compiled
+def _full_transfer(
+    p: int, t: Transfers, v: FullArrays, now: float, rule: FloatArray, version_bits: int
+) -> int:
+    """Apply transfer ``p`` to a full view; return the entries that travelled."""
+    d, s = t.dst[p], t.src[p]
+    taken = 0
+    changed = False
+    for c in range(v.key.shape[1]):
+        new_key = v.key[s, c]
+        old_key = v.key[d, c]
+        if new_key <= old_key:
+            continue
+        taken += 1
+        fresh = old_key == 0 or (new_key >> version_bits) > (old_key >> version_bits)
+        beat = not fresh and v.hb[s, c] > v.hb[d, c]
+        if fresh or v.score[s, c] != v.score[d, c] or v.opinion[s, c] != v.opinion[d, c]:
+            changed = True
+        v.key[d, c] = new_key
+        v.hb[d, c] = v.hb[s, c]
+        v.score[d, c] = v.score[s, c]
+        v.opinion[d, c] = v.opinion[s, c]
+        if fresh:
+            v.last[d, c] = v.last[s, c]
+            v.intervals[d, c] = v.intervals[s, c]
+            v.total[d, c] = v.total[s, c]
+            v.total_sq[d, c] = v.total_sq[s, c]
+            v.suspect_at[d, c] = v.suspect_at[s, c]
+            v.suspected[d, c] = not is_alive(rule, v.suspect_at[d, c], now)
+        elif beat:
+            n_count, n_total, n_total_sq, n_suspect = heartbeat_arrived(
+                rule,
+                now,
+                v.last[d, c],
+                np.float64(v.intervals[d, c]),
+                v.total[d, c],
+                v.total_sq[d, c],
+                v.suspect_at[d, c],
+            )
+            v.last[d, c] = now
+            v.intervals[d, c] = np.int32(n_count)
+            v.total[d, c] = n_total
+            v.total_sq[d, c] = n_total_sq
+            v.suspect_at[d, c] = n_suspect
+    t.structural[p] = changed
+    return taken
