@@ -327,6 +327,23 @@ class ScoreFunction:
         """Names of the declared metrics, in declaration order."""
         return tuple(self._metrics)
 
+    def best_metrics(self) -> dict[str, float]:
+        """Every declared metric at the best end of its range: what the best node reports.
+
+        Used to make a node the best one (a dashboard's boost, a lesson's
+        promotion).
+
+        Raises:
+            ValueError: a custom score function declares no metrics, so no
+                values make a node best.
+        """
+        if not self._metrics:
+            raise ValueError(f"score: {self.name!r} declares no metrics to set at their best")
+        return {
+            spec.name: (spec.high if spec.higher_is_better else spec.low)
+            for spec in self._metrics.values()
+        }
+
     def score(self, metrics: Mapping[str, float]) -> float:
         """Score one node from the metrics it reports.
 

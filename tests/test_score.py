@@ -673,3 +673,21 @@ def test_required_presets_exist_with_descriptions() -> None:
     for name, description in PRESETS.items():
         assert description
         assert ScoreFunction.preset(name).name == name
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_best_metrics_give_the_top_score_of_a_weighted_preset(name: str) -> None:
+    score = ScoreFunction.preset(name)
+    if not score.metrics:
+        with pytest.raises(ValueError, match="declares no metrics"):
+            score.best_metrics()
+        return
+    best = score.best_metrics()
+    assert set(best) == set(score.metrics)
+    assert score.score(best) == pytest.approx(1.0)
+
+
+def test_a_custom_score_has_no_best_metrics_to_set() -> None:
+    custom = ScoreFunction({}, custom=lambda metrics: 0.5, name="flat")
+    with pytest.raises(ValueError, match=r"score: 'flat' declares no metrics"):
+        custom.best_metrics()

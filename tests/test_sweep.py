@@ -1,3 +1,4 @@
+import math
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
@@ -126,3 +127,37 @@ def test_cli_sweep_rejects_a_bad_parameter(
 def test_the_bully_is_rejected_on_the_array_engine() -> None:
     with pytest.raises(ValueError, match=r"protocol: 'bully' runs on the exact engine only"):
         plan("leader-crash", {"protocol": ["bully"], "cluster.engine": ["array"]})
+
+
+ARRAY_GRID: dict[str, list[Any]] = {
+    "cluster.engine": ["array"],
+    "cluster.view": ["topk"],
+    "cluster.nodes": [2000],
+}
+
+
+def test_a_sweep_runs_array_engine_scenarios_deterministically() -> None:
+    from emergent_lab.scale import failover_bound
+
+    table = sweep("leader-crash", ARRAY_GRID, seeds=2, executor=InProcessExecutor(), progress=False)
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        again = sweep("leader-crash", ARRAY_GRID, seeds=2, executor=pool, progress=False)
+    pd.testing.assert_frame_equal(table, again)
+    assert list(table["seed"]) == [0, 1]
+    assert (table["nodes"] == 2000).all()
+    assert table["event_log_sha256"].nunique() == 2
+    # The leader emerges before the crash at 30 s, and the best node leads again after it.
+    assert table["converged"].all() and table["final_leader_is_best"].all()
+    assert (table["initial_convergence_s"] < 30).all()
+    assert (table["event0.action"] == "crash").all()
+    assert table["event0.leader_is_best"].all()
+    assert (table["event0.leader_after"] == table["final_leader"]).all()
+    assert (table["max_simultaneous_leaders"] == 1).all()
+    # Failover is finite: no faster than the average detection, no slower than
+    # detection plus one push-pull dissemination (log3 n rounds).
+    for row in table.to_dict("records"):
+        after = row["event0.reconverged_after_s"]
+        assert math.isfinite(after)
+        assert row["event0.detection_mean_s"] <= after
+        assert after <= failover_bound(row["event0.detection_max_s"], 2000, 1.0)
+        assert row["event0.reconverged_rounds"] == after  # one round per second

@@ -49,13 +49,6 @@ def cluster() -> SimCluster:
     return quiet_cluster()
 
 
-@pytest.fixture
-def dash(cluster: SimCluster) -> Dashboard:
-    board = Dashboard(cluster)
-    yield board
-    board.close()
-
-
 def test_from_scenario_draws_every_node() -> None:
     board = Dashboard.from_scenario("leader-crash")
     try:

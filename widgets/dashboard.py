@@ -24,8 +24,12 @@ from bokeh.resources import INLINE
 from emergent_lab.cluster import SimCluster
 from emergent_lab.cluster.source import ClusterSource, Mark, NodeState
 from emergent_lab.protocol.params import check_number
+from emergent_lab.scale.engine import ArrayCluster
+from emergent_lab.scale.options import ARRAY_MAX_NODES
+from emergent_lab.scale.scenario import build_array_cluster
 from emergent_lab.scenario import Scenario, build_cluster, load_scenario
 
+from .array_source import ArrayClusterSource
 from .bokeh_model import BatchedBokehModel
 from .controls import AUTO_OBSERVER, LEADER_TARGET, PARAM_SLIDERS, Controls
 from .flock import FloatArray, Flock
@@ -38,24 +42,41 @@ from .views import EDGE_FADE, DashboardViews
 FLOCK_SNAPSHOT_EVERY = 0.2
 """Virtual seconds between flock snapshots kept for replay."""
 INSPECTOR_ROWS = 25
+RebuildableSource = SimClusterSource | ArrayClusterSource
+"""Sources that Reset can rebuild from a seed and a size."""
+
+
+def _source_of(cluster: SimCluster | ArrayCluster | ClusterSource) -> ClusterSource:
+    """The source that reads ``cluster``: an adapter for either engine, or the source itself."""
+    if isinstance(cluster, SimCluster):
+        return SimClusterSource(cluster)
+    if isinstance(cluster, ArrayCluster):
+        return ArrayClusterSource(cluster)
+    return cluster
 
 
 class Dashboard(w.VBox):  # type: ignore[misc]
     """A live view of a cluster with controls, for JupyterLab.
 
     Args:
-        cluster: a simulated cluster, or any :class:`ClusterSource` (a real
-            cluster); Reset needs a simulated one.
+        cluster: a simulated cluster of either engine, or any
+            :class:`ClusterSource` (a real cluster); Reset needs a simulated
+            one. An :class:`ArrayCluster` is drawn as a sample of its nodes
+            (:class:`ArrayClusterSource`; pass one to choose its ``limit``).
         speed: virtual seconds per real second while playing.
         interval: real seconds between frames while playing.
     """
 
     def __init__(
-        self, cluster: SimCluster | ClusterSource, *, speed: float = 2.0, interval: float = 0.1
+        self,
+        cluster: SimCluster | ArrayCluster | ClusterSource,
+        *,
+        speed: float = 2.0,
+        interval: float = 0.1,
     ) -> None:
         check_number("speed", speed, low=0, low_open=True)
         check_number("interval", interval, low=0, low_open=True)
-        source = SimClusterSource(cluster) if isinstance(cluster, SimCluster) else cluster
+        source = _source_of(cluster)
         self.source: ClusterSource = source
         self.selection: list[str] = []
         self.replay_time: float | None = None
@@ -71,6 +92,7 @@ class Dashboard(w.VBox):  # type: ignore[misc]
             speed=speed,
             interval=interval,
         )
+        self._show_size()
         self.views = DashboardViews(self._layout_positions(ids))
         self.figures = BatchedBokehModel(self.views.layout, layout=w.Layout(min_width="870px"))
         self._start_tracking()
@@ -91,11 +113,15 @@ class Dashboard(w.VBox):  # type: ignore[misc]
         """A dashboard on a scenario's cluster (a built-in name, a TOML path or a Scenario).
 
         The scenario's timeline is scheduled; it unfolds as the dashboard plays.
+        ``[cluster] engine = "array"`` builds an array-engine cluster, drawn
+        as a sample of its nodes.
         """
         if isinstance(scenario, Scenario):
             loaded = scenario.with_seed(seed) if seed is not None else scenario
         else:
             loaded = load_scenario(scenario, seed=seed)
+        if loaded.engine.engine == "array":
+            return cls(ArrayClusterSource(build_array_cluster(loaded), loaded), **options)
         return cls(SimClusterSource(build_cluster(loaded), loaded), **options)
 
     # -- setup ------------------------------------------------------------------------
@@ -105,6 +131,27 @@ class Dashboard(w.VBox):  # type: ignore[misc]
             self.source.cluster.config.graph if isinstance(self.source, SimClusterSource) else None
         )
         return node_positions(ids, graph, self.source.seed)
+
+    def _show_size(self) -> None:
+        """Show the cluster's size in *nodes*, not the drawn count, for a sampled source."""
+        if isinstance(self.source, ArrayClusterSource):
+            self.controls.nodes.max = ARRAY_MAX_NODES
+            self.controls.nodes.value = self.source.size
+
+    def _disable_unsupported(self) -> None:
+        """Grey out the controls of verbs the source refuses, and say why once."""
+        refused = sorted(getattr(self.source, "unsupported_actions", ()))
+        c = self.controls
+        widgets: dict[str, list[w.Widget]] = {
+            "pause": [c.pause, c.pause_seconds],
+            "set_weights": list(c.weights.values()),
+            "set_param": list(c.params.values()),
+        }
+        for action in refused:
+            for widget in widgets.get(action, []):
+                widget.disabled = True
+        if refused:
+            self._say(f"this cluster cannot {', '.join(refused)}: those controls are disabled")
 
     def _start_tracking(self) -> None:
         """Per-source bookkeeping: what has been streamed, the flock and its history."""
@@ -121,7 +168,8 @@ class Dashboard(w.VBox):  # type: ignore[misc]
         c.play.on_click(lambda _: self.pause() if self.player.playing else self.play())
         c.step.on_click(lambda _: self._guard(self.step))
         c.reset.on_click(lambda _: self._guard(self.reset))
-        c.reset.disabled = not isinstance(self.source, SimClusterSource)
+        c.reset.disabled = not isinstance(self.source, RebuildableSource)
+        self._disable_unsupported()
         for name, slider in c.weights.items():
             slider.observe(self._weight_observer(name), names="value")
         for name, slider in c.params.items():
@@ -244,7 +292,7 @@ class Dashboard(w.VBox):  # type: ignore[misc]
 
     def reset(self) -> None:
         """Rebuild the cluster from the seed and size fields and the parameters in force."""
-        if not isinstance(self.source, SimClusterSource):
+        if not isinstance(self.source, RebuildableSource):
             raise ValueError("reset: only a simulated cluster can be rebuilt")
         was_playing = self.playing
         self.player.stop()
@@ -304,8 +352,19 @@ class Dashboard(w.VBox):  # type: ignore[misc]
     # -- node and network actions -------------------------------------------------------
 
     def select(self, node_id: str | None) -> None:
-        """Select a node as a tap on it would (None clears the selection)."""
+        """Select a node as a tap on it would (None clears the selection).
+
+        On a sampled cluster, an undrawn node is added to the drawing first.
+        """
         ids = list(self.source.node_ids())
+        if (
+            node_id is not None
+            and node_id not in ids
+            and isinstance(self.source, ArrayClusterSource)
+        ):
+            self.source.draw(node_id)
+            self.render()
+            ids = list(self.source.node_ids())
         if node_id is not None and node_id not in ids:
             raise ValueError(f"node: unknown node {node_id!r}")
         self.views.nodes.selected.indices = [] if node_id is None else [ids.index(node_id)]

@@ -9,15 +9,12 @@ weights and loss the user set with the sliders.
 from __future__ import annotations
 
 import dataclasses
-from bisect import bisect_right
 from collections import deque
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from emergent_lab.cluster import SimCluster
-from emergent_lab.cluster.config import ClusterConfig
-from emergent_lab.cluster.observer import ClusterRecord
 from emergent_lab.cluster.source import (
     ClusterPoint,
     Mark,
@@ -27,22 +24,20 @@ from emergent_lab.cluster.source import (
     RecordedNode,
     Traffic,
 )
+from emergent_lab.cluster.source_parts import (
+    cluster_point,
+    param_value,
+    record_in_force,
+    recorded_node,
+    reset_config,
+    set_loss,
+)
 from emergent_lab.protocol.messages import VERSION_BITS
 from emergent_lab.protocol.params import check_number
 from emergent_lab.scenario import Scenario, build_cluster
 
 MESSAGE_SAMPLE = 400
 """At most this many recent messages are kept for the network view's fading edges."""
-
-TUNABLE_PARAMS = (
-    "fanout",
-    "gossip_interval",
-    "emergence_threshold",
-    "convergence_threshold",
-    "detector.threshold",
-    "detector.acceptable_heartbeat_pause",
-)
-"""The protocol parameters the dashboard offers as sliders."""
 
 
 class SimClusterSource:
@@ -151,43 +146,25 @@ class SimClusterSource:
         """The recognised leader of the whole cluster."""
         return self.cluster.leader()
 
-    def _point(self, record: ClusterRecord) -> ClusterPoint:
-        ids = self.cluster.ids.ids
-        return ClusterPoint(
-            time=record.time,
-            up=record.up,
-            converged=record.converged,
-            leader=ids[record.leader] if record.leader >= 0 else None,
-            acting=record.acting,
-            agreement=record.agreement,
-            opinions=record.opinions,
-        )
-
     def timeline(self, start: int = 0) -> Sequence[ClusterPoint]:
         """Observer timeline points from ``start`` on."""
-        return [self._point(r) for r in self.cluster.observer.timeline[start:]]
+        ids = self.cluster.ids.ids
+        return [cluster_point(r, ids) for r in self.cluster.observer.timeline[start:]]
 
     def cluster_at(self, time: float) -> ClusterPoint | None:
         """The timeline point in force at ``time``."""
-        timeline = self.cluster.observer.timeline
-        i = bisect_right(timeline, time, key=lambda r: r.time) - 1
-        return self._point(timeline[i]) if i >= 0 else None
+        record = record_in_force(self.cluster.observer.timeline, time)
+        return cluster_point(record, self.cluster.ids.ids) if record else None
 
     def node_at(self, node_id: str, time: float) -> RecordedNode | None:
         """A node's record in force at ``time``."""
         index = self.cluster.ids.index.get(node_id)
         records = self.cluster.observer.nodes.get(index, []) if index is not None else []
-        i = bisect_right(records, time, key=lambda r: r.time) - 1
-        if i < 0:
+        record = record_in_force(records, time)
+        if record is None:
             return None
-        record = records[i]
         ids = self.cluster.ids.ids
-        return RecordedNode(
-            up=record.up,
-            opinion=ids[record.opinion] if record.opinion >= 0 else None,
-            recognised=ids[record.recognised] if record.recognised >= 0 else None,
-            acting=record.acting,
-        )
+        return recorded_node(record.up, record.opinion, record.recognised, record.acting, ids)
 
     def marks(self, start: int = 0) -> Sequence[Mark]:
         """Observer marks from ``start`` on."""
@@ -208,15 +185,8 @@ class SimClusterSource:
         return dict(self.cluster.score_function.weights)
 
     def param(self, name: str) -> float:
-        """One of :data:`TUNABLE_PARAMS` (or any other field of the parameters)."""
-        params = self.cluster.params
-        owner: object = params.detector if name.startswith("detector.") else params
-        field = name.removeprefix("detector.")
-        if not hasattr(owner, field):
-            raise ValueError(
-                f"param: unknown parameter {name!r} (expected one of: {TUNABLE_PARAMS})"
-            )
-        return float(getattr(owner, field))
+        """One of :data:`~emergent_lab.cluster.source_parts.TUNABLE_PARAMS` (or any other field)."""
+        return param_value(self.cluster.params, name)
 
     def loss_rate(self) -> float:
         """The network's loss probability."""
@@ -238,14 +208,7 @@ class SimClusterSource:
 
     def boost(self, node_id: str) -> None:
         """Set every metric of the node to the best value of its declared range."""
-        specs = self.cluster.score_function.metrics
-        if not specs:
-            raise ValueError(
-                "boost: the score function has no metrics to raise "
-                f"({self.cluster.score_function.name!r} is custom)"
-            )
-        best = {s.name: (s.high if s.higher_is_better else s.low) for s in specs.values()}
-        self.cluster.set_metrics(node_id, best)
+        self.cluster.set_metrics(node_id, self.cluster.score_function.best_metrics())
 
     def partition(self, groups: Sequence[Sequence[str]] | str) -> None:
         """Partition the network."""
@@ -257,11 +220,7 @@ class SimClusterSource:
 
     def loss(self, probability: float, duration: float | None = None) -> None:
         """Set the loss, restoring the previous value after ``duration`` if given."""
-        check_number("loss", probability, low=0, high=1)
-        if duration is not None:
-            check_number("loss.duration", duration, low=0, low_open=True)
-            self.cluster.at(self.time + duration, "set_loss", loss=self.loss_rate())
-        self.cluster.set_loss(probability)
+        set_loss(self.cluster, probability, duration, restore=self.loss_rate())
 
     def set_weights(self, weights: Mapping[str, float]) -> None:
         """Push new weights to every node."""
@@ -302,15 +261,7 @@ class SimClusterSource:
             config = dataclasses.replace(redrawn.config, params=params, score=score, loss=loss)
             scenario = dataclasses.replace(redrawn, config=config)
             return SimClusterSource(build_cluster(scenario), scenario)
-        config = ClusterConfig.create(
-            int(nodes),
-            seed=int(seed),
-            params=params,
-            score=score,
-            seeds=len(old.seeds),
-            latency=old.latency,
-            loss=loss,
-        )
+        config = reset_config(old, int(nodes), int(seed), params=params, score=score, loss=loss)
         if self.scenario is None:
             return SimClusterSource(SimCluster(config))
         scenario = dataclasses.replace(self.scenario, config=config)

@@ -420,10 +420,7 @@ class MqttCluster:
         with other ``--metric`` values.
         """
         agent = self._agent("boost", node_id)
-        specs = self.score_function.metrics
-        if not specs:
-            raise ValueError("boost: the score function has no metrics to raise")
-        agent.metrics = {s.name: (s.high if s.higher_is_better else s.low) for s in specs.values()}
+        agent.metrics = self.score_function.best_metrics()
         agent.restart()
         with self._lock:
             self._mark(self.time, "boost", f"boost {node_id} (gen {agent.generation})")

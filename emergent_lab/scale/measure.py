@@ -18,7 +18,6 @@ from emergent_lab.detector import DetectorParams
 from emergent_lab.protocol.params import check_number
 from emergent_lab.scale.engine import ArrayCluster
 from emergent_lab.scale.report import build_array_report
-from emergent_lab.score import ScoreFunction
 
 Cluster = SimCluster | ArrayCluster
 
@@ -39,17 +38,9 @@ def level_config(n: int, *, seed: int, **options: Any) -> tuple[ClusterConfig, s
     return config, promoted
 
 
-def best_metrics(score: ScoreFunction) -> dict[str, float]:
-    """Every declared metric at its best end: the node that reports these scores 1."""
-    return {
-        name: spec.high if spec.higher_is_better else spec.low
-        for name, spec in score.metrics.items()
-    }
-
-
 def promote(cluster: Cluster, node: str) -> None:
     """Make ``node`` the best node from now (every metric at its best)."""
-    cluster.set_metrics(node, best_metrics(cluster.score_function))
+    cluster.set_metrics(node, cluster.score_function.best_metrics())
 
 
 def dissemination_time(cluster: Cluster, node: str, *, within: float) -> float | None:

@@ -23,8 +23,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from emergent_lab.arrays import BoolArray, FloatArray, IntArray
-from emergent_lab.cluster.observer import ClusterRecord
-from emergent_lab.cluster.source import ClusterPoint
 from emergent_lab.detector.akka import akka_phi
 from emergent_lab.detector.cassandra import exponential_phi
 from emergent_lab.detector.params import DetectorParams
@@ -198,22 +196,3 @@ class SampledRecord:
 
 def _as_record(values: list[int]) -> NodeRecord:
     return bool(values[0]), values[1], values[2], bool(values[3])
-
-
-def cluster_point(record: ClusterRecord, ids: Sequence[str]) -> ClusterPoint:
-    """An observer's cluster record as the dashboard's point, with node ids for indices."""
-    return ClusterPoint(
-        time=record.time,
-        up=record.up,
-        converged=record.converged,
-        leader=ids[record.leader] if record.leader >= 0 else None,
-        acting=record.acting,
-        agreement=record.agreement,
-        opinions=record.opinions,
-    )
-
-
-def record_in_force(timeline: Sequence[ClusterRecord], time: float) -> ClusterRecord | None:
-    """The record of a change-only timeline that holds at ``time`` (None before the first)."""
-    i = bisect_right(timeline, time, key=lambda r: r.time) - 1
-    return timeline[i] if i >= 0 else None
