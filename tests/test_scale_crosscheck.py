@@ -1,19 +1,23 @@
 """Cross-check: the array engine must not drift from the exact engine.
 
 The same scenario (equal scores, a node promoted at 8 s, that node crashed
-at 13 s) runs on both engines over ten seeds at n = 100; the distributions
+at 13 s) runs on both engines over ten seeds at n = 100 and six at n = 400
+(:func:`~emergent_lab.scale.measure.crosscheck_times`); the distributions
 of dissemination times (until every node follows the promoted node) and
 failover times (until one leader is recognised again) must agree:
 
 * medians within 20 % (the array engine's clock ticks in quarter rounds,
   and one tick is already 12 % of a two-second dissemination),
 * and a two-sample Kolmogorov–Smirnov test must not tell them apart at the
-  1 % level.
+  1 % level; for failover, once the array engine's times are moved back by
+  the median difference, which must be a lag of at most one round
+  (:data:`ROUND_LAG`): at n = 400 the exact engine's failover times spread by
+  a few tenths of a second, less than the array engine's clock resolution,
+  so an unmoved test would reject the clock rather than the protocol.
 
 Top-k failover is held to its own, stated tolerance: it recognises a leader
 from a sample of its partners' opinions, which refreshes about once a round,
-so it may lag a full view by up to a third. Larger n is compared in
-``benchmarks/failover.py`` and ``benchmarks/dissemination.py``.
+so it may lag a full view by up to a third.
 """
 
 from __future__ import annotations
@@ -22,45 +26,46 @@ from functools import cache
 
 import pytest
 
-from emergent_lab import SimCluster
-from emergent_lab.scale import ArrayCluster, ks_critical, ks_statistic, median_ratio
-from emergent_lab.scale.measure import dissemination_time, failover_time, level_config
+from emergent_lab.scale import median_ratio
+from emergent_lab.scale.compare import agreement
+from emergent_lab.scale.measure import crosscheck_times
 
-N = 100
-SEEDS = range(10)
+LEVELS = {100: range(10), 400: range(6)}
+"""Cluster sizes and their seeds. Larger n (1,000 and 2,000, more seeds) is
+compared by ``benchmarks/crosscheck.py``: the exact engine needs about a
+minute per run at 2,000 nodes, too long for every commit."""
+ROUND_LAG = 1.0
+"""The array engine keeps the protocol's semantics at round granularity (one
+gossip interval, 1 s here): failover ends when the last node's detector fires
+and it recognises the new leader, and on the array engine both are seen only
+at slot times. Measured: the full view lags the exact engine by about half a
+second at n = 100 and 400; a lag of up to one round is allowed, never a lead."""
 
 
 @cache
-def samples(engine: str) -> tuple[list[float], list[float]]:
-    """(dissemination times, failover times) over the seeds, for one engine."""
-    dissemination, failover = [], []
-    for seed in SEEDS:
-        config, promoted = level_config(N, seed=seed)
-        cluster = SimCluster(config) if engine == "exact" else ArrayCluster(config, view=engine)
-        cluster.run(8)
-        spread = dissemination_time(cluster, promoted, within=5)
-        back = failover_time(cluster, at=13, within=16)
-        assert spread is not None and back is not None, (engine, seed)
-        assert cluster.leader() == "n0", (engine, seed)  # equal scores: the first id
-        dissemination.append(spread)
-        failover.append(back)
-    return dissemination, failover
+def samples(engine: str, n: int) -> tuple[list[float], list[float]]:
+    """(dissemination times, failover times) over the seeds of size n, for one engine."""
+    runs = [crosscheck_times(engine, n, seed) for seed in LEVELS[n]]
+    return [spread for spread, _ in runs], [back for _, back in runs]
 
 
-def agree(a: list[float], b: list[float], tolerance: float) -> None:
-    assert abs(median_ratio(a, b) - 1) <= tolerance, (sorted(a), sorted(b))
-    assert ks_statistic(a, b) < ks_critical(len(a), len(b), alpha=0.01), (sorted(a), sorted(b))
+def agree(array: list[float], exact: list[float], tolerance: float, *, lag: float = 0.0) -> None:
+    result = agreement(array, exact, tolerance=tolerance, lag=lag)
+    assert result.agrees, (result, sorted(array), sorted(exact))
 
 
+@pytest.mark.parametrize("n", sorted(LEVELS))
 @pytest.mark.parametrize("view", ["full", "topk"])
-def test_dissemination_times_agree_with_the_exact_engine(view: str) -> None:
-    agree(samples(view)[0], samples("exact")[0], 0.20)
+def test_dissemination_times_agree_with_the_exact_engine(view: str, n: int) -> None:
+    agree(samples(view, n)[0], samples("exact", n)[0], 0.20)
 
 
-def test_full_view_failover_times_agree_with_the_exact_engine() -> None:
-    agree(samples("full")[1], samples("exact")[1], 0.20)
+@pytest.mark.parametrize("n", sorted(LEVELS))
+def test_full_view_failover_times_agree_with_the_exact_engine(n: int) -> None:
+    agree(samples("full", n)[1], samples("exact", n)[1], 0.20, lag=ROUND_LAG)
 
 
-def test_topk_failover_is_no_faster_and_at_most_a_third_slower_than_exact() -> None:
-    ratio = median_ratio(samples("topk")[1], samples("exact")[1])
+@pytest.mark.parametrize("n", sorted(LEVELS))
+def test_topk_failover_is_no_faster_and_at_most_a_third_slower_than_exact(n: int) -> None:
+    ratio = median_ratio(samples("topk", n)[1], samples("exact", n)[1])
     assert 0.95 <= ratio <= 1.35

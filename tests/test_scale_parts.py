@@ -15,6 +15,7 @@ from emergent_lab.scale import (
     push_pull_rounds,
     push_rounds,
 )
+from emergent_lab.scale.compare import agreement
 from emergent_lab.scale.detector import EntryDetector
 
 
@@ -71,3 +72,17 @@ def test_ks_statistic_and_critical_value() -> None:
     assert ks_critical(100, 100, 0.05) == pytest.approx(1.358 * math.sqrt(2 / 100), rel=1e-3)
     with pytest.raises(ValueError, match="samples"):
         ks_statistic([], [1.0])
+
+
+def test_agreement_allows_a_bounded_lag_of_the_array_engine_and_nothing_else() -> None:
+    rng = np.random.default_rng(3)
+    exact = list(10 + rng.normal(0, 0.2, 12))
+    late = [x + 0.5 for x in exact]
+    assert not agreement(late, exact, tolerance=0.2).agrees  # no lag allowed: rejected
+    allowed = agreement(late, exact, tolerance=0.2, lag=1.0)
+    assert allowed.agrees and allowed.lag == pytest.approx(0.5)
+    assert not agreement(late, exact, tolerance=0.2, lag=0.25).agrees  # later than allowed
+    early = [x - 0.5 for x in exact]
+    assert not agreement(early, exact, tolerance=0.2, lag=1.0).agrees  # never early
+    wider = list(10 + rng.normal(0, 2.0, 12))
+    assert not agreement(wider, exact, tolerance=0.2, lag=1.0).agrees  # another shape

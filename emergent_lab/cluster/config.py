@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -132,7 +133,7 @@ class ClusterConfig:
             raise ValueError("cluster.seeds: must be an integer >= 1 or a list of ids")
         if isinstance(seeds, int):
             check_number("cluster.seeds", seeds, low=1, integer=True)
-            seed_ids = tuple(sorted(ids, key=node_sort_key)[: min(seeds, len(ids))])
+            seed_ids = tuple(heapq.nsmallest(seeds, ids, key=node_sort_key))
         else:
             seed_ids = tuple(seeds)
             missing = sorted(set(seed_ids) - set(ids))

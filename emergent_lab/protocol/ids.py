@@ -13,6 +13,8 @@ import numpy as np
 
 NODE_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 _DIGITS = re.compile(r"(\d+)")
+_NAME_NUMBER = re.compile(r"([^\d]+)(\d+)")
+"""The usual shape of an id (``n42``, ``edge-7``): a fast path of :func:`node_sort_key`."""
 
 
 def validate_node_id(node_id: object, *, field: str = "node") -> str:
@@ -35,6 +37,9 @@ def node_sort_key(node_id: str) -> tuple[tuple[int, int | str], ...]:
     This order is the tie-break of the leader rule: of two equal scores the
     node that sorts first wins, the way Akka picks the first member by address.
     """
+    usual = _NAME_NUMBER.fullmatch(node_id)
+    if usual:
+        return ((1, usual[1]), (0, int(usual[2])))
     parts = _DIGITS.split(node_id)
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts if p)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -40,3 +41,34 @@ def ks_critical(n: int, m: int, alpha: float = 0.05) -> float:
 def median_ratio(a: Sequence[float], b: Sequence[float]) -> float:
     """median(a) / median(b)."""
     return float(np.median(np.asarray(a, dtype=float)) / np.median(np.asarray(b, dtype=float)))
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How a sample of the array engine compares with one of the exact engine."""
+
+    median_ratio: float
+    lag: float
+    """How far the array sample was moved back before the KS test (0 if no lag is allowed)."""
+    ks: float
+    critical: float
+    """The KS statistic above which the samples differ at the 1 % level."""
+    agrees: bool
+
+
+def agreement(
+    array: Sequence[float], exact: Sequence[float], *, tolerance: float, lag: float = 0.0
+) -> Agreement:
+    """Medians within ``tolerance``; one distribution once ``array`` moves back by <= ``lag``.
+
+    ``lag`` allows for the array engine's coarser clock: an event it sees
+    only at the next slot or round. The lag used is the median difference,
+    and it must lie in ``[0, lag]``: the array engine may be late, never early.
+    """
+    ratio = median_ratio(array, exact)
+    offset = float(np.median(array) - np.median(exact)) if lag else 0.0
+    moved = [x - offset for x in array]
+    ks = ks_statistic(moved, exact)
+    critical = ks_critical(len(array), len(exact), alpha=0.01)
+    agrees = abs(ratio - 1) <= tolerance and 0.0 <= offset <= lag and ks < critical
+    return Agreement(ratio, offset, ks, critical, agrees)

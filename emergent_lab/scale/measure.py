@@ -88,6 +88,40 @@ def failover_time(cluster: Cluster, *, at: float, within: float) -> float | None
     return crash.reconverged_after_s
 
 
+CROSSCHECK_ENGINES = ("exact", "full", "topk")
+
+
+def crosscheck_times(engine: str, n: int, seed: int) -> tuple[float, float]:
+    """(dissemination s, failover s) of the cross-check scenario on one engine.
+
+    Equal scores, so the first id leads; at 8 s one node is promoted (every
+    metric at its best) and must be followed by everyone; at 13 s that
+    leader crashes and one leader must be recognised again. ``engine`` is
+    ``"exact"`` or an array view (``"full"``, ``"topk"``).
+
+    Raises:
+        RuntimeError: a phase did not finish in its window (5 s, 16 s), or
+            the leader after the crash is not the first id.
+    """
+    if engine not in CROSSCHECK_ENGINES:
+        raise ValueError(
+            f"engine: unknown engine {engine!r} (expected one of: {', '.join(CROSSCHECK_ENGINES)})"
+        )
+    config, promoted = level_config(n, seed=seed)
+    cluster: Cluster = (
+        SimCluster(config) if engine == "exact" else ArrayCluster(config, view=engine)
+    )
+    cluster.run(8)
+    spread = dissemination_time(cluster, promoted, within=5)
+    back = failover_time(cluster, at=13, within=16)
+    if spread is None or back is None or cluster.leader() != config.ids[0]:
+        raise RuntimeError(
+            f"cross-check on {engine} at n={n}, seed {seed}: dissemination {spread}, "
+            f"failover {back}, leader {cluster.leader()!r} (expected {config.ids[0]!r})"
+        )
+    return spread, back
+
+
 def leader_silence(cluster: Cluster) -> float:
     """Mean silence after which the up nodes' detectors will suspect the current leader.
 
