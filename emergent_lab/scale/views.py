@@ -121,6 +121,20 @@ class SuspicionQueue:
             self._observers.append(observers)
             self._subjects.append(subjects)
 
+    def schedule(self, transfers: Transfers, n: int) -> tuple[IntArray, IntArray]:
+        """(order, layer bounds) to run a slot's transfers in.
+
+        One thread runs them in their own order, as one layer: an initiator's
+        exchanges touch the same few lists one after another, which stay in
+        cache. More threads need layers of independent transfers
+        (:func:`~emergent_lab.scale.kernels.merge.layers`), which scatter
+        those and pay for it in memory traffic.
+        """
+        if self.threads == 1:
+            size = transfers.dst.size
+            return np.arange(size, dtype=np.int64), np.array([0, size], dtype=np.int64)
+        return layers(transfers.dst, transfers.src, n)
+
     def collect(
         self,
         run: Callable[[IntArray, IntArray, IntArray, IntArray], int],
@@ -225,7 +239,7 @@ class FullView:
         transfers' own-state fields are not needed here. Returns the entries
         that travelled.
         """
-        order, starts = layers(transfers.dst, transfers.src, self.n)
+        order, starts = self.suspicions.schedule(transfers, self.n)
         arrays = self.arrays()
 
         def run(begin: IntArray, end: IntArray, buffer: IntArray, found: IntArray) -> int:
@@ -346,7 +360,7 @@ class TopKView:
         Transfers take effect in order; each also samples the source's
         opinion. Returns the entries that travelled.
         """
-        order, starts = layers(transfers.dst, transfers.src, self.n)
+        order, starts = self.suspicions.schedule(transfers, self.n)
         arrays = self.arrays()
 
         def run(begin: IntArray, end: IntArray, buffer: IntArray, found: IntArray) -> int:

@@ -34,7 +34,9 @@ from emergent_lab.scale.kernels import (
     TopKArrays,
     chunked,
     compiled,
+    prefetch,
 )
+from emergent_lab.scale.kernels.merge import AHEAD
 from emergent_lab.scale.kernels.phi import is_alive
 
 NO_NODE = -1
@@ -128,13 +130,20 @@ def evaluate_topk(
     found: IntArray,
 ) -> int:
     """Re-apply the leader rule for ``nodes`` on top-k views; return the leader switches."""
-    k = v.table.shape[1]
+    k, fields = v.table.shape[1], v.table.shape[2]
+    flat, samples = v.table.reshape(-1), v.sample.reshape(-1)
     switched = np.zeros(begin.size, dtype=np.int64)
     for chunk in numba.prange(begin.size):
         votes = np.empty(k + 1, dtype=np.int64)
         found[chunk] = 0
         q = begin[chunk]
         while q < end[chunk] and found[chunk] + k <= suspicions.shape[1]:
+            if q + AHEAD < end[chunk]:
+                ahead = nodes[q + AHEAD]
+                for offset in range(0, k * fields, 8):
+                    prefetch(flat, ahead * k * fields + offset)
+                prefetch(samples, ahead * k)
+                prefetch(o.opinion, ahead)
             node = nodes[q]
             current = o.opinion[node]
             found[chunk], new, held, joining = _topk_node(

@@ -149,106 +149,112 @@ def _topk_transfer(
     """Apply transfer ``p`` to a top-k list; return (entries that travelled, suspicions so far).
 
     ``rows``, ``listed_alive``, ``order`` and ``got`` are scratch space.
+    The destination's entries are updated where they stand; the list is
+    rebuilt only when a candidate joins or the order changed, which keeps the
+    common case (heartbeats of nodes both sides list) free of copies.
     """
     k, fields = v.table.shape[1], v.table.shape[2]
+    d, s = t.dst[p], t.src[p]
+    mine, theirs = v.table[d], v.table[s]
     incoming = rows[2 * k + 1]
     got[:] = False
     taken = 0
-    d, s = t.dst[p], t.src[p]
     changed = False
-    # rows[:k]: d's list, updated with what s knows of the same nodes.
+    held = 0
     for i in range(k):
-        for f in range(fields):
-            rows[i, f] = v.table[d, i, f]
-        my_id = rows[i, ID]
+        my_id = mine[i, ID]
         if my_id < 0:
-            continue
+            break  # empty slots only follow the held entries
+        held += 1
         j = -1
         for candidate in range(k):
-            if v.table[s, candidate, ID] == my_id:
+            if theirs[candidate, ID] == my_id:
                 j = candidate
                 break
-        if j < 0 and my_id == s:
-            j = k
         fresh = False
-        if j >= 0:
-            got[j] = True
-            if j < k:
+        if j >= 0 or my_id == s:
+            if j >= 0:
+                got[j] = True
                 for f in range(fields):
-                    incoming[f] = v.table[s, j, f]
+                    incoming[f] = theirs[j, f]
             else:
+                got[k] = True
                 _own_entry(incoming, v.own, s, t.src_key[p], t.src_hb[p], t.src_score[p], now)
-            if incoming[KEY] > rows[i, KEY]:
+            if incoming[KEY] > mine[i, KEY]:
                 taken += 1
-                fresh = incoming[KEY] // GENERATION >= rows[i, KEY] // GENERATION + 1
-                beat = not fresh and incoming[HB] > rows[i, HB]
-                if fresh or incoming[SCORE] != rows[i, SCORE]:
+                fresh = incoming[KEY] // GENERATION >= mine[i, KEY] // GENERATION + 1
+                beat = not fresh and incoming[HB] > mine[i, HB]
+                if fresh or incoming[SCORE] != mine[i, SCORE]:
                     changed = True
-                rows[i, KEY] = incoming[KEY]
-                rows[i, HB] = incoming[HB]
-                rows[i, SCORE] = incoming[SCORE]
+                mine[i, KEY] = incoming[KEY]
+                mine[i, HB] = incoming[HB]
+                mine[i, SCORE] = incoming[SCORE]
                 if fresh:
                     for f in range(LAST, SUSPECT + 1):
-                        rows[i, f] = incoming[f]
+                        mine[i, f] = incoming[f]
                 elif beat:
                     n_count, n_total, n_total_sq, n_suspect = heartbeat_arrived(
                         rule,
                         now,
-                        rows[i, LAST],
-                        rows[i, COUNT],
-                        rows[i, TOTAL],
-                        rows[i, TOTAL_SQ],
-                        rows[i, SUSPECT],
+                        mine[i, LAST],
+                        mine[i, COUNT],
+                        mine[i, TOTAL],
+                        mine[i, TOTAL_SQ],
+                        mine[i, SUSPECT],
                     )
-                    rows[i, LAST] = now
-                    rows[i, COUNT] = n_count
-                    rows[i, TOTAL] = n_total
-                    rows[i, TOTAL_SQ] = n_total_sq
-                    rows[i, SUSPECT] = n_suspect
-        down = not is_alive(rule, rows[i, SUSPECT], now)
-        if down and rows[i, SUSPECTED] == 0 and not fresh:
+                    mine[i, LAST] = now
+                    mine[i, COUNT] = n_count
+                    mine[i, TOTAL] = n_total
+                    mine[i, TOTAL_SQ] = n_total_sq
+                    mine[i, SUSPECT] = n_suspect
+        down = not is_alive(rule, mine[i, SUSPECT], now)
+        if down and mine[i, SUSPECTED] == 0 and not fresh:
             suspicions[found, 0] = d
             suspicions[found, 1] = np.int64(my_id)
             found += 1
-        rows[i, SUSPECTED] = 1.0 if down else 0.0
-    # rows[k:]: candidates d did not list (s's entries, then s itself).
-    width = k
+        mine[i, SUSPECTED] = 1.0 if down else 0.0
+        listed_alive[i] = not down
+    # Candidates d did not list (s's entries, then s itself) go to rows[held:].
+    width = held
     for candidate in range(k + 1):
         if got[candidate]:
             continue
         if candidate < k:
-            their_id = v.table[s, candidate, ID]
+            their_id = theirs[candidate, ID]
             if their_id < 0 or their_id == d:
                 continue
             for f in range(fields):
-                rows[width, f] = v.table[s, candidate, f]
+                rows[width, f] = theirs[candidate, f]
         else:
             _own_entry(rows[width], v.own, s, t.src_key[p], t.src_hb[p], t.src_score[p], now)
         alive = is_alive(rule, rows[width, SUSPECT], now)
         rows[width, SUSPECTED] = 0.0 if alive else 1.0
+        listed_alive[width] = alive
         width += 1
         taken += 1
         changed = True
-    # Keep the best k: an insertion sort, stable, and cheap since a list
-    # is mostly in order already.
-    held = 0
-    for row in range(width):
-        if rows[row, ID] < 0:
-            continue
-        listed_alive[row] = is_alive(rule, rows[row, SUSPECT], now)
-        at = held
-        while at > 0 and _ranks_before(rows, listed_alive, row, order[at - 1], v.rank):
-            order[at] = order[at - 1]
-            at -= 1
-        order[at] = row
-        held += 1
-    for slot in range(k):
-        if slot < held:
+    in_order = width == held
+    for i in range(1, held):
+        if in_order and not _ranks_before(mine, listed_alive, i - 1, i, v.rank):
+            in_order = False
+    if not in_order:
+        # Keep the best k of the list and the newcomers: an insertion sort.
+        for i in range(held):
             for f in range(fields):
-                v.table[d, slot, f] = rows[order[slot], f]
-        else:
-            for f in range(fields):
-                v.table[d, slot, f] = v.empty[f]
+                rows[i, f] = mine[i, f]
+        for row in range(width):
+            at = row
+            while at > 0 and _ranks_before(rows, listed_alive, row, order[at - 1], v.rank):
+                order[at] = order[at - 1]
+                at -= 1
+            order[at] = row
+        for slot in range(k):
+            if slot < width:
+                for f in range(fields):
+                    mine[slot, f] = rows[order[slot], f]
+            else:
+                for f in range(fields):
+                    mine[slot, f] = v.empty[f]
     t.structural[p] = changed
     ring = v.sample_next[d]
     v.sample[d, ring] = t.src_opinion[p]
