@@ -159,4 +159,3 @@ def reset_config(
         latency=old.latency,
         loss=loss,
     )
-

@@ -23,6 +23,8 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 _ScalarT = TypeVar("_ScalarT", bound=np.generic)
+_ZERO = np.array(0.0)
+"""0.0 as a 0-d array (see ``DetectorBank._adopt``)."""
 
 
 def _grown(array: npt.NDArray[_ScalarT], rows: int, fill: float) -> npt.NDArray[_ScalarT]:
@@ -57,11 +59,8 @@ class DetectorBank:
     """
 
     def __init__(self, params: DetectorParams, capacity: int = 0) -> None:
-        self._params = params
         self._akka = params.kind == "akka"
-        estimate = params.resolved_first_heartbeat_estimate
-        self._bootstrap = akka_bootstrap(estimate) if self._akka else (estimate,)
-        self._y_star = suspect_y(params.threshold) if self._akka else math.nan
+        self._adopt(params)
         self._size = 0
         self._width = min(2, params.max_sample_size)
         self._ring: FloatArray = np.zeros((0, self._width))
@@ -91,13 +90,24 @@ class DetectorBank:
         for name in ("kind", "max_sample_size"):
             if getattr(params, name) != getattr(self._params, name):
                 raise ValueError(f"detector.{name}: cannot change on a running node")
-        self._params = params
-        estimate = params.resolved_first_heartbeat_estimate
-        self._bootstrap = akka_bootstrap(estimate) if self._akka else (estimate,)
-        self._y_star = suspect_y(params.threshold) if self._akka else math.nan
+        self._adopt(params)
         rows = np.flatnonzero(self.known)
         if rows.size:
             self._refresh(rows)
+
+    def _adopt(self, params: DetectorParams) -> None:
+        """Take ``params`` and the constants derived from them.
+
+        The constants that meet whole arrays are kept as 0-d arrays: numpy
+        converts a Python float operand at every operation, which on a merge's
+        few dozen peers costs about as much as the arithmetic itself.
+        """
+        self._params = params
+        estimate = params.resolved_first_heartbeat_estimate
+        self._bootstrap = akka_bootstrap(estimate) if self._akka else (estimate,)
+        self._y_star = np.array(suspect_y(params.threshold) if self._akka else math.nan)
+        self._pause = np.array(params.acceptable_heartbeat_pause)
+        self._min_std = np.array(params.min_std_deviation)
 
     @property
     def capacity(self) -> int:
@@ -186,7 +196,7 @@ class DetectorBank:
             return
         last = self._last[rows]
         heard = self._count[rows] > 0
-        if heard.all():
+        if np.count_nonzero(heard) == heard.shape[0]:
             old = rows
             old_last = last
         else:
@@ -199,7 +209,7 @@ class DetectorBank:
             record = now < self._suspect_at[old]  # available just before this heartbeat
         else:
             record = now - old_last <= self._params.max_interval
-        if record.all():
+        if np.count_nonzero(record) == record.shape[0]:
             self._append(old, now - old_last)
         else:
             self._append(old[record], now - old_last[record])
@@ -207,32 +217,37 @@ class DetectorBank:
         self._refresh(rows)
 
     def _steady_heartbeat(self, rows: IntArray, now: float) -> bool:
-        """The common case in one pass: every peer heard, available, window not full.
+        """The common case in one pass: every peer heard, available, no window full.
 
         It does what the general path does (append, then refresh) with the
         same floating-point expressions, so results are bit for bit the same;
         it returns False, changing nothing, when the case does not apply.
         """
+        n = rows.shape[0]
         count = self._count[rows]
-        if not rows.size or count.min() == 0 or count.max() >= self._width:
+        if not n or np.count_nonzero(count) < n:
             return False
         suspect_at = self._suspect_at[rows]
-        if not (now < suspect_at).all():
+        if not now < suspect_at[suspect_at.argmin()]:  # argmin: a C call, unlike min()
             return False
-        interval = now - self._last[rows]
+        at = np.array(now)  # 0-d, like the constants (see _adopt)
+        interval = at - self._last[rows]
+        try:
+            self._ring[rows, count] = interval
+        except IndexError:  # a window as long as the rings are wide
+            if self._width == self._params.max_sample_size:
+                return False  # it is full: the general path drops its oldest interval
+            self._ensure_width(self._width + 1)
+            self._ring[rows, count] = interval
         total = self._total[rows] + interval
         total_sq = self._total_sq[rows] + interval * interval
-        self._ring[rows, count] = interval
-        count = count + 1
+        count += 1
         self._count[rows] = count
         self._total[rows] = total
         self._total_sq[rows] = total_sq
-        self._last[rows] = now
-        mean = total / count
-        variance = total_sq / count - mean * mean
-        std = np.maximum(np.sqrt(np.maximum(variance, 0.0)), self._params.min_std_deviation)
-        pause = self._params.acceptable_heartbeat_pause
-        self._suspect_at[rows] = now + (mean + pause) + self._y_star * std
+        self._last[rows] = at
+        mean, std = self._mean_std(total, total_sq, count)
+        self._suspect_at[rows] = at + (mean + self._pause) + self._y_star * std
         return True
 
     def reset(self, idx: npt.ArrayLike) -> None:
@@ -288,20 +303,29 @@ class DetectorBank:
         return rows
 
     def _stats(self, rows: IntArray | slice) -> tuple[FloatArray, FloatArray]:
-        """Mean and floored std of the windows, in the scalar detectors' float order."""
-        count = self._count[rows]
+        """Mean and floored std of the windows of ``rows``."""
         with np.errstate(all="ignore"):  # never-heard rows have count 0
-            mean = self._total[rows] / count
-            variance = self._total_sq[rows] / count - mean * mean
-            std = np.maximum(np.sqrt(np.maximum(variance, 0.0)), self._params.min_std_deviation)
+            return self._mean_std(self._total[rows], self._total_sq[rows], self._count[rows])
+
+    def _mean_std(
+        self, total: FloatArray, total_sq: FloatArray, count: IntArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """Mean and floored std from a window's sums, in the scalar detectors' float order.
+
+        The counts are converted to floats once, as each division would do
+        anyway: dividing by an int array costs about twice as much.
+        """
+        samples = count.astype(np.float64)
+        mean = total / samples
+        variance = total_sq / samples - mean * mean
+        std = np.maximum(np.sqrt(np.maximum(variance, _ZERO)), self._min_std)
         return mean, std
 
     def _refresh(self, rows: IntArray) -> None:
         """Recompute ``suspect_at`` of ``rows`` after their history changed."""
         mean, std = self._stats(rows)
         if self._akka:
-            pause = self._params.acceptable_heartbeat_pause
-            self._suspect_at[rows] = self._last[rows] + (mean + pause) + self._y_star * std
+            self._suspect_at[rows] = self._last[rows] + (mean + self._pause) + self._y_star * std
         else:
             # phi > threshold iff the silence exceeds threshold·ln(10) mean intervals.
             tolerance = self._params.threshold / PHI_FACTOR

@@ -228,13 +228,13 @@ class Node:
         v.release_quarantine(now)
         gone = v.known & (v.detector.suspect_at + self.params.gc_after < now)
         gone[self.index] = False
-        if gone.any():
-            v.collect(np.flatnonzero(gone), now, self.params.gc_after)
+        if np.count_nonzero(gone):
+            v.collect(gone.nonzero()[0], now, self.params.gc_after)
 
     # -- peer selection ----------------------------------------------------------
 
     def _pick_live(self, k: int) -> np.ndarray:
-        live: np.ndarray = np.flatnonzero(self.alive_mask)
+        live: np.ndarray = self.alive_mask.nonzero()[0]
         live = live[live != self.index]
         if live.size <= k:
             return live
@@ -250,8 +250,8 @@ class Node:
         v = self.view
         live = self._pick_live(self.params.fanout)
         targets = [int(p) for p in live]
-        n_live = int(self.alive_mask.sum()) - 1
-        dead = np.flatnonzero(v.known & ~self.alive_mask & (v.status == STATUS_UP))
+        n_live = int(np.count_nonzero(self.alive_mask)) - 1
+        dead = (v.known & ~self.alive_mask & (v.status == STATUS_UP)).nonzero()[0]
         if dead.size and self.rng.random() < dead.size / (n_live + 1):
             pick = int(dead[self.rng.integers(dead.size)])
             if pick not in targets:
@@ -289,7 +289,8 @@ class Node:
         if result.accepted.size:
             if self.alive_mask.shape[0] < self.view.capacity:
                 self.alive_mask = _pad(self.alive_mask, self.view.capacity)
-            revived = result.heartbeats.size and not self.alive_mask[result.heartbeats].all()
+            beats = result.heartbeats
+            revived = np.count_nonzero(self.alive_mask[beats]) < beats.shape[0]
             if result.structural or revived:
                 self.evaluate()
         return result
@@ -315,11 +316,11 @@ class Node:
         alive[self.index] = self.status == STATUS_UP
         self._set_alive(alive, now)
 
-        members = np.flatnonzero(alive)
+        members = alive.nonzero()[0]
         rank = self.ids.rank
         opinion = self.opinion
         recognised = NO_NODE
-        if self.seeds.size and v.known.sum() <= 1:
+        if self.seeds.size and np.count_nonzero(v.known) <= 1:
             # Joining: a node that has seeds but has heard from no peer yet is
             # not a cluster of one; it holds no opinion until it hears back.
             opinion = NO_NODE
@@ -351,9 +352,9 @@ class Node:
             previous = _pad(previous, alive.shape[0])
         self.alive_mask = alive
         flipped = previous != alive
-        if flipped.any():
-            suspected = np.flatnonzero(flipped & previous)
-            restored = np.flatnonzero(flipped & alive)
+        if np.count_nonzero(flipped):
+            suspected = (flipped & previous).nonzero()[0]
+            restored = (flipped & alive).nonzero()[0]
             self.listener.suspicions_changed(self, suspected, restored, now)
 
     def _recognition(self, members: np.ndarray) -> int:
@@ -363,7 +364,7 @@ class Node:
         if not held.size:
             return NO_NODE
         counts = np.bincount(held)
-        top = np.flatnonzero(counts == counts.max())
+        top = (counts == counts[counts.argmax()]).nonzero()[0]
         leader = int(top[np.argmin(self.ids.rank[top])]) if top.size > 1 else int(top[0])
         if counts[leader] >= self.params.convergence_threshold * members.size - 1e-9:
             return leader
@@ -389,7 +390,7 @@ class Node:
 
 def best_candidate(members: np.ndarray, scores: np.ndarray, rank: np.ndarray) -> int:
     """Highest score; equal scores go to the id that sorts first."""
-    top = members[scores == scores.max()]
+    top = members[scores == scores[scores.argmax()]]  # argmax: a C call, unlike max()
     return int(top[np.argmin(rank[top])]) if top.size > 1 else int(top[0])
 
 

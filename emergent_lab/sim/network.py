@@ -80,6 +80,10 @@ class SimNetwork:
         self.sent_by_kind = dict.fromkeys(_KIND_CODES, 0)
         self.bytes_by_kind = dict.fromkeys(_KIND_CODES, 0)
         self.on_send: list[Callable[[float, int, int, str, int], None]] = []
+        # The last message sent and its size: a gossip tick sends one digest to
+        # every target, and a message (so its size) never changes.
+        self._sized: Message | None = None
+        self._size = 0
 
     # -- wiring -------------------------------------------------------------------
 
@@ -145,7 +149,9 @@ class SimNetwork:
     def send(self, src: int, dst: int, message: Message) -> None:
         """Count the message, then drop it or schedule its delivery."""
         now = self.scheduler.now()
-        size = message.wire_bytes(self.ids)
+        if message is not self._sized:
+            self._sized, self._size = message, message.wire_bytes(self.ids)
+        size = self._size
         kind = message.kind
         self.messages_sent += 1
         self.bytes_sent += size
@@ -155,7 +161,10 @@ class SimNetwork:
         self.log.message(now, src, dst, code, size)
         for hook in self.on_send:
             hook(now, src, dst, kind, size)
-        if not self.reachable(src, dst) or (self.loss and self.rng.random() < self.loss):
+        restricted = self.group or self.cuts or self._hops
+        if (restricted and not self.reachable(src, dst)) or (
+            self.loss and self.rng.random() < self.loss
+        ):
             self.messages_dropped += 1
             self.log.message(now, src, dst, DROPPED, size)
             return

@@ -61,12 +61,16 @@ class Scheduler:
         """Run ``callback`` after ``delay`` virtual seconds (``delay >= 0``)."""
         if not delay >= 0.0 or math.isinf(delay):
             raise ValueError(f"delay: must be a finite number >= 0 (got {delay!r})")
-        return self.schedule_at(self._now + delay, callback)
+        return self._push(self._now + delay, callback)
 
     def schedule_at(self, when: float, callback: Callback) -> TimerHandle:
         """Run ``callback`` at virtual time ``when`` (not in the past)."""
         if not when >= self._now:
             raise ValueError(f"when: must be >= now ({self._now}) (got {when!r})")
+        return self._push(when, callback)
+
+    def _push(self, when: float, callback: Callback) -> TimerHandle:
+        """Queue a callback at a time already checked to be now or later."""
         handle = TimerHandle(when, callback)
         heapq.heappush(self._queue, (when, self._counter, handle))
         self._counter += 1
@@ -107,11 +111,19 @@ class Scheduler:
             return
         if until < self._now:
             raise ValueError(f"until: must be >= now ({self._now}) (got {until!r})")
+        # ``step`` inlined: this loop runs once per event of the whole simulation.
         queue = self._queue
-        while True:
-            while queue and queue[0][2].cancelled:
-                heapq.heappop(queue)
-            if not queue or queue[0][0] > until:
+        pop = heapq.heappop
+        while queue:
+            when, _, handle = queue[0]
+            if handle.cancelled:
+                pop(queue)
+                continue
+            if when > until:
                 break
-            self.step()
+            pop(queue)
+            self._now = when
+            handle.cancelled = True
+            self.processed += 1
+            handle.callback()
         self._now = float(until)
