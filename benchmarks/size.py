@@ -9,7 +9,6 @@ Goal at 10^6: under 60 s and under 4 GiB.
 
     python benchmarks/size.py                     # 10^4, 3·10^4, 10^5
     python benchmarks/size.py 1000000             # run 10^6 for real
-    python benchmarks/size.py 1000000 --threads 2 # the kernels on two threads
 """
 
 from __future__ import annotations
@@ -26,13 +25,13 @@ import numpy as np
 GOAL_S, GOAL_GIB, BUDGET_S = 60.0, 4.0, 600.0
 
 
-def one(n: int, threads: int) -> dict[str, float]:
+def one(n: int) -> dict[str, float]:
     from emergent_lab import ClusterConfig
     from emergent_lab.scale import ArrayCluster, build_array_report
 
     start = time.perf_counter()
     config = ClusterConfig.create(n, seed=1)
-    cluster = ArrayCluster(config, view="topk", k=8, threads=threads)
+    cluster = ArrayCluster(config, view="topk", k=8)
     built = time.perf_counter() - start
     while cluster.leader() is None and cluster.time < 60:
         cluster.step_round()
@@ -68,16 +67,16 @@ def linear(ns: list[float], values: list[float]) -> tuple[float, float]:
     return float(a), float(b)
 
 
-def main(sizes: list[int], threads: int) -> None:
+def main(sizes: list[int]) -> None:
     rows = []
-    print(f"top-k view, k = 8, kernels on {threads} thread(s)")
+    print("top-k view, k = 8")
     print(
         f"{'n':>9} {'wall s':>8} {'build s':>8} {'rounds':>6} {'failover s':>10} "
         f"{'peak MiB':>9} {'B/node':>7}"
     )
     for n in sizes:
         out = subprocess.run(
-            [sys.executable, __file__, "--one", str(n), str(threads)],
+            [sys.executable, __file__, "--one", str(n)],
             check=True,
             capture_output=True,
             text=True,
@@ -108,13 +107,7 @@ def main(sizes: list[int], threads: int) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--one":
-        print(json.dumps(one(int(sys.argv[2]), int(sys.argv[3]))))
+    if len(sys.argv) == 3 and sys.argv[1] == "--one":
+        print(json.dumps(one(int(sys.argv[2]))))
     else:
-        args = sys.argv[1:]
-        threads = 1
-        if "--threads" in args:
-            at = args.index("--threads")
-            threads = int(args[at + 1])
-            del args[at : at + 2]
-        main([int(a) for a in args] or [10_000, 30_000, 100_000], threads)
+        main([int(a) for a in sys.argv[1:]] or [10_000, 30_000, 100_000])

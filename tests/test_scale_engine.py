@@ -49,28 +49,6 @@ def test_same_seed_same_run_other_seed_other_run() -> None:
     assert run(3)["event_log_sha256"] != run(4)["event_log_sha256"]
 
 
-@pytest.mark.parametrize("view", ["full", "topk"])
-def test_the_number_of_threads_does_not_change_the_run(view: str) -> None:
-    """Layers of independent merges on two threads must equal the merges one by one."""
-
-    def run(threads: int) -> tuple[dict[str, object], bytes]:
-        config = ClusterConfig.create(3000 if view == "topk" else 1200, seed=5, loss=0.02)
-        cluster = ArrayCluster(config, view=view, k=8, threads=threads)
-        cluster.at(5, "crash", node="leader")
-        cluster.at(16, "partition", groups="half")
-        cluster.at(19, "heal")
-        cluster.run(34)
-        state = (cluster.opinion, cluster.recognised, cluster.version)
-        return build_array_report(cluster).to_dict(), b"".join(a.tobytes() for a in state)
-
-    one, two = run(1), run(2)
-    report = one[0]
-    assert report["final_leader_is_best"]
-    assert isinstance(report["events"], list)
-    assert report["events"][0]["detected_by"] > 0  # the crash was seen by the survivors
-    assert one == two
-
-
 def test_a_partition_gives_each_side_its_best_and_healing_merges_onto_the_overall_best() -> None:
     config = ClusterConfig.create(40, seed=2)
     scores = {i: config.score.score(m) for i, m in zip(config.ids, config.metrics, strict=True)}
@@ -175,7 +153,6 @@ def test_push_only_takes_longer_than_push_pull() -> None:
             "exchange: unknown exchange 'pull' (expected one of: push-pull, push)",
         ),
         ({"k": 0}, "cluster.k: must be an integer >= 1"),
-        ({"threads": 0}, "threads: must be an integer >= 1"),
     ],
 )
 def test_bad_options_name_the_field_and_the_allowed_values(

@@ -68,9 +68,6 @@ class ArrayCluster:
         exchange: ``"push-pull"`` (the protocol's SYN/ACK/ACK2) or ``"push"``
             (the initiator only sends), to compare with epidemic theory.
         phases: slots per round; more slots, finer timing, more numpy calls.
-        threads: threads the compiled kernels split their loops over. Results
-            are the same for any number; more than one pays off only on a
-            large cluster and on cores no one else is using.
     """
 
     def __init__(
@@ -81,7 +78,6 @@ class ArrayCluster:
         k: int = 8,
         exchange: str = "push-pull",
         phases: int = 4,
-        threads: int = 1,
     ) -> None:
         if view not in VIEWS:
             raise ValueError(
@@ -93,7 +89,6 @@ class ArrayCluster:
             )
         check_number("cluster.k", k, low=1, integer=True)
         check_number("phases", phases, low=1, integer=True)
-        check_number("threads", threads, low=1, integer=True)
         if config.graph is not None:
             raise ValueError(
                 "network.graph: not supported by the array engine (use engine = 'exact')"
@@ -118,9 +113,9 @@ class ArrayCluster:
         self.true_score: FloatArray = config.score.score_array(columns, n=n)
         self.detector = EntryDetector(self.params.detector)
         self.view: FullView | TopKView = (
-            FullView(n, self.detector, threads=int(threads))
+            FullView(n, self.detector)
             if view == "full"
-            else TopKView(n, int(k), self.detector, self.rank, threads=int(threads))
+            else TopKView(n, int(k), self.detector, self.rank)
         )
         self.view_kind: ViewKind = self.view.kind
         self.up: BoolArray = np.ones(n, dtype=bool)

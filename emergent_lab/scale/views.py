@@ -58,12 +58,10 @@ from emergent_lab.scale.kernels import (
     Transfers,
 )
 from emergent_lab.scale.kernels.leader import EMPTY_SAMPLE, NO_NODE, evaluate_full, evaluate_topk
-from emergent_lab.scale.kernels.merge import layers, merge_full, merge_topk
+from emergent_lab.scale.kernels.merge import merge_full, merge_topk
 
 _BUFFER_ROWS = 4096
-"""Suspicions a kernel chunk can hold before it stops for the caller to read them."""
-_PARALLEL_FROM = 512
-"""Smaller layers run as one chunk: waking the other threads would cost more than it saves."""
+"""Suspicions a kernel can write before it stops for the caller to read them."""
 _EMPTY_ENTRY = np.array([NO_NODE, 0, 0, 0, 0, 0, 0, 0, np.inf, 0], dtype=np.float64)
 
 ViewKind = Literal["full", "topk"]
@@ -107,11 +105,10 @@ class _Entries:
 class SuspicionQueue:
     """New suspicions (observer, subject) found by looks and merges, until the engine reads them.
 
-    The kernels that find them run through :meth:`collect`, on ``threads`` threads.
+    The kernels that find them run through :meth:`collect`.
     """
 
-    def __init__(self, threads: int) -> None:
-        self.threads = threads
+    def __init__(self) -> None:
         self._observers: list[IntArray] = []
         self._subjects: list[IntArray] = []
 
@@ -121,49 +118,21 @@ class SuspicionQueue:
             self._observers.append(observers)
             self._subjects.append(subjects)
 
-    def schedule(self, transfers: Transfers, n: int) -> tuple[IntArray, IntArray]:
-        """(order, layer bounds) to run a slot's transfers in.
-
-        One thread runs them in their own order, as one layer: an initiator's
-        exchanges touch the same few lists one after another, which stay in
-        cache. More threads need layers of independent transfers
-        (:func:`~emergent_lab.scale.kernels.merge.layers`), which scatter
-        those and pay for it in memory traffic.
-        """
-        if self.threads == 1:
-            size = transfers.dst.size
-            return np.arange(size, dtype=np.int64), np.array([0, size], dtype=np.int64)
-        return layers(transfers.dst, transfers.src, n)
-
     def collect(
-        self,
-        run: Callable[[IntArray, IntArray, IntArray, IntArray], int],
-        starts: IntArray,
-        *,
-        capacity: int,
+        self, run: Callable[[int, IntArray], tuple[int, int, int]], size: int, *, capacity: int
     ) -> int:
-        """Run a chunked kernel over each layer ``starts[i]:starts[i + 1]``, queueing suspicions.
+        """Run a resumable kernel over ``size`` items, queueing the suspicions it writes.
 
-        ``run(begin, end, buffer, found)`` works through the chunks
-        ``begin[c]:end[c]`` (one per thread), writes chunk c's suspicions to
-        ``buffer[c, :found[c]]``, stops early rather than overflow it and
-        advances ``begin``. Returns the sum of what ``run`` returns.
+        ``run(start, buffer)`` returns (its count, suspicions written to
+        ``buffer``, items done up to); it stops early rather than overflow
+        the buffer. Returns the sum of the counts.
         """
-        threads = self.threads
-        buffer = np.empty((threads, capacity, 2), dtype=np.int64)
-        found = np.zeros(threads, dtype=np.int64)
-        total = 0
-        for low, high in zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True):
-            chunks = threads if high - low >= _PARALLEL_FROM else 1
-            bounds = np.linspace(low, high, chunks + 1).astype(np.int64)
-            begin, end = bounds[:-1].copy(), bounds[1:].copy()
-            while (begin < end).any():
-                total += run(begin, end, buffer, found[:chunks])
-                for chunk in range(chunks):
-                    self.add(
-                        buffer[chunk, : found[chunk], 0].copy(),
-                        buffer[chunk, : found[chunk], 1].copy(),
-                    )
+        buffer = np.empty((capacity, 2), dtype=np.int64)
+        total, done = 0, 0
+        while done < size:
+            count, found, done = run(done, buffer)
+            total += count
+            self.add(buffer[:found, 0].copy(), buffer[:found, 1].copy())
         return total
 
     def drain(self) -> tuple[IntArray, IntArray]:
@@ -190,12 +159,12 @@ class FullView:
 
     kind: ViewKind = "full"
 
-    def __init__(self, n: int, detector: EntryDetector, *, threads: int = 1) -> None:
+    def __init__(self, n: int, detector: EntryDetector) -> None:
         self.n = n
         self.detector = detector
         self.entries = _Entries((n, n), detector)
         self.opinion = np.full((n, n), NO_NODE, dtype=np.int32)
-        self.suspicions = SuspicionQueue(threads)
+        self.suspicions = SuspicionQueue()
 
     def bytes_per_node(self) -> float:
         """Bytes of view state each node holds."""
@@ -239,15 +208,7 @@ class FullView:
         transfers' own-state fields are not needed here. Returns the entries
         that travelled.
         """
-        order, starts = self.suspicions.schedule(transfers, self.n)
-        arrays = self.arrays()
-
-        def run(begin: IntArray, end: IntArray, buffer: IntArray, found: IntArray) -> int:
-            return merge_full.over(begin.size)(
-                order, begin, end, transfers, arrays, now, self.detector.rule, VERSION_BITS
-            )
-
-        return self.suspicions.collect(run, starts, capacity=1)
+        return merge_full(transfers, self.arrays(), now, self.detector.rule, VERSION_BITS)
 
     def evaluate(self, nodes: IntArray, now: float, state: Opinions) -> tuple[int, IntArray]:
         """Re-apply the leader rule for ``nodes``; return (leader switches, nodes that moved).
@@ -257,13 +218,12 @@ class FullView:
         moved = np.zeros(nodes.size, dtype=bool)
         arrays = self.arrays()
 
-        def run(begin: IntArray, end: IntArray, buffer: IntArray, found: IntArray) -> int:
-            return evaluate_full.over(begin.size)(
-                nodes, begin, end, arrays, state, now, self.detector.rule, moved, buffer, found
+        def run(start: int, buffer: IntArray) -> tuple[int, int, int]:
+            return evaluate_full(
+                nodes, start, arrays, state, now, self.detector.rule, moved, buffer
             )
 
-        everyone = np.array([0, nodes.size], dtype=np.int64)
-        switched = self.suspicions.collect(run, everyone, capacity=_BUFFER_ROWS + self.n)
+        switched = self.suspicions.collect(run, nodes.size, capacity=_BUFFER_ROWS + self.n)
         return switched, nodes[moved]
 
     def arrays(self) -> FullArrays:
@@ -299,9 +259,7 @@ class TopKView:
 
     kind: ViewKind = "topk"
 
-    def __init__(
-        self, n: int, k: int, detector: EntryDetector, rank: IntArray, *, threads: int = 1
-    ) -> None:
+    def __init__(self, n: int, k: int, detector: EntryDetector, rank: IntArray) -> None:
         self.n = n
         self.k = k
         self.detector = detector
@@ -314,7 +272,7 @@ class TopKView:
         self.table[:, :, SUSPECT] = _EMPTY_ENTRY[SUSPECT]
         self.sample = np.full((n, k), EMPTY_SAMPLE, dtype=np.int32)
         self.sample_next = np.zeros(n, dtype=np.int64)
-        self.suspicions = SuspicionQueue(threads)
+        self.suspicions = SuspicionQueue()
         started = detector.started(np.zeros(1))
         self._own = np.zeros(len(TOPK_FIELDS))
         for name in ("last", "count", "total", "total_sq", "suspect_at"):
@@ -360,15 +318,12 @@ class TopKView:
         Transfers take effect in order; each also samples the source's
         opinion. Returns the entries that travelled.
         """
-        order, starts = self.suspicions.schedule(transfers, self.n)
         arrays = self.arrays()
 
-        def run(begin: IntArray, end: IntArray, buffer: IntArray, found: IntArray) -> int:
-            return merge_topk.over(begin.size)(
-                order, begin, end, transfers, arrays, now, self.detector.rule, buffer, found
-            )
+        def run(start: int, buffer: IntArray) -> tuple[int, int, int]:
+            return merge_topk(start, transfers, arrays, now, self.detector.rule, buffer)
 
-        return self.suspicions.collect(run, starts, capacity=_BUFFER_ROWS)
+        return self.suspicions.collect(run, transfers.dst.size, capacity=_BUFFER_ROWS)
 
     def evaluate(self, nodes: IntArray, now: float, state: Opinions) -> tuple[int, IntArray]:
         """Re-apply the leader rule for ``nodes``; return (leader switches, nodes that moved).
@@ -378,13 +333,12 @@ class TopKView:
         moved = np.zeros(nodes.size, dtype=bool)
         arrays = self.arrays()
 
-        def run(begin: IntArray, end: IntArray, buffer: IntArray, found: IntArray) -> int:
-            return evaluate_topk.over(begin.size)(
-                nodes, begin, end, arrays, state, now, self.detector.rule, moved, buffer, found
+        def run(start: int, buffer: IntArray) -> tuple[int, int, int]:
+            return evaluate_topk(
+                nodes, start, arrays, state, now, self.detector.rule, moved, buffer
             )
 
-        everyone = np.array([0, nodes.size], dtype=np.int64)
-        switched = self.suspicions.collect(run, everyone, capacity=_BUFFER_ROWS)
+        switched = self.suspicions.collect(run, nodes.size, capacity=_BUFFER_ROWS)
         return switched, nodes[moved]
 
     def arrays(self) -> TopKArrays:

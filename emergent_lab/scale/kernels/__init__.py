@@ -17,8 +17,7 @@ arrays: exactly the sequential semantics, without the batching.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Generic, NamedTuple, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 import numba
 import numpy as np
@@ -50,31 +49,6 @@ ID, KEY, HB, SCORE, LAST, COUNT, TOTAL, TOTAL_SQ, SUSPECT, SUSPECTED = range(len
 def compiled(function: Function) -> Function:
     """Compile with numba (cached on disk), keeping the Python signature for the type checker."""
     return cast(Function, numba.njit(cache=True, nogil=True)(function))
-
-
-@dataclass(frozen=True)
-class Chunked(Generic[Function]):
-    """A kernel over chunks, compiled twice: its ``numba.prange`` loop serial and on threads.
-
-    One chunk runs serially: a parallel region would wait on every worker
-    thread, and on a shared machine a descheduled one costs more than the
-    chunk itself.
-    """
-
-    serial: Function
-    parallel: Function
-
-    def over(self, chunks: int) -> Function:
-        """The version for ``chunks`` chunks."""
-        return self.parallel if chunks > 1 else self.serial
-
-
-def chunked(function: Function) -> Chunked[Function]:
-    """Compile a chunk kernel in both versions (see :class:`Chunked`)."""
-    return Chunked(
-        cast(Function, numba.njit(cache=True, nogil=True)(function)),
-        cast(Function, numba.njit(cache=True, nogil=True, parallel=True)(function)),
-    )
 
 
 class Transfers(NamedTuple):

@@ -9,18 +9,16 @@ in what a node looks at: a full view looks at every member and counts every
 member's opinion; a top-k view looks at its k candidates and counts the
 opinions of its last k partners (see :mod:`emergent_lab.scale.views`).
 
-Nodes are independent here (each reads and writes only its own view and
-state), so the nodes are split into one chunk per thread. A look also flags
-entries that just turned suspected: each chunk writes them as (observer,
-subject) rows of its own buffer, stops early rather than overflow it, and
-advances ``begin`` so the caller can read the buffer and call again.
+A look also flags entries that just turned suspected: they are written as
+(observer, subject) rows of ``suspicions``; a kernel stops early rather than
+overflow it and returns how far it got, so the caller can read them and
+resume.
 """
 
 from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 
 from emergent_lab.arrays import BoolArray, FloatArray, IntArray
@@ -32,7 +30,6 @@ from emergent_lab.scale.kernels import (
     FullArrays,
     Opinions,
     TopKArrays,
-    chunked,
     compiled,
     prefetch,
 )
@@ -116,45 +113,41 @@ def _recognise_sampled(
     return _most_held(votes, count, members, threshold, v.rank)
 
 
-@chunked
+@compiled
 def evaluate_topk(
     nodes: IntArray,
-    begin: IntArray,
-    end: IntArray,
+    start: int,
     v: TopKArrays,
     o: Opinions,
     now: float,
     rule: FloatArray,
     moved: BoolArray,
     suspicions: IntArray,
-    found: IntArray,
-) -> int:
-    """Re-apply the leader rule for ``nodes`` on top-k views; return the leader switches."""
+) -> tuple[int, int, int]:
+    """Re-apply the leader rule for ``nodes[start:]`` on top-k views.
+
+    Returns (nodes that switched leader, suspicions written, nodes done up to).
+    """
     k, fields = v.table.shape[1], v.table.shape[2]
     flat, samples = v.table.reshape(-1), v.sample.reshape(-1)
-    switched = np.zeros(begin.size, dtype=np.int64)
-    for chunk in numba.prange(begin.size):
-        votes = np.empty(k + 1, dtype=np.int64)
-        found[chunk] = 0
-        q = begin[chunk]
-        while q < end[chunk] and found[chunk] + k <= suspicions.shape[1]:
-            if q + AHEAD < end[chunk]:
-                ahead = nodes[q + AHEAD]
-                for offset in range(0, k * fields, 8):
-                    prefetch(flat, ahead * k * fields + offset)
-                prefetch(samples, ahead * k)
-                prefetch(o.opinion, ahead)
-            node = nodes[q]
-            current = o.opinion[node]
-            found[chunk], new, held, joining = _topk_node(
-                node, v, o, now, rule, votes, suspicions[chunk], found[chunk]
-            )
-            moved[q] = new != current
-            if _settle(node, new, held, joining, o):
-                switched[chunk] += 1
-            q += 1
-        begin[chunk] = q
-    return int(switched.sum())
+    votes = np.empty(k + 1, dtype=np.int64)
+    switched, found = 0, 0
+    for q in range(start, nodes.size):
+        if found + k > suspicions.shape[0]:
+            return switched, found, q
+        if q + AHEAD < nodes.size:
+            ahead = nodes[q + AHEAD]
+            for offset in range(0, k * fields, 8):
+                prefetch(flat, ahead * k * fields + offset)
+            prefetch(samples, ahead * k)
+            prefetch(o.opinion, ahead)
+        node = nodes[q]
+        current = o.opinion[node]
+        found, new, held, joining = _topk_node(node, v, o, now, rule, votes, suspicions, found)
+        moved[q] = new != current
+        if _settle(node, new, held, joining, o):
+            switched += 1
+    return switched, found, nodes.size
 
 
 @compiled
@@ -238,39 +231,37 @@ def _recognise_members(
     return NO_NODE
 
 
-@chunked
+@compiled
 def evaluate_full(
     nodes: IntArray,
-    begin: IntArray,
-    end: IntArray,
+    start: int,
     v: FullArrays,
     o: Opinions,
     now: float,
     rule: FloatArray,
     moved: BoolArray,
     suspicions: IntArray,
-    found: IntArray,
-) -> int:
-    """Re-apply the leader rule for ``nodes`` on full views; return the leader switches."""
+) -> tuple[int, int, int]:
+    """Re-apply the leader rule for ``nodes[start:]`` on full views.
+
+    Returns (nodes that switched leader, suspicions written, nodes done up to).
+    """
     n = v.key.shape[1]
-    switched = np.zeros(begin.size, dtype=np.int64)
-    for chunk in numba.prange(begin.size):
-        alive = np.zeros(n, dtype=np.bool_)
-        counts = np.zeros(n, dtype=np.int64)
-        found[chunk] = 0
-        q = begin[chunk]
-        while q < end[chunk] and found[chunk] + n <= suspicions.shape[1]:
-            node = nodes[q]
-            current = o.opinion[node]
-            found[chunk], new, held, joining = _full_node(
-                node, v, o, now, rule, alive, counts, suspicions[chunk], found[chunk]
-            )
-            moved[q] = new != current
-            if _settle(node, new, held, joining, o):
-                switched[chunk] += 1
-            q += 1
-        begin[chunk] = q
-    return int(switched.sum())
+    alive = np.zeros(n, dtype=np.bool_)
+    counts = np.zeros(n, dtype=np.int64)
+    switched, found = 0, 0
+    for q in range(start, nodes.size):
+        if found + n > suspicions.shape[0]:
+            return switched, found, q
+        node = nodes[q]
+        current = o.opinion[node]
+        found, new, held, joining = _full_node(
+            node, v, o, now, rule, alive, counts, suspicions, found
+        )
+        moved[q] = new != current
+        if _settle(node, new, held, joining, o):
+            switched += 1
+    return switched, found, nodes.size
 
 
 @compiled

@@ -1,17 +1,16 @@
-"""The merges of one slot, for the full and the top-k view, on all cores.
+"""The merges of one slot, for the full and the top-k view, one transfer after another.
 
-A slot's transfers must take effect as if applied one by one, in order.
-:func:`layers` sorts them into layers of mutually independent transfers (no
-node written by two, none written while another reads it), the same result
-in any order within a layer; each layer is split into one chunk per thread.
-A chunk kernel applies its transfers in order and writes the suspicions it
-finds to its own buffer; it stops early rather than overflow it, and
-advances ``begin`` so the caller can read the buffer and call again.
+A slot's transfers take effect one by one, in order (a node that learns
+something early in the slot passes it on later in it). In that order an
+initiator's exchanges touch the same few lists one after another, which stay
+in cache; what costs is fetching the lists of the next initiators, so the
+top-k merge prefetches them a few transfers ahead. (Running independent
+transfers on two threads was tried: it scatters those neighbours, and was
+slower on this two-core machine at every size measured.)
 """
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from emergent_lab.arrays import BoolArray, FloatArray, IntArray
@@ -30,7 +29,6 @@ from emergent_lab.scale.kernels import (
     FullArrays,
     TopKArrays,
     Transfers,
-    chunked,
     compiled,
     prefetch,
 )
@@ -43,93 +41,49 @@ GENERATION = float(1 << VERSION_BITS)
 
 
 @compiled
-def layers(dst: IntArray, src: IntArray, n: int) -> tuple[IntArray, IntArray]:
-    """(transfer order, layer bounds): layer ``i`` is ``order[bounds[i]:bounds[i + 1]]``.
-
-    A transfer's layer is one more than that of the last earlier transfer
-    that touched its destination or wrote its source, so every layer can
-    run at once and layer after layer equals the transfers one by one.
-    """
-    touched = np.zeros(n, dtype=np.int64)
-    written = np.zeros(n, dtype=np.int64)
-    layer = np.empty(dst.size, dtype=np.int64)
-    depth = 0
-    for p in range(dst.size):
-        d, s = dst[p], src[p]
-        here = max(touched[d], written[s]) + 1
-        layer[p] = here
-        touched[d] = here
-        touched[s] = max(touched[s], here)
-        written[d] = here
-        depth = max(depth, here)
-    starts = np.zeros(depth + 1, dtype=np.int64)
-    for p in range(dst.size):
-        starts[layer[p]] += 1
-    starts = np.cumsum(starts)
-    order = np.empty(dst.size, dtype=np.int64)
-    fill = starts.copy()
-    for p in range(dst.size):
-        order[fill[layer[p] - 1]] = p
-        fill[layer[p] - 1] += 1
-    return order, starts
-
-
-@chunked
 def merge_topk(
-    order: IntArray,
-    begin: IntArray,
-    end: IntArray,
+    start: int,
     t: Transfers,
     v: TopKArrays,
     now: float,
     rule: FloatArray,
     suspicions: IntArray,
-    found: IntArray,
-) -> int:
+) -> tuple[int, int, int]:
     """Top-k lists: each ``dst[p]`` keeps the best k of its list, ``src[p]``'s and ``src[p]``.
 
     Lists stay ordered: alive to the holder first, then by score, then by
     id rank; empty slots hold the empty entry. ``v.own`` is the entry a
     node's own state travels as (detector fields of a first hearing at time
     0). Each transfer also puts the source's opinion in the destination's
-    ring of sampled opinions. Returns the entries that travelled.
+    ring of sampled opinions.
+
+    New suspicions are written as (observer, subject) rows of
+    ``suspicions``; the kernel stops early rather than overflow it, so the
+    caller can read them and resume. Returns (entries that travelled,
+    suspicions written, transfers done up to).
     """
     k, fields = v.table.shape[1], v.table.shape[2]
     flat, samples = v.table.reshape(-1), v.sample.reshape(-1)
     row_size = k * fields
-    taken = np.zeros(begin.size, dtype=np.int64)
-    for chunk in numba.prange(begin.size):
-        rows = np.empty((2 * k + 2, fields))
-        alive = np.empty(2 * k + 1, dtype=np.bool_)
-        ranked = np.empty(2 * k + 1, dtype=np.int64)
-        got = np.zeros(k + 1, dtype=np.bool_)
-        found[chunk] = 0
-        position = begin[chunk]
-        while position < end[chunk] and found[chunk] + k <= suspicions.shape[1]:
-            if position + AHEAD < end[chunk]:
-                ahead = order[position + AHEAD]
-                for offset in range(0, row_size, 8):
-                    prefetch(flat, t.dst[ahead] * row_size + offset)
-                    prefetch(flat, t.src[ahead] * row_size + offset)
-                prefetch(v.sample_next, t.dst[ahead])
-                prefetch(samples, t.dst[ahead] * k)
-            travelled, found[chunk] = _topk_transfer(
-                order[position],
-                t,
-                v,
-                now,
-                rule,
-                rows,
-                alive,
-                ranked,
-                got,
-                suspicions[chunk],
-                found[chunk],
-            )
-            taken[chunk] += travelled
-            position += 1
-        begin[chunk] = position
-    return int(taken.sum())
+    rows = np.empty((2 * k + 2, fields))
+    alive = np.empty(2 * k + 1, dtype=np.bool_)
+    ranked = np.empty(2 * k + 1, dtype=np.int64)
+    got = np.zeros(k + 1, dtype=np.bool_)
+    taken, found = 0, 0
+    for p in range(start, t.dst.size):
+        if found + k > suspicions.shape[0]:
+            return taken, found, p
+        if p + AHEAD < t.dst.size:
+            for offset in range(0, row_size, 8):
+                prefetch(flat, t.dst[p + AHEAD] * row_size + offset)
+                prefetch(flat, t.src[p + AHEAD] * row_size + offset)
+            prefetch(v.sample_next, t.dst[p + AHEAD])
+            prefetch(samples, t.dst[p + AHEAD] * k)
+        travelled, found = _topk_transfer(
+            p, t, v, now, rule, rows, alive, ranked, got, suspicions, found
+        )
+        taken += travelled
+    return taken, found, t.dst.size
 
 
 @compiled
@@ -293,17 +247,8 @@ def _ranks_before(rows: FloatArray, alive: BoolArray, a: int, b: int, rank: IntA
     return bool(rank[np.int64(rows[a, ID])] < rank[np.int64(rows[b, ID])])
 
 
-@chunked
-def merge_full(
-    order: IntArray,
-    begin: IntArray,
-    end: IntArray,
-    t: Transfers,
-    v: FullArrays,
-    now: float,
-    rule: FloatArray,
-    version_bits: int,
-) -> int:
+@compiled
+def merge_full(t: Transfers, v: FullArrays, now: float, rule: FloatArray, version_bits: int) -> int:
     """Full views: each ``dst[p]`` keeps, per node, the newer of its entry and ``src[p]``'s.
 
     A newer generation (or a first hearing) takes the source's detector
@@ -312,12 +257,10 @@ def merge_full(
     opinion or a member changed. Merges find no suspicions here (looks
     do). Returns the entries that travelled.
     """
-    taken = np.zeros(begin.size, dtype=np.int64)
-    for chunk in numba.prange(begin.size):
-        for position in range(begin[chunk], end[chunk]):
-            taken[chunk] += _full_transfer(order[position], t, v, now, rule, version_bits)
-        begin[chunk] = end[chunk]
-    return int(taken.sum())
+    taken = 0
+    for p in range(t.dst.size):
+        taken += _full_transfer(p, t, v, now, rule, version_bits)
+    return taken
 
 
 @compiled
