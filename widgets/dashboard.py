@@ -21,6 +21,7 @@ import numpy as np
 from bokeh.io import output_notebook
 from bokeh.resources import INLINE
 
+from emergent_lab.arrays import FloatArray
 from emergent_lab.cluster import SimCluster
 from emergent_lab.cluster.source import ClusterSource, Mark, NodeState
 from emergent_lab.protocol.params import check_number
@@ -32,7 +33,7 @@ from emergent_lab.scenario import Scenario, build_cluster, load_scenario
 from .array_source import ArrayClusterSource
 from .bokeh_model import BatchedBokehModel
 from .controls import AUTO_OBSERVER, LEADER_TARGET, PARAM_SLIDERS, Controls
-from .flock import FloatArray, Flock
+from .flock import Flock
 from .frame import NodeFrame, live_frame, recorded_frame
 from .layout import extend_positions, node_positions
 from .player import Player

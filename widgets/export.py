@@ -17,11 +17,12 @@ from bokeh.models import CustomJS
 from bokeh.models.widgets import Div, Slider
 from bokeh.resources import INLINE
 
+from emergent_lab.arrays import FloatArray
 from emergent_lab.cluster import SimCluster
 from emergent_lab.cluster.source import ClusterSource
 from emergent_lab.protocol.params import check_number
 
-from .flock import FloatArray, Flock
+from .flock import Flock
 from .frame import recorded_frame
 from .layout import extend_positions, node_positions
 from .sim_source import SimClusterSource

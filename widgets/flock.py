@@ -17,13 +17,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
+from emergent_lab.arrays import BoolArray, FloatArray, IntArray
 from emergent_lab.protocol.params import check_number
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 FLOCK_STREAM = 0xF10C
 """Extra entropy mixed into the cluster seed: the flock's generator is its own stream."""

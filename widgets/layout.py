@@ -13,9 +13,8 @@ from collections.abc import Sequence
 
 import networkx as nx
 import numpy as np
-import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float64]
+from emergent_lab.arrays import FloatArray
 
 
 def _coordinates(graph: nx.Graph, ids: Sequence[str]) -> FloatArray | None:

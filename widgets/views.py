@@ -29,11 +29,10 @@ from bokeh.models.annotations import Span
 from bokeh.palettes import Category20
 from bokeh.plotting import figure
 
+from emergent_lab.arrays import FloatArray
 from emergent_lab.cluster.source import ClusterPoint, Mark, Message
 
 from .frame import NodeFrame
-
-FloatArray = npt.NDArray[np.float64]
 
 PALETTE: tuple[str, ...] = tuple(Category20[20])
 """Colour of the leader a node follows: the colour belongs to the leader, not the node."""

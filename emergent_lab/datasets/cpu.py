@@ -20,7 +20,8 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
+
+from emergent_lab.arrays import FloatArray
 
 from ._paths import data_file, unknown_name_error
 
@@ -29,8 +30,6 @@ CPU_FOLDER = ("nab_aws_cloudwatch", "realAWSCloudwatch")
 
 _PATTERN = "*_cpu_utilization_*.csv"
 _TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
-
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, eq=False, repr=False)

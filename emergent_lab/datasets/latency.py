@@ -32,6 +32,8 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from emergent_lab.arrays import FloatArray
+
 from ._paths import data_file
 
 LatencyName = Literal["seattle", "planetlab"]
@@ -45,8 +47,6 @@ _SEATTLE_ARCHIVE = ("netlatency_seattle", "seattle_rtt_688slices.tar.xz")
 _PLANETLAB_FILE = ("netlatency_planetlab", "PlanetLabData_1.xz")
 _UNITS_TO_SECONDS = {"s": 1.0, "ms": 1e-3}
 _GREEDY_TRIES = 64
-
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, eq=False, repr=False)

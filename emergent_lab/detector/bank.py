@@ -15,13 +15,11 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from emergent_lab.arrays import BoolArray, FloatArray, IntArray
 from emergent_lab.detector.akka import LOGISTIC_A, LOGISTIC_B, akka_bootstrap, suspect_y
 from emergent_lab.detector.cassandra import PHI_FACTOR
 from emergent_lab.detector.params import DetectorParams
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 _ScalarT = TypeVar("_ScalarT", bound=np.generic)
 _ZERO = np.array(0.0)
 """0.0 as a 0-d array (see ``DetectorBank._adopt``)."""
