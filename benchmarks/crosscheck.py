@@ -13,6 +13,7 @@ to a process pool, one per core.
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -41,16 +42,27 @@ def main(sizes: list[int], seeds: int) -> None:
             a = agreement(spread[view], spread["exact"], tolerance=0.2)
             print(
                 f"n={n:<5} dissemination {view:>4}/exact: median x{a.median_ratio:.2f}, "
-                f"KS {a.ks:.2f} < {a.critical:.2f}: {'agree' if a.agrees else 'DIFFER'}"
+                f"KS {a.ks:.2f} < {a.critical:.2f}, unfinished {a.unfinished}: "
+                f"{'agree' if a.agrees else 'DIFFER'}"
             )
         a = agreement(back["full"], back["exact"], tolerance=0.2, lag=ROUND_LAG)
         print(
             f"n={n:<5} failover      full/exact: median x{a.median_ratio:.2f}, lag {a.lag:.2f} s, "
-            f"KS {a.ks:.2f} < {a.critical:.2f}: {'agree' if a.agrees else 'DIFFER'}"
+            f"KS {a.ks:.2f} < {a.critical:.2f}, unfinished {a.unfinished}: "
+            f"{'agree' if a.agrees else 'DIFFER'}"
         )
         ratio = median_ratio(back["topk"], back["exact"])
         verdict = "within" if 0.95 <= ratio <= 1.35 else "OUTSIDE"
-        print(f"n={n:<5} failover      topk/exact: median x{ratio:.2f} ({verdict} 0.95-1.35)")
+        late = sum(not math.isfinite(x) for x in back["topk"])
+        print(
+            f"n={n:<5} failover      topk/exact: median x{ratio:.2f} ({verdict} 0.95-1.35), "
+            f"unfinished in 16 s: {late}"
+        )
+    print("samples (s):")
+    for (engine, n, seed), (spread, back_s) in sorted(times.items()):
+        print(
+            f"  {engine:>5} n={n:<5} seed {seed}: dissemination {spread:.3f}, failover {back_s:.3f}"
+        )
 
 
 if __name__ == "__main__":

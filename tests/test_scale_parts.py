@@ -86,3 +86,5 @@ def test_agreement_allows_a_bounded_lag_of_the_array_engine_and_nothing_else() -
     assert not agreement(early, exact, tolerance=0.2, lag=1.0).agrees  # never early
     wider = list(10 + rng.normal(0, 2.0, 12))
     assert not agreement(wider, exact, tolerance=0.2, lag=1.0).agrees  # another shape
+    unfinished = agreement([*exact[:-1], math.inf], exact, tolerance=0.2, lag=1.0)
+    assert unfinished.unfinished == 1 and not unfinished.agrees

@@ -53,6 +53,8 @@ class Agreement:
     ks: float
     critical: float
     """The KS statistic above which the samples differ at the 1 % level."""
+    unfinished: int
+    """Runs (of either sample) that did not finish in their window (``inf``)."""
     agrees: bool
 
 
@@ -64,11 +66,15 @@ def agreement(
     ``lag`` allows for the array engine's coarser clock: an event it sees
     only at the next slot or round. The lag used is the median difference,
     and it must lie in ``[0, lag]``: the array engine may be late, never early.
+    A run that did not finish (``inf``) means the samples do not agree.
     """
     ratio = median_ratio(array, exact)
     offset = float(np.median(array) - np.median(exact)) if lag else 0.0
     moved = [x - offset for x in array]
     ks = ks_statistic(moved, exact)
     critical = ks_critical(len(array), len(exact), alpha=0.01)
-    agrees = abs(ratio - 1) <= tolerance and 0.0 <= offset <= lag and ks < critical
-    return Agreement(ratio, offset, ks, critical, agrees)
+    unfinished = int(np.count_nonzero(~np.isfinite([*array, *exact])))
+    agrees = (
+        not unfinished and abs(ratio - 1) <= tolerance and 0.0 <= offset <= lag and ks < critical
+    )
+    return Agreement(ratio, offset, ks, critical, unfinished, agrees)

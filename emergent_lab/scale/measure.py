@@ -7,6 +7,7 @@ measured by one definition each.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -97,11 +98,12 @@ def crosscheck_times(engine: str, n: int, seed: int) -> tuple[float, float]:
     Equal scores, so the first id leads; at 8 s one node is promoted (every
     metric at its best) and must be followed by everyone; at 13 s that
     leader crashes and one leader must be recognised again. ``engine`` is
-    ``"exact"`` or an array view (``"full"``, ``"topk"``).
+    ``"exact"`` or an array view (``"full"``, ``"topk"``). A phase that does
+    not finish in its window (5 s, 16 s) counts as ``inf``, which
+    :func:`~emergent_lab.scale.compare.agreement` reports as unfinished.
 
     Raises:
-        RuntimeError: a phase did not finish in its window (5 s, 16 s), or
-            the leader after the crash is not the first id.
+        RuntimeError: another leader than the first id was recognised at the end.
     """
     if engine not in CROSSCHECK_ENGINES:
         raise ValueError(
@@ -114,12 +116,12 @@ def crosscheck_times(engine: str, n: int, seed: int) -> tuple[float, float]:
     cluster.run(8)
     spread = dissemination_time(cluster, promoted, within=5)
     back = failover_time(cluster, at=13, within=16)
-    if spread is None or back is None or cluster.leader() != config.ids[0]:
+    if cluster.leader() not in (None, config.ids[0]):
         raise RuntimeError(
-            f"cross-check on {engine} at n={n}, seed {seed}: dissemination {spread}, "
-            f"failover {back}, leader {cluster.leader()!r} (expected {config.ids[0]!r})"
+            f"cross-check on {engine} at n={n}, seed {seed}: leader {cluster.leader()!r} "
+            f"after the crash (expected {config.ids[0]!r})"
         )
-    return spread, back
+    return (math.inf if spread is None else spread), (math.inf if back is None else back)
 
 
 def leader_silence(cluster: Cluster) -> float:
