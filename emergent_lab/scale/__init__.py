@@ -1,11 +1,12 @@
-"""Scale mode: the protocol in rounds on numpy arrays, to a million nodes.
+"""Scale mode: the protocol in rounds on arrays, to a million nodes.
 
 ``ArrayCluster`` runs the same protocol as ``SimCluster`` at slot
-granularity with a full-membership view (n×n, a few thousand nodes) or a
-top-k candidate view (n×k, a million nodes); ``build_array_report`` gives the
-same ``Report``. ``measure`` defines dissemination and failover once for both
-engines, ``theory`` the epidemic reference curves, ``compare`` a numpy
-two-sample test. Scenarios select it with ``[cluster] engine = "array"``.
+granularity, its loops compiled (``kernels``), with a full-membership view
+(n×n, a few thousand nodes) or a top-k candidate view (n×k, a million
+nodes); ``build_array_report`` gives the same ``Report``. ``measure``
+defines dissemination and failover once for both engines, ``theory`` the
+epidemic reference curves, ``compare`` a numpy two-sample test. Scenarios
+select it with ``[cluster] engine = "array"``.
 """
 
 from emergent_lab.scale.compare import ks_critical, ks_statistic, median_ratio

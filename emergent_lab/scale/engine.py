@@ -67,7 +67,7 @@ class ArrayCluster:
         k: list length of the top-k view (ignored by the full view).
         exchange: ``"push-pull"`` (the protocol's SYN/ACK/ACK2) or ``"push"``
             (the initiator only sends), to compare with epidemic theory.
-        phases: slots per round; more slots, finer timing, more numpy calls.
+        phases: slots per round; more slots, finer timing, more kernel calls.
     """
 
     def __init__(

@@ -69,10 +69,9 @@ VIEWS: tuple[ViewKind, ...] = ("full", "topk")
 
 
 class _Entries:
-    """Per-entry arrays shared by both view models, with gather/scatter of detector state."""
+    """The full view's entries, one (n, n) array per field: row = holder, column = subject."""
 
-    def __init__(self, shape: tuple[int, int], detector: EntryDetector) -> None:
-        self.detector = detector
+    def __init__(self, shape: tuple[int, int]) -> None:
         self.key = np.zeros(shape, dtype=np.int64)
         self.hb = np.zeros(shape, dtype=np.int64)
         self.score = np.zeros(shape)
@@ -162,7 +161,7 @@ class FullView:
     def __init__(self, n: int, detector: EntryDetector) -> None:
         self.n = n
         self.detector = detector
-        self.entries = _Entries((n, n), detector)
+        self.entries = _Entries((n, n))
         self.opinion = np.full((n, n), NO_NODE, dtype=np.int32)
         self.suspicions = SuspicionQueue()
 
