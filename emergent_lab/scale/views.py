@@ -8,9 +8,9 @@ n = 1,000).
 **Top-k candidates** holds, per node, only the k best candidates it has heard
 of (by score, those it believes alive first), each with its heartbeat version
 and its own detector state; merging two lists keeps the best k of their union.
-Memory is O(n·k) (80 bytes per entry plus a ring of k partner opinions:
-738 bytes per node at k = 8 with the node's own state, at any n), so a
-million nodes fit in memory.
+Memory is O(n·k) (80 bytes per entry, a ring of k partner opinions and one
+of k tombstones: 874 bytes per node at k = 8 with the node's own state, at
+any n), so a million nodes fit in memory.
 
 Why top-k is safe: the best alive node B is, by definition, at the top of any
 list that contains it and is alive to its holder, so it is never evicted
@@ -30,6 +30,10 @@ estimate: without a full view, a node cannot count the followers of every
 member, so it counts the opinions of its last k exchange partners (a
 uniform sample of the live population) and recognises a leader when the
 convergence-threshold share of that sample and itself follow it.
+
+A node that drops a candidate it suspects keeps a tombstone of that version,
+so a partner whose detector has not fired yet cannot hand the dead node
+back alive; a full view gets the same from never forgetting what it holds.
 
 A newly heard entry takes over the detector state of the node it was heard
 from (its last arrival and interval statistics), as if the heartbeat's age
@@ -271,6 +275,9 @@ class TopKView:
         self.table[:, :, SUSPECT] = _EMPTY_ENTRY[SUSPECT]
         self.sample = np.full((n, k), EMPTY_SAMPLE, dtype=np.int32)
         self.sample_next = np.zeros(n, dtype=np.int64)
+        self.tomb_id = np.full((n, k), NO_NODE, dtype=np.int64)
+        self.tomb_key = np.zeros((n, k), dtype=np.int64)
+        self.tomb_next = np.zeros(n, dtype=np.int64)
         self.suspicions = SuspicionQueue()
         started = detector.started(np.zeros(1))
         self._own = np.zeros(len(TOPK_FIELDS))
@@ -284,8 +291,9 @@ class TopKView:
         return ids
 
     def bytes_per_node(self) -> float:
-        """Bytes of view state each node holds: its list and its opinion ring."""
-        return (self.table.nbytes + self.sample.nbytes + self.sample_next.nbytes) / self.n
+        """Bytes of view state each node holds: its list, its opinion ring and its tombstones."""
+        arrays = (self.table, self.sample, self.sample_next, self.tomb_id, self.tomb_key)
+        return (sum(a.nbytes for a in arrays) + self.tomb_next.nbytes) / self.n
 
     def silences(self, subject: int, holders: BoolArray) -> FloatArray:
         """For each holder that lists ``subject``: the silence its detector tolerates."""
@@ -295,10 +303,13 @@ class TopKView:
         return silence
 
     def reset(self, node: int) -> None:
-        """Forget every candidate and every sampled opinion of a node."""
+        """Forget every candidate, sampled opinion and tombstone of a node."""
         self.table[node] = _EMPTY_ENTRY
         self.sample[node] = EMPTY_SAMPLE
         self.sample_next[node] = 0
+        self.tomb_id[node] = NO_NODE
+        self.tomb_key[node] = 0
+        self.tomb_next[node] = 0
 
     def publish(
         self,
@@ -343,5 +354,13 @@ class TopKView:
     def arrays(self) -> TopKArrays:
         """The view as the kernels take it."""
         return TopKArrays(
-            self.table, self.sample, self.sample_next, self._own, _EMPTY_ENTRY, self.rank
+            self.table,
+            self.sample,
+            self.sample_next,
+            self._own,
+            _EMPTY_ENTRY,
+            self.rank,
+            self.tomb_id,
+            self.tomb_key,
+            self.tomb_next,
         )

@@ -80,6 +80,11 @@ class TopKArrays(NamedTuple):
     """The entry a node's own state travels as, heard at time 0."""
     empty: FloatArray
     rank: IntArray
+    tomb_id: IntArray
+    """(n, k) ring of candidates each node dropped while it suspected them (-1: none)..."""
+    tomb_key: IntArray
+    """... and the version key it held of each, which may not come back alive."""
+    tomb_next: IntArray
 
 
 class FullArrays(NamedTuple):

@@ -175,11 +175,13 @@ def _topk_transfer(
             continue
         if candidate < k:
             their_id = theirs[candidate, ID]
-            if their_id < 0 or their_id == d:
+            if their_id < 0 or their_id == d or _buried(v, d, their_id, theirs[candidate, KEY]):
                 continue
             for f in range(fields):
                 rows[width, f] = theirs[candidate, f]
         else:
+            if _buried(v, d, s, t.src_key[p]):
+                continue
             _own_entry(rows[width], v.own, s, t.src_key[p], t.src_hb[p], t.src_score[p], now)
         alive = is_alive(rule, rows[width, SUSPECT], now)
         rows[width, SUSPECTED] = 0.0 if alive else 1.0
@@ -202,6 +204,10 @@ def _topk_transfer(
                 order[at] = order[at - 1]
                 at -= 1
             order[at] = row
+        for dropped in range(k, width):
+            row = order[dropped]
+            if row < held and not listed_alive[row]:
+                _bury(v, d, rows[row, ID], rows[row, KEY])
         for slot in range(k):
             if slot < width:
                 for f in range(fields):
@@ -214,6 +220,31 @@ def _topk_transfer(
     v.sample[d, ring] = t.src_opinion[p]
     v.sample_next[d] = (ring + 1) % k
     return taken, found
+
+
+@compiled
+def _bury(v: TopKArrays, node: int, candidate: float, key: float) -> None:
+    """Remember that ``node`` dropped ``candidate`` at ``key`` while it suspected it.
+
+    A full view never forgets the version it holds, so a dead node stays
+    dead to it; a top-k list drops a suspected candidate to make room, and
+    without this a partner whose detector has not fired yet would hand the
+    same version back as a new, live candidate, with its own later deadline:
+    the latest deadline in the cluster would spread to everyone.
+    """
+    slot = v.tomb_next[node]
+    v.tomb_id[node, slot] = np.int64(candidate)
+    v.tomb_key[node, slot] = np.int64(key)
+    v.tomb_next[node] = (slot + 1) % v.tomb_id.shape[1]
+
+
+@compiled
+def _buried(v: TopKArrays, node: int, candidate: float, key: float) -> bool:
+    """Whether ``node`` dropped ``candidate`` as suspected at ``key`` or a newer version."""
+    for slot in range(v.tomb_id.shape[1]):
+        if v.tomb_id[node, slot] == candidate and v.tomb_key[node, slot] >= key:
+            return True
+    return False
 
 
 @compiled
