@@ -61,9 +61,12 @@ def choose(
 
 
 @compiled
-def _settle(node: int, new: int, recognised_now: int, joining: bool, o: Opinions) -> bool:
-    """Write a node's outcome; return whether it switched from one leader to another."""
+def _settle(
+    q: int, node: int, new: int, recognised_now: int, joining: bool, o: Opinions, moved: BoolArray
+) -> bool:
+    """Write node ``nodes[q]``'s outcome; return whether it switched from one leader to another."""
     current = o.opinion[node]
+    moved[q] = new != current
     if new != current:
         o.opinion[node] = new
         o.version[node] += 1
@@ -142,10 +145,8 @@ def evaluate_topk(
             prefetch(samples, ahead * k)
             prefetch(o.opinion, ahead)
         node = nodes[q]
-        current = o.opinion[node]
         found, new, held, joining = _topk_node(node, v, o, now, rule, votes, suspicions, found)
-        moved[q] = new != current
-        if _settle(node, new, held, joining, o):
+        if _settle(q, node, new, held, joining, o, moved):
             switched += 1
     return switched, found, nodes.size
 
@@ -254,12 +255,10 @@ def evaluate_full(
         if found + n > suspicions.shape[0]:
             return switched, found, q
         node = nodes[q]
-        current = o.opinion[node]
         found, new, held, joining = _full_node(
             node, v, o, now, rule, alive, counts, suspicions, found
         )
-        moved[q] = new != current
-        if _settle(node, new, held, joining, o):
+        if _settle(q, node, new, held, joining, o, moved):
             switched += 1
     return switched, found, nodes.size
 
