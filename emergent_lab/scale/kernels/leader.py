@@ -31,6 +31,7 @@ from emergent_lab.scale.kernels import (
     Opinions,
     TopKArrays,
     compiled,
+    compiled_inner,
     prefetch,
 )
 from emergent_lab.scale.kernels.merge import AHEAD
@@ -41,7 +42,7 @@ EMPTY_SAMPLE = -2
 """A slot of the partner-opinion ring not filled yet (distinct from a partner with no opinion)."""
 
 
-@compiled
+@compiled_inner
 def choose(
     current: int,
     current_alive: bool,
@@ -60,7 +61,7 @@ def choose(
     return best if follow_best or beaten else current
 
 
-@compiled
+@compiled_inner
 def _settle(
     q: int, node: int, new: int, recognised_now: int, joining: bool, o: Opinions, moved: BoolArray
 ) -> bool:
@@ -75,7 +76,7 @@ def _settle(
     return new != current and current >= 0 and new >= 0
 
 
-@compiled
+@compiled_inner
 def _most_held(votes: IntArray, count: int, members: int, threshold: float, rank: IntArray) -> int:
     """The most held of ``votes[:count]`` (ties to the lowest rank), if a threshold share holds it.
 
@@ -96,7 +97,7 @@ def _most_held(votes: IntArray, count: int, members: int, threshold: float, rank
     return NO_NODE
 
 
-@compiled
+@compiled_inner
 def _recognise_sampled(
     v: TopKArrays, node: int, own: int, votes: IntArray, threshold: float
 ) -> int:
@@ -151,7 +152,7 @@ def evaluate_topk(
     return switched, found, nodes.size
 
 
-@compiled
+@compiled_inner
 def _topk_node(
     node: int,
     v: TopKArrays,
@@ -197,7 +198,7 @@ def _topk_node(
     return found, new, held, joining
 
 
-@compiled
+@compiled_inner
 def _recognise_members(
     v: FullArrays,
     node: int,
@@ -263,7 +264,7 @@ def evaluate_full(
     return switched, found, nodes.size
 
 
-@compiled
+@compiled_inner
 def _full_node(
     node: int,
     v: FullArrays,

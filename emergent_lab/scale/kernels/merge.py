@@ -30,6 +30,7 @@ from emergent_lab.scale.kernels import (
     TopKArrays,
     Transfers,
     compiled,
+    compiled_inner,
     prefetch,
 )
 from emergent_lab.scale.kernels.phi import heartbeat_arrived, is_alive
@@ -86,7 +87,7 @@ def merge_topk(
     return taken, found, t.dst.size
 
 
-@compiled
+@compiled_inner
 def _topk_transfer(
     p: int,
     t: Transfers,
@@ -222,7 +223,7 @@ def _topk_transfer(
     return taken, found
 
 
-@compiled
+@compiled_inner
 def _bury(v: TopKArrays, node: int, candidate: float, key: float) -> None:
     """Remember that ``node`` dropped ``candidate`` at ``key`` while it suspected it.
 
@@ -238,7 +239,7 @@ def _bury(v: TopKArrays, node: int, candidate: float, key: float) -> None:
     v.tomb_next[node] = (slot + 1) % v.tomb_id.shape[1]
 
 
-@compiled
+@compiled_inner
 def _buried(v: TopKArrays, node: int, candidate: float, key: float) -> bool:
     """Whether ``node`` dropped ``candidate`` as suspected at ``key`` or a newer version."""
     for slot in range(v.tomb_id.shape[1]):
@@ -247,7 +248,7 @@ def _buried(v: TopKArrays, node: int, candidate: float, key: float) -> bool:
     return False
 
 
-@compiled
+@compiled_inner
 def _own_entry(
     out: FloatArray, own: FloatArray, node: int, key: int, hb: int, score: float, now: float
 ) -> None:
@@ -262,7 +263,7 @@ def _own_entry(
     out[SUSPECT] = own[SUSPECT] + now
 
 
-@compiled
+@compiled_inner
 def _ranks_before(rows: FloatArray, alive: BoolArray, a: int, b: int, rank: IntArray) -> bool:
     """Whether candidate ``rows[a]`` goes before ``rows[b]`` in a list.
 
@@ -294,7 +295,7 @@ def merge_full(t: Transfers, v: FullArrays, now: float, rule: FloatArray, versio
     return taken
 
 
-@compiled
+@compiled_inner
 def _full_transfer(
     p: int, t: Transfers, v: FullArrays, now: float, rule: FloatArray, version_bits: int
 ) -> int:
