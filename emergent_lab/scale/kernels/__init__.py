@@ -46,6 +46,10 @@ TOPK_FIELDS = (
 ID, KEY, HB, SCORE, LAST, COUNT, TOTAL, TOTAL_SQ, SUSPECT, SUSPECTED = range(len(TOPK_FIELDS))
 
 
+WITHOUT_RUNTIME: dict[str, Any] = {"_nrt": False}
+"""Numba's option for code that runs without its runtime (its stubs do not list it)."""
+
+
 def compiled(function: Function) -> Function:
     """Compile with numba (cached on disk), keeping the Python signature for the type checker."""
     return cast(Function, numba.njit(cache=True, nogil=True)(function))
@@ -62,7 +66,7 @@ def compiled_inner(function: Function) -> Function:
     numba's runtime (``_nrt=False``): their callers, compiled with
     :func:`compiled`, own the arrays for the whole call.
     """
-    return cast(Function, numba.njit(cache=True, nogil=True, _nrt=False)(function))
+    return cast(Function, numba.njit(cache=True, nogil=True, **WITHOUT_RUNTIME)(function))
 
 
 class Transfers(NamedTuple):
