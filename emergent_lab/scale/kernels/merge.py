@@ -65,6 +65,7 @@ def merge_topk(
     """
     k, fields = v.table.shape[1], v.table.shape[2]
     flat, samples = v.table.reshape(-1), v.sample.reshape(-1)
+    tomb_ids, tomb_keys = v.tomb_id.reshape(-1), v.tomb_key.reshape(-1)
     row_size = k * fields
     rows = np.empty((2 * k + 2, fields))
     alive = np.empty(2 * k + 1, dtype=np.bool_)
@@ -80,6 +81,8 @@ def merge_topk(
                 prefetch(flat, t.src[p + AHEAD] * row_size + offset)
             prefetch(v.sample_next, t.dst[p + AHEAD])
             prefetch(samples, t.dst[p + AHEAD] * k)
+            prefetch(tomb_ids, t.dst[p + AHEAD] * k)
+            prefetch(tomb_keys, t.dst[p + AHEAD] * k)
         travelled, found = _topk_transfer(
             p, t, v, now, rule, rows, alive, ranked, got, suspicions, found
         )
@@ -121,11 +124,13 @@ def _topk_transfer(
         if my_id < 0:
             break  # empty slots only follow the held entries
         held += 1
-        j = -1
-        for candidate in range(k):
+        # Lists mostly agree on their order, so look at the same place first.
+        j = i if theirs[i, ID] == my_id else -1
+        candidate = 0
+        while j < 0 and candidate < k:
             if theirs[candidate, ID] == my_id:
                 j = candidate
-                break
+            candidate += 1
         fresh = False
         if j >= 0 or my_id == s:
             if j >= 0:
@@ -241,9 +246,16 @@ def _bury(v: TopKArrays, node: int, candidate: float, key: float) -> None:
 
 @compiled_inner
 def _buried(v: TopKArrays, node: int, candidate: float, key: float) -> bool:
-    """Whether ``node`` dropped ``candidate`` as suspected at ``key`` or a newer version."""
+    """Whether ``node`` dropped ``candidate`` as suspected at ``key`` or a newer version.
+
+    The ring fills from its first slot, so the first empty slot ends the
+    search: most nodes have buried nobody, and this runs for every newcomer.
+    """
     for slot in range(v.tomb_id.shape[1]):
-        if v.tomb_id[node, slot] == candidate and v.tomb_key[node, slot] >= key:
+        buried = v.tomb_id[node, slot]
+        if buried < 0:
+            return False
+        if buried == candidate and v.tomb_key[node, slot] >= key:
             return True
     return False
 
