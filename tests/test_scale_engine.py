@@ -248,8 +248,8 @@ def test_a_suspected_leader_dropped_from_a_list_does_not_come_back_alive() -> No
         if not cluster.observer.detections:
             continue
         seen = next(iter(cluster.observer.detections.values())).seen
-        table = cluster.view.table
-        alive_entry = (table[:, :, ID] == leader) & (cluster.time < table[:, :, SUSPECT])
+        view = cluster.view
+        alive_entry = (view.head[:, :, ID] == leader) & (cluster.time < view.timing[:, :, SUSPECT])
         undone = max(undone, int((alive_entry.any(axis=1) & seen).sum()))
     assert undone == 0
     crash = build_array_report(cluster).events[-1]

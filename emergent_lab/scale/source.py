@@ -5,7 +5,7 @@ entries that just turned suspected and queues them for the observer, so
 calling it between rounds would move suspicions (and the detection figures)
 to other times. A dashboard reads between rounds, every frame, and must not
 change the run it shows, so these readers only index the view arrays
-(``TopKView.table``, ``FullView.entries``) and return copies. Phi is computed
+(``TopKView.head`` and ``.timing``, ``FullView.entries``) and return copies. Phi is computed
 from an entry's detector fields with the scalar detectors' own formulas, so
 an inspected phi is the number the exact engine would show.
 
@@ -93,14 +93,14 @@ class ViewReader:
                 score=e.score[node, cols].copy(),
                 detector=np.column_stack([f[node, cols].astype(np.float64) for f in fields]),
             )
-        rows = view.table[node]
-        rows = rows[rows[:, ID] >= 0]
+        listed = view.head[node, :, ID] >= 0
+        rows, timing = view.head[node][listed], view.timing[node][listed]
         return HeldEntries(
             peer=rows[:, ID].astype(np.int64),
             generation=rows[:, KEY].astype(np.int64) >> VERSION_BITS,
             heartbeat=rows[:, HB].astype(np.int64),
             score=rows[:, SCORE].copy(),
-            detector=rows[:, [LAST, COUNT, TOTAL, TOTAL_SQ, SUSPECT]],
+            detector=timing[:, [LAST, COUNT, TOTAL, TOTAL_SQ, SUSPECT]],
         )
 
     def alive(self, held: HeldEntries) -> BoolArray:
@@ -124,9 +124,8 @@ class ViewReader:
             return counts
         if not subjects.size:
             return np.zeros(0, dtype=np.int64)
-        rows = view.table[observers]
-        ids = rows[:, :, ID].astype(np.int64)
-        dead_ids = ids[(ids >= 0) & ~self.detector.alive(rows[:, :, SUSPECT], now)]
+        ids = view.head[observers, :, ID].astype(np.int64)
+        dead_ids = ids[(ids >= 0) & ~self.detector.alive(view.timing[observers, :, SUSPECT], now)]
         order = np.argsort(subjects, kind="stable")
         ranked = subjects[order]
         at = np.minimum(np.searchsorted(ranked, dead_ids), ranked.size - 1)

@@ -52,13 +52,16 @@ from emergent_lab.arrays import BoolArray, FloatArray, IntArray
 from emergent_lab.protocol.messages import VERSION_BITS
 from emergent_lab.scale.detector import DetectorState, EntryDetector
 from emergent_lab.scale.kernels import (
+    HEAD_FIELDS,
     ID,
     LAST,
     SUSPECT,
-    TOPK_FIELDS,
+    TIMING_FIELDS,
     FullArrays,
+    FullScratch,
     Opinions,
     TopKArrays,
+    TopKScratch,
     Transfers,
 )
 from emergent_lab.scale.kernels.leader import EMPTY_SAMPLE, NO_NODE, evaluate_full, evaluate_topk
@@ -66,7 +69,8 @@ from emergent_lab.scale.kernels.merge import merge_full, merge_topk
 
 _BUFFER_ROWS = 4096
 """Suspicions a kernel can write before it stops for the caller to read them."""
-_EMPTY_ENTRY = np.array([NO_NODE, 0, 0, 0, 0, 0, 0, 0, np.inf, 0], dtype=np.float64)
+_EMPTY_HEAD = np.array([NO_NODE, 0, 0, 0], dtype=np.float64)
+_EMPTY_TIMING = np.array([0, 0, 0, 0, np.inf, 0], dtype=np.float64)
 
 ViewKind = Literal["full", "topk"]
 VIEWS: tuple[ViewKind, ...] = ("full", "topk")
@@ -168,6 +172,7 @@ class FullView:
         self.entries = _Entries((n, n))
         self.opinion = np.full((n, n), NO_NODE, dtype=np.int32)
         self.suspicions = SuspicionQueue()
+        self._scratch = FullScratch(np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64))
 
     def bytes_per_node(self) -> float:
         """Bytes of view state each node holds."""
@@ -223,7 +228,7 @@ class FullView:
 
         def run(start: int, buffer: IntArray) -> tuple[int, int, int]:
             return evaluate_full(
-                nodes, start, arrays, state, now, self.detector.rule, moved, buffer
+                nodes, start, arrays, state, now, self.detector.rule, moved, buffer, self._scratch
             )
 
         switched = self.suspicions.collect(run, nodes.size, capacity=_BUFFER_ROWS + self.n)
@@ -249,12 +254,16 @@ class FullView:
 class TopKView:
     """Each node's k best candidates, with a ring of its last k partners' opinions.
 
-    The candidates live in one packed float64 table of shape (n, k, fields)
-    (:data:`~emergent_lab.scale.kernels.TOPK_FIELDS`), so a merge reads and
-    writes each node's list as one contiguous block instead of one array per
-    field: at a million nodes, memory traffic is what the round costs. Ids
-    and version keys are exact in float64 (below 2**53: fewer than 2**21
-    generations).
+    The candidates live in two packed float64 tables of shape (n, k, fields):
+    ``head``, who they are and which version is held
+    (:data:`~emergent_lab.scale.kernels.HEAD_FIELDS`), and ``timing``, the
+    holder's detector state of each
+    (:data:`~emergent_lab.scale.kernels.TIMING_FIELDS`). A merge reads and
+    writes each list as a few contiguous blocks instead of one array per
+    field, and reads the sender's timings only for candidates new to the
+    receiver: at a million nodes, memory traffic is what the round costs.
+    Ids and version keys are exact in float64 (below 2**53: fewer than
+    2**21 generations).
 
     Lists are kept in the leader rule's order: candidates alive to the
     holder first, then by score, then by id rank.
@@ -270,41 +279,54 @@ class TopKView:
         # The empty entry is zero but for its id and deadline: zeroed pages
         # plus two strided writes fill 640 MB at a million nodes in a fraction
         # of the time a broadcast copy of the whole entry takes.
-        self.table = np.zeros((n, k, len(TOPK_FIELDS)))
-        self.table[:, :, ID] = _EMPTY_ENTRY[ID]
-        self.table[:, :, SUSPECT] = _EMPTY_ENTRY[SUSPECT]
+        self.head = np.zeros((n, k, len(HEAD_FIELDS)))
+        self.head[:, :, ID] = _EMPTY_HEAD[ID]
+        self.timing = np.zeros((n, k, len(TIMING_FIELDS)))
+        self.timing[:, :, SUSPECT] = _EMPTY_TIMING[SUSPECT]
         self.sample = np.full((n, k), EMPTY_SAMPLE, dtype=np.int32)
         self.sample_next = np.zeros(n, dtype=np.int64)
         self.tomb_id = np.full((n, k), NO_NODE, dtype=np.int64)
         self.tomb_key = np.zeros((n, k), dtype=np.int64)
         self.tomb_next = np.zeros(n, dtype=np.int64)
         self.suspicions = SuspicionQueue()
+        rows = 2 * k + 1
+        self._scratch = TopKScratch(
+            np.empty((rows, len(HEAD_FIELDS))),
+            np.empty((rows, len(TIMING_FIELDS))),
+            np.empty(rows, dtype=bool),
+            np.empty(rows, dtype=np.int64),
+            np.empty(k + 1, dtype=bool),
+            np.empty(k + 1, dtype=np.int64),
+        )
         started = detector.started(np.zeros(1))
-        self._own = np.zeros(len(TOPK_FIELDS))
+        self._own = np.zeros(len(TIMING_FIELDS))
         for name in ("last", "count", "total", "total_sq", "suspect_at"):
-            self._own[TOPK_FIELDS.index(name)] = float(getattr(started, name)[0])
+            self._own[TIMING_FIELDS.index(name)] = float(getattr(started, name)[0])
 
     @property
     def ids(self) -> IntArray:
         """(n, k) candidate ids, -1 for an empty slot."""
-        ids: IntArray = self.table[:, :, ID].astype(np.int64)
+        ids: IntArray = self.head[:, :, ID].astype(np.int64)
         return ids
 
     def bytes_per_node(self) -> float:
         """Bytes of view state each node holds: its list, its opinion ring and its tombstones."""
-        arrays = (self.table, self.sample, self.sample_next, self.tomb_id, self.tomb_key)
-        return (sum(a.nbytes for a in arrays) + self.tomb_next.nbytes) / self.n
+        lists = self.head.nbytes + self.timing.nbytes
+        rings = self.sample.nbytes + self.sample_next.nbytes
+        tombs = self.tomb_id.nbytes + self.tomb_key.nbytes + self.tomb_next.nbytes
+        return (lists + rings + tombs) / self.n
 
     def silences(self, subject: int, holders: BoolArray) -> FloatArray:
         """For each holder that lists ``subject``: the silence its detector tolerates."""
-        rows, cols = np.nonzero((self.table[:, :, ID] == subject) & holders[:, None])
-        entries = self.table[rows, cols]
-        silence: FloatArray = entries[:, SUSPECT] - entries[:, LAST]
+        rows, cols = np.nonzero((self.head[:, :, ID] == subject) & holders[:, None])
+        timing = self.timing[rows, cols]
+        silence: FloatArray = timing[:, SUSPECT] - timing[:, LAST]
         return silence
 
     def reset(self, node: int) -> None:
         """Forget every candidate, sampled opinion and tombstone of a node."""
-        self.table[node] = _EMPTY_ENTRY
+        self.head[node] = _EMPTY_HEAD
+        self.timing[node] = _EMPTY_TIMING
         self.sample[node] = EMPTY_SAMPLE
         self.sample_next[node] = 0
         self.tomb_id[node] = NO_NODE
@@ -331,7 +353,8 @@ class TopKView:
         arrays = self.arrays()
 
         def run(start: int, buffer: IntArray) -> tuple[int, int, int]:
-            return merge_topk(start, transfers, arrays, now, self.detector.rule, buffer)
+            rule = self.detector.rule
+            return merge_topk(start, transfers, arrays, now, rule, buffer, self._scratch)
 
         return self.suspicions.collect(run, transfers.dst.size, capacity=_BUFFER_ROWS)
 
@@ -345,7 +368,7 @@ class TopKView:
 
         def run(start: int, buffer: IntArray) -> tuple[int, int, int]:
             return evaluate_topk(
-                nodes, start, arrays, state, now, self.detector.rule, moved, buffer
+                nodes, start, arrays, state, now, self.detector.rule, moved, buffer, self._scratch
             )
 
         switched = self.suspicions.collect(run, nodes.size, capacity=_BUFFER_ROWS)
@@ -354,11 +377,13 @@ class TopKView:
     def arrays(self) -> TopKArrays:
         """The view as the kernels take it."""
         return TopKArrays(
-            self.table,
+            self.head,
+            self.timing,
             self.sample,
             self.sample_next,
             self._own,
-            _EMPTY_ENTRY,
+            _EMPTY_HEAD,
+            _EMPTY_TIMING,
             self.rank,
             self.tomb_id,
             self.tomb_key,

@@ -30,20 +30,14 @@ from emergent_lab.arrays import BoolArray, FloatArray, IntArray
 
 Function = TypeVar("Function", bound=Callable[..., Any])
 
-TOPK_FIELDS = (
-    "id",
-    "key",
-    "hb",
-    "score",
-    "last",
-    "count",
-    "total",
-    "total_sq",
-    "suspect_at",
-    "suspected",
-)
-"""The columns of a packed top-k entry, all float64 (see ``views.TopKView``)."""
-ID, KEY, HB, SCORE, LAST, COUNT, TOTAL, TOTAL_SQ, SUSPECT, SUSPECTED = range(len(TOPK_FIELDS))
+HEAD_FIELDS = ("id", "key", "hb", "score")
+"""What a top-k entry is: the candidate and the version of its state its holder has."""
+ID, KEY, HB, SCORE = range(len(HEAD_FIELDS))
+HEAD_SIZE = len(HEAD_FIELDS)
+TIMING_FIELDS = ("last", "count", "total", "total_sq", "suspect_at", "suspected")
+"""What its holder's detector knows of it: last arrival, interval statistics, deadline, flag."""
+LAST, COUNT, TOTAL, TOTAL_SQ, SUSPECT, SUSPECTED = range(len(TIMING_FIELDS))
+TIMING_SIZE = len(TIMING_FIELDS)
 
 
 WITHOUT_RUNTIME: dict[str, Any] = {"_nrt": False}
@@ -51,20 +45,15 @@ WITHOUT_RUNTIME: dict[str, Any] = {"_nrt": False}
 
 
 def compiled(function: Function) -> Function:
-    """Compile with numba (cached on disk), keeping the Python signature for the type checker."""
-    return cast(Function, numba.njit(cache=True, nogil=True)(function))
+    """Compile with numba (cached on disk), keeping the Python signature for the type checker.
 
-
-def compiled_inner(function: Function) -> Function:
-    """Compile a rule that kernels call once per transfer or entry, without reference counting.
-
-    Numba counts references to every array a function takes, with two
-    atomic operations per array per call, and cannot drop them from a
-    function with loops and early exits. A transfer's rule takes some twenty
-    arrays, so at a million nodes those counts were a fifth of the run.
-    These rules allocate nothing and keep no array, so they can run without
-    numba's runtime (``_nrt=False``): their callers, compiled with
-    :func:`compiled`, own the arrays for the whole call.
+    Kernels run without numba's runtime (``_nrt=False``): they allocate
+    nothing (callers pass scratch space in) and keep no array, so they need
+    none of its reference counting. With it, numba counts references to
+    every array a function takes, two atomic operations per array per call,
+    and cannot drop them from functions with loops and early exits: a
+    transfer's rule takes some twenty arrays, and at a million nodes those
+    counts were a fifth of the run.
     """
     return cast(Function, numba.njit(cache=True, nogil=True, **WITHOUT_RUNTIME)(function))
 
@@ -89,14 +78,23 @@ class Transfers(NamedTuple):
 class TopKArrays(NamedTuple):
     """A top-k view as the kernels see it (see ``views.TopKView``)."""
 
-    table: FloatArray
-    """(n, k, fields) packed entries, :data:`TOPK_FIELDS`."""
+    head: FloatArray
+    """(n, k, :data:`HEAD_FIELDS`) the candidates of each list, all float64..."""
+    timing: FloatArray
+    """... and (n, k, :data:`TIMING_FIELDS`) their detector states, in a table of their own.
+
+    A merge reads both lists' heads but only the receiver's timings (a
+    sender's only for the candidates that are new to the receiver): at a
+    million nodes memory traffic is what a merge costs, so the sender's
+    timings stay out of it.
+    """
     sample: npt.NDArray[np.int32]
     """(n, k) ring of the opinions of each node's last k partners."""
     sample_next: IntArray
     own: FloatArray
-    """The entry a node's own state travels as, heard at time 0."""
-    empty: FloatArray
+    """The timing a node's own state travels with, heard at time 0."""
+    empty_head: FloatArray
+    empty_timing: FloatArray
     rank: IntArray
     tomb_id: IntArray
     """(n, k) ring of candidates each node dropped while it suspected them (-1: none)..."""
@@ -119,6 +117,32 @@ class FullArrays(NamedTuple):
     suspect_at: FloatArray
     suspected: BoolArray
     opinion: npt.NDArray[np.int32]
+
+
+class TopKScratch(NamedTuple):
+    """Scratch space of the top-k kernels, allocated once per view (kernels allocate nothing)."""
+
+    rows: FloatArray
+    """(2k + 1, head fields): a list and its newcomers, while it is rebuilt..."""
+    rows_timing: FloatArray
+    """... their timings..."""
+    alive: BoolArray
+    """... whether each is alive to the holder..."""
+    order: IntArray
+    """... and their order."""
+    got: BoolArray
+    """(k + 1) which of the sender's candidates, and the sender itself, the holder lists."""
+    votes: IntArray
+    """(k + 1) sampled opinions, while recognition counts them."""
+
+
+class FullScratch(NamedTuple):
+    """Scratch space of the full-view look, allocated once per view."""
+
+    alive: BoolArray
+    """(n) which members are alive to the node being looked at."""
+    counts: IntArray
+    """(n) followers per member, zero between looks."""
 
 
 class Opinions(NamedTuple):

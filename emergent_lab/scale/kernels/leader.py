@@ -28,10 +28,11 @@ from emergent_lab.scale.kernels import (
     SUSPECT,
     SUSPECTED,
     FullArrays,
+    FullScratch,
     Opinions,
     TopKArrays,
+    TopKScratch,
     compiled,
-    compiled_inner,
     prefetch,
 )
 from emergent_lab.scale.kernels.merge import AHEAD
@@ -42,7 +43,7 @@ EMPTY_SAMPLE = -2
 """A slot of the partner-opinion ring not filled yet (distinct from a partner with no opinion)."""
 
 
-@compiled_inner
+@compiled
 def choose(
     current: int,
     current_alive: bool,
@@ -61,7 +62,7 @@ def choose(
     return best if follow_best or beaten else current
 
 
-@compiled_inner
+@compiled
 def _settle(
     q: int, node: int, new: int, recognised_now: int, joining: bool, o: Opinions, moved: BoolArray
 ) -> bool:
@@ -76,7 +77,7 @@ def _settle(
     return new != current and current >= 0 and new >= 0
 
 
-@compiled_inner
+@compiled
 def _most_held(votes: IntArray, count: int, members: int, threshold: float, rank: IntArray) -> int:
     """The most held of ``votes[:count]`` (ties to the lowest rank), if a threshold share holds it.
 
@@ -97,7 +98,7 @@ def _most_held(votes: IntArray, count: int, members: int, threshold: float, rank
     return NO_NODE
 
 
-@compiled_inner
+@compiled
 def _recognise_sampled(
     v: TopKArrays, node: int, own: int, votes: IntArray, threshold: float
 ) -> int:
@@ -127,22 +128,27 @@ def evaluate_topk(
     rule: FloatArray,
     moved: BoolArray,
     suspicions: IntArray,
+    scratch: TopKScratch,
 ) -> tuple[int, int, int]:
     """Re-apply the leader rule for ``nodes[start:]`` on top-k views.
 
     Returns (nodes that switched leader, suspicions written, nodes done up to).
     """
-    k, fields = v.table.shape[1], v.table.shape[2]
-    flat, samples = v.table.reshape(-1), v.sample.reshape(-1)
-    votes = np.empty(k + 1, dtype=np.int64)
+    k = v.head.shape[1]
+    heads, timings = v.head.reshape(-1), v.timing.reshape(-1)
+    samples = v.sample.reshape(-1)
+    head_size, timing_size = k * v.head.shape[2], k * v.timing.shape[2]
+    votes = scratch.votes
     switched, found = 0, 0
     for q in range(start, nodes.size):
         if found + k > suspicions.shape[0]:
             return switched, found, q
         if q + AHEAD < nodes.size:
             ahead = nodes[q + AHEAD]
-            for offset in range(0, k * fields, 8):
-                prefetch(flat, ahead * k * fields + offset)
+            for offset in range(0, head_size, 8):
+                prefetch(heads, ahead * head_size + offset)
+            for offset in range(0, timing_size, 8):
+                prefetch(timings, ahead * timing_size + offset)
             prefetch(samples, ahead * k)
             prefetch(o.opinion, ahead)
         node = nodes[q]
@@ -152,7 +158,7 @@ def evaluate_topk(
     return switched, found, nodes.size
 
 
-@compiled_inner
+@compiled
 def _topk_node(
     node: int,
     v: TopKArrays,
@@ -164,27 +170,27 @@ def _topk_node(
     found: int,
 ) -> tuple[int, int, int, bool]:
     """Look at a node's list; return (suspicions so far, new opinion, recognised, joining)."""
-    table = v.table
+    head, timing = v.head[node], v.timing[node]
     current = o.opinion[node]
     best, top = node, o.score[node]
     current_alive = current == node
     current_score = o.score[node] if current_alive else -math.inf
     knows_peer = False
-    for e in range(table.shape[1]):
-        if table[node, e, ID] < 0:
-            table[node, e, SUSPECTED] = 0.0
+    for e in range(head.shape[0]):
+        if head[e, ID] < 0:
+            timing[e, SUSPECTED] = 0.0
             continue
         knows_peer = True
-        candidate = np.int64(table[node, e, ID])
-        if not is_alive(rule, table[node, e, SUSPECT], now):
-            if table[node, e, SUSPECTED] == 0:
+        candidate = np.int64(head[e, ID])
+        if not is_alive(rule, timing[e, SUSPECT], now):
+            if timing[e, SUSPECTED] == 0:
                 suspicions[found, 0] = node
                 suspicions[found, 1] = candidate
                 found += 1
-            table[node, e, SUSPECTED] = 1.0
+            timing[e, SUSPECTED] = 1.0
             continue
-        table[node, e, SUSPECTED] = 0.0
-        value = table[node, e, SCORE]
+        timing[e, SUSPECTED] = 0.0
+        value = head[e, SCORE]
         if value > top or (value == top and o.rank[candidate] < o.rank[best]):
             best, top = candidate, value
         if candidate == current:
@@ -198,7 +204,7 @@ def _topk_node(
     return found, new, held, joining
 
 
-@compiled_inner
+@compiled
 def _recognise_members(
     v: FullArrays,
     node: int,
@@ -243,14 +249,14 @@ def evaluate_full(
     rule: FloatArray,
     moved: BoolArray,
     suspicions: IntArray,
+    scratch: FullScratch,
 ) -> tuple[int, int, int]:
     """Re-apply the leader rule for ``nodes[start:]`` on full views.
 
     Returns (nodes that switched leader, suspicions written, nodes done up to).
     """
     n = v.key.shape[1]
-    alive = np.zeros(n, dtype=np.bool_)
-    counts = np.zeros(n, dtype=np.int64)
+    alive, counts = scratch.alive, scratch.counts
     switched, found = 0, 0
     for q in range(start, nodes.size):
         if found + n > suspicions.shape[0]:
@@ -264,7 +270,7 @@ def evaluate_full(
     return switched, found, nodes.size
 
 
-@compiled_inner
+@compiled
 def _full_node(
     node: int,
     v: FullArrays,

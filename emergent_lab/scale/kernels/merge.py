@@ -18,19 +18,21 @@ from emergent_lab.protocol.messages import VERSION_BITS
 from emergent_lab.scale.kernels import (
     COUNT,
     HB,
+    HEAD_SIZE,
     ID,
     KEY,
     LAST,
     SCORE,
     SUSPECT,
     SUSPECTED,
+    TIMING_SIZE,
     TOTAL,
     TOTAL_SQ,
     FullArrays,
     TopKArrays,
+    TopKScratch,
     Transfers,
     compiled,
-    compiled_inner,
     prefetch,
 )
 from emergent_lab.scale.kernels.phi import heartbeat_arrived, is_alive
@@ -49,72 +51,70 @@ def merge_topk(
     now: float,
     rule: FloatArray,
     suspicions: IntArray,
+    scratch: TopKScratch,
 ) -> tuple[int, int, int]:
     """Top-k lists: each ``dst[p]`` keeps the best k of its list, ``src[p]``'s and ``src[p]``.
 
     Lists stay ordered: alive to the holder first, then by score, then by
-    id rank; empty slots hold the empty entry. ``v.own`` is the entry a
-    node's own state travels as (detector fields of a first hearing at time
-    0). Each transfer also puts the source's opinion in the destination's
-    ring of sampled opinions.
+    id rank; empty slots hold the empty entry. ``v.own`` is the timing a
+    node's own state travels with (a first hearing at time 0). Each
+    transfer also puts the source's opinion in the destination's ring of
+    sampled opinions.
 
     New suspicions are written as (observer, subject) rows of
     ``suspicions``; the kernel stops early rather than overflow it, so the
     caller can read them and resume. Returns (entries that travelled,
     suspicions written, transfers done up to).
     """
-    k, fields = v.table.shape[1], v.table.shape[2]
-    flat, samples = v.table.reshape(-1), v.sample.reshape(-1)
+    k = v.head.shape[1]
+    heads, timings = v.head.reshape(-1), v.timing.reshape(-1)
+    samples = v.sample.reshape(-1)
     tomb_ids, tomb_keys = v.tomb_id.reshape(-1), v.tomb_key.reshape(-1)
-    row_size = k * fields
-    rows = np.empty((2 * k + 2, fields))
-    alive = np.empty(2 * k + 1, dtype=np.bool_)
-    ranked = np.empty(2 * k + 1, dtype=np.int64)
-    got = np.zeros(k + 1, dtype=np.bool_)
+    head_size, timing_size = k * v.head.shape[2], k * v.timing.shape[2]
     taken, found = 0, 0
     for p in range(start, t.dst.size):
         if found + k > suspicions.shape[0]:
             return taken, found, p
         if p + AHEAD < t.dst.size:
-            for offset in range(0, row_size, 8):
-                prefetch(flat, t.dst[p + AHEAD] * row_size + offset)
-                prefetch(flat, t.src[p + AHEAD] * row_size + offset)
-            prefetch(v.sample_next, t.dst[p + AHEAD])
-            prefetch(samples, t.dst[p + AHEAD] * k)
-            prefetch(tomb_ids, t.dst[p + AHEAD] * k)
-            prefetch(tomb_keys, t.dst[p + AHEAD] * k)
-        travelled, found = _topk_transfer(
-            p, t, v, now, rule, rows, alive, ranked, got, suspicions, found
-        )
+            d, s = t.dst[p + AHEAD], t.src[p + AHEAD]
+            for offset in range(0, head_size, 8):
+                prefetch(heads, d * head_size + offset)
+                prefetch(heads, s * head_size + offset)
+            for offset in range(0, timing_size, 8):
+                prefetch(timings, d * timing_size + offset)
+            prefetch(v.sample_next, d)
+            prefetch(samples, d * k)
+            prefetch(tomb_ids, d * k)
+            prefetch(tomb_keys, d * k)
+        travelled, found = _topk_transfer(p, t, v, now, rule, scratch, suspicions, found)
         taken += travelled
     return taken, found, t.dst.size
 
 
-@compiled_inner
+@compiled
 def _topk_transfer(
     p: int,
     t: Transfers,
     v: TopKArrays,
     now: float,
     rule: FloatArray,
-    rows: FloatArray,
-    listed_alive: BoolArray,
-    order: IntArray,
-    got: BoolArray,
+    scratch: TopKScratch,
     suspicions: IntArray,
     found: int,
 ) -> tuple[int, int]:
     """Apply transfer ``p`` to a top-k list; return (entries that travelled, suspicions so far).
 
-    ``rows``, ``listed_alive``, ``order`` and ``got`` are scratch space.
-    The destination's entries are updated where they stand; the list is
-    rebuilt only when a candidate joins or the order changed, which keeps the
-    common case (heartbeats of nodes both sides list) free of copies.
+    The destination's entries are updated where they stand;
+    the list is rebuilt only when a candidate joins or the order changed,
+    which keeps the common case (heartbeats of nodes both sides list) free
+    of copies.
     """
-    k, fields = v.table.shape[1], v.table.shape[2]
+    k = v.head.shape[1]
+    rows, rows_timing, listed_alive = scratch.rows, scratch.rows_timing, scratch.alive
+    order, got = scratch.order, scratch.got
     d, s = t.dst[p], t.src[p]
-    mine, theirs = v.table[d], v.table[s]
-    incoming = rows[2 * k + 1]
+    mine, theirs = v.head[d], v.head[s]
+    timing = v.timing[d]
     got[:] = False
     taken = 0
     changed = False
@@ -135,44 +135,45 @@ def _topk_transfer(
         if j >= 0 or my_id == s:
             if j >= 0:
                 got[j] = True
-                for f in range(fields):
-                    incoming[f] = theirs[j, f]
+                key, hb, score = theirs[j, KEY], theirs[j, HB], theirs[j, SCORE]
             else:
                 got[k] = True
-                _own_entry(incoming, v.own, s, t.src_key[p], t.src_hb[p], t.src_score[p], now)
-            if incoming[KEY] > mine[i, KEY]:
+                key, hb, score = float(t.src_key[p]), float(t.src_hb[p]), t.src_score[p]
+            if key > mine[i, KEY]:
                 taken += 1
-                fresh = incoming[KEY] // GENERATION >= mine[i, KEY] // GENERATION + 1
-                beat = not fresh and incoming[HB] > mine[i, HB]
-                if fresh or incoming[SCORE] != mine[i, SCORE]:
+                fresh = key // GENERATION >= mine[i, KEY] // GENERATION + 1
+                beat = not fresh and hb > mine[i, HB]
+                if fresh or score != mine[i, SCORE]:
                     changed = True
-                mine[i, KEY] = incoming[KEY]
-                mine[i, HB] = incoming[HB]
-                mine[i, SCORE] = incoming[SCORE]
-                if fresh:
+                mine[i, KEY] = key
+                mine[i, HB] = hb
+                mine[i, SCORE] = score
+                if fresh and j >= 0:
                     for f in range(LAST, SUSPECT + 1):
-                        mine[i, f] = incoming[f]
+                        timing[i, f] = v.timing[s, j, f]
+                elif fresh:
+                    _own_timing(timing[i], v.own, now)
                 elif beat:
                     n_count, n_total, n_total_sq, n_suspect = heartbeat_arrived(
                         rule,
                         now,
-                        mine[i, LAST],
-                        mine[i, COUNT],
-                        mine[i, TOTAL],
-                        mine[i, TOTAL_SQ],
-                        mine[i, SUSPECT],
+                        timing[i, LAST],
+                        timing[i, COUNT],
+                        timing[i, TOTAL],
+                        timing[i, TOTAL_SQ],
+                        timing[i, SUSPECT],
                     )
-                    mine[i, LAST] = now
-                    mine[i, COUNT] = n_count
-                    mine[i, TOTAL] = n_total
-                    mine[i, TOTAL_SQ] = n_total_sq
-                    mine[i, SUSPECT] = n_suspect
-        down = not is_alive(rule, mine[i, SUSPECT], now)
-        if down and mine[i, SUSPECTED] == 0 and not fresh:
+                    timing[i, LAST] = now
+                    timing[i, COUNT] = n_count
+                    timing[i, TOTAL] = n_total
+                    timing[i, TOTAL_SQ] = n_total_sq
+                    timing[i, SUSPECT] = n_suspect
+        down = not is_alive(rule, timing[i, SUSPECT], now)
+        if down and timing[i, SUSPECTED] == 0 and not fresh:
             suspicions[found, 0] = d
             suspicions[found, 1] = np.int64(my_id)
             found += 1
-        mine[i, SUSPECTED] = 1.0 if down else 0.0
+        timing[i, SUSPECTED] = 1.0 if down else 0.0
         listed_alive[i] = not down
     # Candidates d did not list (s's entries, then s itself) go to rows[held:].
     width = held
@@ -183,14 +184,18 @@ def _topk_transfer(
             their_id = theirs[candidate, ID]
             if their_id < 0 or their_id == d or _buried(v, d, their_id, theirs[candidate, KEY]):
                 continue
-            for f in range(fields):
-                rows[width, f] = theirs[candidate, f]
+            _copy_head(rows, width, theirs, candidate)
+            _copy_timing(rows_timing, width, v.timing[s], candidate)
         else:
             if _buried(v, d, s, t.src_key[p]):
                 continue
-            _own_entry(rows[width], v.own, s, t.src_key[p], t.src_hb[p], t.src_score[p], now)
-        alive = is_alive(rule, rows[width, SUSPECT], now)
-        rows[width, SUSPECTED] = 0.0 if alive else 1.0
+            rows[width, ID] = s
+            rows[width, KEY] = t.src_key[p]
+            rows[width, HB] = t.src_hb[p]
+            rows[width, SCORE] = t.src_score[p]
+            _own_timing(rows_timing[width], v.own, now)
+        alive = is_alive(rule, rows_timing[width, SUSPECT], now)
+        rows_timing[width, SUSPECTED] = 0.0 if alive else 1.0
         listed_alive[width] = alive
         width += 1
         taken += 1
@@ -202,8 +207,8 @@ def _topk_transfer(
     if not in_order:
         # Keep the best k of the list and the newcomers: an insertion sort.
         for i in range(held):
-            for f in range(fields):
-                rows[i, f] = mine[i, f]
+            _copy_head(rows, i, mine, i)
+            _copy_timing(rows_timing, i, timing, i)
         for row in range(width):
             at = row
             while at > 0 and _ranks_before(rows, listed_alive, row, order[at - 1], v.rank):
@@ -216,11 +221,13 @@ def _topk_transfer(
                 _bury(v, d, rows[row, ID], rows[row, KEY])
         for slot in range(k):
             if slot < width:
-                for f in range(fields):
-                    mine[slot, f] = rows[order[slot], f]
+                _copy_head(mine, slot, rows, order[slot])
+                _copy_timing(timing, slot, rows_timing, order[slot])
             else:
-                for f in range(fields):
-                    mine[slot, f] = v.empty[f]
+                for f in range(HEAD_SIZE):
+                    mine[slot, f] = v.empty_head[f]
+                for f in range(TIMING_SIZE):
+                    timing[slot, f] = v.empty_timing[f]
     t.structural[p] = changed
     ring = v.sample_next[d]
     v.sample[d, ring] = t.src_opinion[p]
@@ -228,7 +235,7 @@ def _topk_transfer(
     return taken, found
 
 
-@compiled_inner
+@compiled
 def _bury(v: TopKArrays, node: int, candidate: float, key: float) -> None:
     """Remember that ``node`` dropped ``candidate`` at ``key`` while it suspected it.
 
@@ -244,7 +251,7 @@ def _bury(v: TopKArrays, node: int, candidate: float, key: float) -> None:
     v.tomb_next[node] = (slot + 1) % v.tomb_id.shape[1]
 
 
-@compiled_inner
+@compiled
 def _buried(v: TopKArrays, node: int, candidate: float, key: float) -> bool:
     """Whether ``node`` dropped ``candidate`` as suspected at ``key`` or a newer version.
 
@@ -260,22 +267,35 @@ def _buried(v: TopKArrays, node: int, candidate: float, key: float) -> bool:
     return False
 
 
-@compiled_inner
-def _own_entry(
-    out: FloatArray, own: FloatArray, node: int, key: int, hb: int, score: float, now: float
-) -> None:
-    """The entry a node's own state travels as: its key, heartbeat and score, heard at ``now``."""
-    for f in range(own.size):
+@compiled
+def _own_timing(out: FloatArray, own: FloatArray, now: float) -> None:
+    """The timing a node's own state travels with: that of a first hearing, at ``now``."""
+    for f in range(TIMING_SIZE):
         out[f] = own[f]
-    out[ID] = node
-    out[KEY] = key
-    out[HB] = hb
-    out[SCORE] = score
     out[LAST] = now
     out[SUSPECT] = own[SUSPECT] + now
 
 
-@compiled_inner
+@compiled
+def _copy_head(to: FloatArray, row: int, source: FloatArray, source_row: int) -> None:
+    """``to[row] = source[source_row]`` for head rows.
+
+    A loop of a fixed length: numba would copy a slice through a temporary,
+    and a loop over a runtime width compiles to vector code whose set-up
+    costs more than the copy of a few fields.
+    """
+    for f in range(HEAD_SIZE):
+        to[row, f] = source[source_row, f]
+
+
+@compiled
+def _copy_timing(to: FloatArray, row: int, source: FloatArray, source_row: int) -> None:
+    """``to[row] = source[source_row]`` for timing rows (see :func:`_copy_head`)."""
+    for f in range(TIMING_SIZE):
+        to[row, f] = source[source_row, f]
+
+
+@compiled
 def _ranks_before(rows: FloatArray, alive: BoolArray, a: int, b: int, rank: IntArray) -> bool:
     """Whether candidate ``rows[a]`` goes before ``rows[b]`` in a list.
 
@@ -307,7 +327,7 @@ def merge_full(t: Transfers, v: FullArrays, now: float, rule: FloatArray, versio
     return taken
 
 
-@compiled_inner
+@compiled
 def _full_transfer(
     p: int, t: Transfers, v: FullArrays, now: float, rule: FloatArray, version_bits: int
 ) -> int:

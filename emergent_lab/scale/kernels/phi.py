@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from emergent_lab.arrays import FloatArray
-from emergent_lab.scale.kernels import compiled, compiled_inner
+from emergent_lab.scale.kernels import compiled
 
 RULE_FIELDS = ("akka", "max_sample_size", "min_std", "pause", "y_star", "factor", "max_interval")
 """Detector settings as kernels read them: 1.0 for Akka's model (0.0 for
@@ -22,13 +22,13 @@ longest recorded interval."""
 AKKA, MAX_SAMPLE, MIN_STD, PAUSE, Y_STAR, FACTOR, MAX_INTERVAL = range(len(RULE_FIELDS))
 
 
-@compiled_inner
+@compiled
 def is_alive(rule: FloatArray, suspect_at: float, now: float) -> bool:
     """Akka: alive while phi < threshold; Cassandra convicts only when phi > threshold."""
     return now < suspect_at if rule[AKKA] else now <= suspect_at
 
 
-@compiled_inner
+@compiled
 def suspect_time(
     rule: FloatArray, last: float, count: float, total: float, total_sq: float
 ) -> float:
@@ -61,7 +61,7 @@ def refresh(
         out[i] = suspect_time(rule, last[i], count[i], total[i], total_sq[i])
 
 
-@compiled_inner
+@compiled
 def heartbeat_arrived(
     rule: FloatArray,
     now: float,
