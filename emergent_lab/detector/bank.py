@@ -23,6 +23,8 @@ from emergent_lab.detector.params import DetectorParams
 _ScalarT = TypeVar("_ScalarT", bound=np.generic)
 _ZERO = np.array(0.0)
 """0.0 as a 0-d array (see ``DetectorBank._adopt``)."""
+_ONE = np.array(1, dtype=np.int64)
+"""1 as a 0-d array: ``count += 1`` converts the Python int anew at every heartbeat."""
 
 
 def _grown(array: npt.NDArray[_ScalarT], rows: int, fill: float) -> npt.NDArray[_ScalarT]:
@@ -239,7 +241,7 @@ class DetectorBank:
             self._ring[rows, count] = interval
         total = self._total[rows] + interval
         total_sq = self._total_sq[rows] + interval * interval
-        count += 1
+        count = count + _ONE
         self._count[rows] = count
         self._total[rows] = total
         self._total_sq[rows] = total_sq

@@ -60,8 +60,13 @@ class StateBatch:
         return int(self.idx.shape[0])
 
     def wire_bytes(self, ids: IdTable) -> int:
-        """Size of these states in the compact binary encoding."""
-        return int(self.state_bytes.sum())
+        """Size of these states in the compact binary encoding.
+
+        Summed as Python ints: every message is sized, and for a few dozen
+        states ``ndarray.sum`` costs several times more than the list.
+        """
+        sizes: list[int] = self.state_bytes.tolist()
+        return sum(sizes)
 
 
 def state_wire_bytes(node_id: str, opinion_id: str | None, metrics: Mapping[str, float]) -> int:
@@ -84,7 +89,8 @@ class GossipSyn:
         """Header plus one entry (id and version) per held version."""
         held = self.digest != 0
         id_bytes = ids.id_bytes[: held.shape[0]]
-        return HEADER_BYTES + int(id_bytes @ held) + DIGEST_ENTRY_BYTES * int(held.sum())
+        entries = int(np.count_nonzero(held))
+        return HEADER_BYTES + int(id_bytes @ held) + DIGEST_ENTRY_BYTES * entries
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,11 +104,12 @@ class GossipAck:
     kind = "ack"
 
     def wire_bytes(self, ids: IdTable) -> int:
-        """Header, the deltas, and one id per requested state."""
+        """Header, the deltas, and one id per requested state (summed as in ``StateBatch``)."""
+        requested: list[int] = ids.id_bytes[self.request].tolist()
         return (
             HEADER_BYTES
             + self.deltas.wire_bytes(ids)
-            + int(ids.id_bytes[self.request].sum())
+            + sum(requested)
             + DIGEST_ENTRY_BYTES * len(self.request)
         )
 

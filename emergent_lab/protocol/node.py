@@ -249,7 +249,7 @@ class Node:
         """
         v = self.view
         live = self._pick_live(self.params.fanout)
-        targets = [int(p) for p in live]
+        targets: list[int] = live.tolist()
         n_live = int(np.count_nonzero(self.alive_mask)) - 1
         dead = (v.known & ~self.alive_mask & (v.status == STATUS_UP)).nonzero()[0]
         if dead.size and self.rng.random() < dead.size / (n_live + 1):
@@ -366,7 +366,8 @@ class Node:
         counts = np.bincount(held)
         top = (counts == counts[counts.argmax()]).nonzero()[0]
         leader = int(top[np.argmin(self.ids.rank[top])]) if top.size > 1 else int(top[0])
-        if counts[leader] >= self.params.convergence_threshold * members.size - 1e-9:
+        # int(): a NumPy integer compared with a float takes NumPy's slow scalar path.
+        if int(counts[leader]) >= self.params.convergence_threshold * members.size - 1e-9:
             return leader
         return NO_NODE
 
