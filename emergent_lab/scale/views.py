@@ -63,6 +63,7 @@ from emergent_lab.scale.kernels import (
     TopKArrays,
     TopKScratch,
     Transfers,
+    cache_aligned,
 )
 from emergent_lab.scale.kernels.leader import EMPTY_SAMPLE, NO_NODE, evaluate_full, evaluate_topk
 from emergent_lab.scale.kernels.merge import merge_full, merge_topk
@@ -279,14 +280,14 @@ class TopKView:
         # The empty entry is zero but for its id and deadline: zeroed pages
         # plus two strided writes fill 640 MB at a million nodes in a fraction
         # of the time a broadcast copy of the whole entry takes.
-        self.head = np.zeros((n, k, len(HEAD_FIELDS)))
+        self.head: FloatArray = cache_aligned((n, k, len(HEAD_FIELDS)))
         self.head[:, :, ID] = _EMPTY_HEAD[ID]
-        self.timing = np.zeros((n, k, len(TIMING_FIELDS)))
+        self.timing: FloatArray = cache_aligned((n, k, len(TIMING_FIELDS)))
         self.timing[:, :, SUSPECT] = _EMPTY_TIMING[SUSPECT]
-        self.sample = np.full((n, k), EMPTY_SAMPLE, dtype=np.int32)
+        self.sample = cache_aligned((n, k), np.int32, fill=EMPTY_SAMPLE)
         self.sample_next = np.zeros(n, dtype=np.int64)
-        self.tomb_id = np.full((n, k), NO_NODE, dtype=np.int64)
-        self.tomb_key = np.zeros((n, k), dtype=np.int64)
+        self.tomb_id: IntArray = cache_aligned((n, k), np.int64, fill=NO_NODE)
+        self.tomb_key: IntArray = cache_aligned((n, k), np.int64)
         self.tomb_next = np.zeros(n, dtype=np.int64)
         self.suspicions = SuspicionQueue()
         rows = 2 * k + 1

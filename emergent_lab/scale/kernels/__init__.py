@@ -189,3 +189,27 @@ def _prefetch(typingctx: Any, array: Any, index: Any) -> Any:
 
 prefetch = cast(Callable[[npt.NDArray[Any], int], None], _prefetch)
 """``prefetch(array, index)``, typed for callers (the intrinsic's own signature is numba's)."""
+
+
+CACHE_LINE = 64
+"""Bytes the CPU fetches at a time; rows of the top-k tables are whole multiples of it."""
+
+
+def cache_aligned(
+    shape: tuple[int, ...], dtype: npt.DTypeLike = np.float64, *, fill: float = 0
+) -> npt.NDArray[Any]:
+    """A C-contiguous array filled with ``fill`` whose data starts on a cache line.
+
+    numpy's large arrays start 16 bytes into a page, so a 256-byte list
+    would span five lines and the prefetches at its start would miss the end
+    of its last entry; aligned, a list is exactly the lines the kernels
+    prefetch.
+    """
+    itemsize = np.dtype(dtype).itemsize
+    size = int(np.prod(shape)) * itemsize
+    raw = np.zeros(size + CACHE_LINE, dtype=np.uint8)
+    start = -raw.ctypes.data % CACHE_LINE
+    array = raw[start : start + size].view(dtype).reshape(shape)
+    if fill != 0:
+        array.fill(fill)
+    return array
