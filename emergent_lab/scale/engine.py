@@ -130,6 +130,10 @@ class ArrayCluster:
         self.crashed_at: FloatArray = np.full(n, math.inf)
         self.phase: FloatArray = self.rng.random(n)
         self.heartbeat_phase: FloatArray = self.rng.random(n)
+        # Per slot, the nodes that act in it, in the order of their phases.
+        slots = (self.phase * self.phases).astype(np.int64)
+        in_order = np.argsort(self.phase, kind="stable")
+        self._by_phase = [in_order[slots[in_order] == slot] for slot in range(self.phases)]
         self.group: IntArray = np.zeros(n, dtype=np.int64)
         self.loss = config.loss
         # A node with a seed other than itself waits to hear from a peer before
@@ -204,6 +208,12 @@ class ArrayCluster:
         return key
 
     def _publish(self, nodes: IntArray) -> None:
+        """Write nodes' own states where the view keeps them: a full view's diagonal.
+
+        A top-k list holds no own state: each transfer carries its sender's.
+        """
+        if not isinstance(self.view, FullView):
+            return
         self.view.publish(
             nodes,
             self._key(nodes),
@@ -215,17 +225,17 @@ class ArrayCluster:
 
     def _run_slot(self, slot: int) -> None:
         now = self.time
-        up_nodes = np.flatnonzero(self.up)
-        interval = self.params.heartbeat_interval
-        beats = np.floor(
-            (now - self.started_at[up_nodes]) / interval + self.heartbeat_phase[up_nodes]
-        ).astype(np.int64)
-        ticked = up_nodes[beats > self.heartbeat[up_nodes]]
-        self.heartbeat[ticked] = beats[beats > self.heartbeat[up_nodes]]
+        # Whole-array arithmetic, masked by up, costs less than gathering the
+        # up nodes' fields first (a million nodes, four times a round).
+        beats = (now - self.started_at) / self.params.heartbeat_interval
+        beats += self.heartbeat_phase
+        np.floor(beats, out=beats)
+        ticked = np.flatnonzero(self.up & (beats > self.heartbeat))
+        self.heartbeat[ticked] = beats[ticked]
         self.version[ticked] += 1
-        self._publish(up_nodes)
-        mine = up_nodes[(self.phase[up_nodes] * self.phases).astype(np.int64) == slot]
-        mine = mine[np.argsort(self.phase[mine], kind="stable")]
+        self._publish(np.flatnonzero(self.up))
+        by_phase = self._by_phase[slot]
+        mine = by_phase[self.up[by_phase]]
         a, b = self._pairs(mine)
         flags = np.zeros(self.n, dtype=bool)
         flags[mine] = True

@@ -334,17 +334,6 @@ class TopKView:
         self.tomb_key[node] = 0
         self.tomb_next[node] = 0
 
-    def publish(
-        self,
-        nodes: IntArray,
-        key: IntArray,
-        hb: IntArray,
-        score: FloatArray,
-        opinion: IntArray,
-        now: float,
-    ) -> None:
-        """Own states travel as an extra entry in each merge; nothing to store."""
-
     def merge(self, transfers: Transfers, now: float) -> int:
         """Each ``dst[p]`` keeps the best k of its list, ``src[p]``'s list and ``src[p]`` itself.
 
