@@ -155,9 +155,9 @@ class ArrayCluster:
         self._slot = 0
         self._best = NO_NODE
         self.time = 0.0
-        everyone = np.arange(n, dtype=np.int64)
-        self._publish(everyone)
-        self._evaluate(everyone)
+        self._everyone = np.arange(n, dtype=np.int64)
+        self._publish(self._everyone)
+        self._evaluate(self._everyone)
         self._record()
 
     # -- time -------------------------------------------------------------------------
@@ -244,10 +244,10 @@ class ArrayCluster:
             transfers = Transfers(
                 dst,
                 src,
-                self._key(src),
-                self.heartbeat[src],
-                self.score[src],
-                self.opinion[src],
+                (self.generation << VERSION_BITS) | self.version,
+                self.heartbeat,
+                self.score,
+                self.opinion,
                 np.zeros(dst.size, dtype=bool),
             )
             self.bytes_sent += int(self.view.merge(transfers, now) * self._entry_bytes)

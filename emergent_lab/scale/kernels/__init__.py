@@ -61,17 +61,18 @@ def compiled(function: Function) -> Function:
 class Transfers(NamedTuple):
     """A slot's one-way state transfers, in the order they happen: ``dst[p]`` hears ``src[p]``.
 
-    The ``src_*`` fields are the sources' own states (the same all slot
-    long); ``structural`` is filled in by the merge: whether ``dst[p]``'s
+    ``key``, ``heartbeat``, ``score`` and ``opinion`` are every node's own
+    state, indexed by node (the same all slot long: merges change views
+    only); ``structural`` is filled in by the merge: whether ``dst[p]``'s
     view changed in a way that makes it re-apply the leader rule.
     """
 
     dst: IntArray
     src: IntArray
-    src_key: IntArray
-    src_hb: IntArray
-    src_score: FloatArray
-    src_opinion: IntArray
+    key: IntArray
+    heartbeat: IntArray
+    score: FloatArray
+    opinion: IntArray
     structural: BoolArray
 
 

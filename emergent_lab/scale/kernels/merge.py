@@ -82,6 +82,10 @@ def merge_topk(
                 prefetch(heads, s * head_size + offset)
             for offset in range(0, timing_size, 8):
                 prefetch(timings, d * timing_size + offset)
+            prefetch(t.key, s)
+            prefetch(t.heartbeat, s)
+            prefetch(t.score, s)
+            prefetch(t.opinion, s)
             prefetch(v.sample_next, d)
             prefetch(samples, d * k)
             prefetch(tomb_ids, d * k)
@@ -138,7 +142,7 @@ def _topk_transfer(
                 key, hb, score = theirs[j, KEY], theirs[j, HB], theirs[j, SCORE]
             else:
                 got[k] = True
-                key, hb, score = float(t.src_key[p]), float(t.src_hb[p]), t.src_score[p]
+                key, hb, score = float(t.key[s]), float(t.heartbeat[s]), t.score[s]
             if key > mine[i, KEY]:
                 taken += 1
                 fresh = key // GENERATION >= mine[i, KEY] // GENERATION + 1
@@ -187,12 +191,12 @@ def _topk_transfer(
             _copy_head(rows, width, theirs, candidate)
             _copy_timing(rows_timing, width, v.timing[s], candidate)
         else:
-            if _buried(v, d, s, t.src_key[p]):
+            if _buried(v, d, s, t.key[s]):
                 continue
             rows[width, ID] = s
-            rows[width, KEY] = t.src_key[p]
-            rows[width, HB] = t.src_hb[p]
-            rows[width, SCORE] = t.src_score[p]
+            rows[width, KEY] = t.key[s]
+            rows[width, HB] = t.heartbeat[s]
+            rows[width, SCORE] = t.score[s]
             _own_timing(rows_timing[width], v.own, now)
         alive = is_alive(rule, rows_timing[width, SUSPECT], now)
         rows_timing[width, SUSPECTED] = 0.0 if alive else 1.0
@@ -230,7 +234,7 @@ def _topk_transfer(
                     timing[slot, f] = v.empty_timing[f]
     t.structural[p] = changed
     ring = v.sample_next[d]
-    v.sample[d, ring] = t.src_opinion[p]
+    v.sample[d, ring] = t.opinion[s]
     v.sample_next[d] = (ring + 1) % k
     return taken, found
 
