@@ -39,8 +39,6 @@ from emergent_lab.scale.kernels.phi import heartbeat_arrived, is_alive
 
 AHEAD = 8
 """How many transfers ahead the top-k merge prefetches the lists it will read."""
-GENERATION = float(1 << VERSION_BITS)
-"""One generation in a packed (generation, version) key, as a float."""
 
 
 @compiled
@@ -145,7 +143,9 @@ def _topk_transfer(
                 key, hb, score = float(t.key[s]), float(t.heartbeat[s]), t.score[s]
             if key > mine[i, KEY]:
                 taken += 1
-                fresh = key // GENERATION >= mine[i, KEY] // GENERATION + 1
+                # Keys are exact integers in float64: compare their generations
+                # as integers (a float floor division costs several times more).
+                fresh = np.int64(key) >> VERSION_BITS > np.int64(mine[i, KEY]) >> VERSION_BITS
                 beat = not fresh and hb > mine[i, HB]
                 if fresh or score != mine[i, SCORE]:
                     changed = True
@@ -179,7 +179,14 @@ def _topk_transfer(
             found += 1
         timing[i, SUSPECTED] = 1.0 if down else 0.0
         listed_alive[i] = not down
-    # Candidates d did not list (s's entries, then s itself) go to rows[held:].
+    held_in_order = True
+    for i in range(1, held):
+        if held_in_order and not _ranks_before(mine, listed_alive, i - 1, i, v.rank):
+            held_in_order = False
+    # Candidates d did not list (s's entries, then s itself) go to rows[held:],
+    # but for those that rank after all k of an ordered full list: they would
+    # be dropped again at once (the common case: s itself, outside the top k).
+    full = held == k and held_in_order
     width = held
     for candidate in range(k + 1):
         if got[candidate]:
@@ -201,14 +208,20 @@ def _topk_transfer(
         alive = is_alive(rule, rows_timing[width, SUSPECT], now)
         rows_timing[width, SUSPECTED] = 0.0 if alive else 1.0
         listed_alive[width] = alive
-        width += 1
+        last = k - 1
+        if not full or _outranks(
+            alive,
+            rows[width, SCORE],
+            rows[width, ID],
+            listed_alive[last],
+            mine[last, SCORE],
+            mine[last, ID],
+            v.rank,
+        ):
+            width += 1
         taken += 1
         changed = True
-    in_order = width == held
-    for i in range(1, held):
-        if in_order and not _ranks_before(mine, listed_alive, i - 1, i, v.rank):
-            in_order = False
-    if not in_order:
+    if width > held or not held_in_order:
         # Keep the best k of the list and the newcomers: an insertion sort.
         for i in range(held):
             _copy_head(rows, i, mine, i)
@@ -308,11 +321,27 @@ def _ranks_before(rows: FloatArray, alive: BoolArray, a: int, b: int, rank: IntA
     candidate. Ranks are looked up only on equal scores, which keeps the
     common case free of random reads.
     """
-    if alive[a] != alive[b]:
-        return bool(alive[a])
-    if rows[a, SCORE] != rows[b, SCORE]:
-        return bool(rows[a, SCORE] > rows[b, SCORE])
-    return bool(rank[np.int64(rows[a, ID])] < rank[np.int64(rows[b, ID])])
+    return _outranks(
+        alive[a], rows[a, SCORE], rows[a, ID], alive[b], rows[b, SCORE], rows[b, ID], rank
+    )
+
+
+@compiled
+def _outranks(
+    alive: bool,
+    score: float,
+    candidate: float,
+    other_alive: bool,
+    other_score: float,
+    other: float,
+    rank: IntArray,
+) -> bool:
+    """Whether a candidate goes before another in a list (see :func:`_ranks_before`)."""
+    if alive != other_alive:
+        return alive
+    if score != other_score:
+        return score > other_score
+    return bool(rank[np.int64(candidate)] < rank[np.int64(other)])
 
 
 @compiled
