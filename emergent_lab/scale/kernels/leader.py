@@ -86,13 +86,19 @@ def _most_held(votes: IntArray, count: int, members: int, threshold: float, rank
     """
     top = 0
     leader = NO_NODE
-    for a in range(count):
-        held = 0
-        for b in range(count):
-            if votes[b] == votes[a]:
-                held += 1
-        if held > top or (held == top and rank[votes[a]] < rank[leader]):
-            top, leader = held, votes[a]
+    unanimous = count > 0
+    for a in range(1, count):
+        unanimous = unanimous and votes[a] == votes[0]
+    if unanimous:  # the common case once a leader has emerged: no pairs to count
+        top, leader = count, votes[0]
+    else:
+        for a in range(count):
+            held = 0
+            for b in range(count):
+                if votes[b] == votes[a]:
+                    held += 1
+            if held > top or (held == top and rank[votes[a]] < rank[leader]):
+                top, leader = held, votes[a]
     if top > 0 and top >= threshold * members - 1e-9:
         return leader
     return NO_NODE
