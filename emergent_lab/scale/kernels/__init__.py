@@ -165,8 +165,8 @@ class Opinions(NamedTuple):
 def _prefetch(typingctx: Any, array: Any, index: Any) -> Any:
     """Ask the CPU to fetch ``array.flat[index]`` into cache, without waiting for it.
 
-    At a million nodes every merge reads two lists at random places in a
-    640 MB table, so the loop mostly waits on memory; fetching the lists of
+    At a million nodes every merge reads two lists at random places in
+    640 MB of tables, so the loop mostly waits on memory; fetching the lists of
     a transfer a few transfers ahead overlaps those waits (LLVM's
     ``llvm.prefetch``: a read, high locality, data cache).
     """
