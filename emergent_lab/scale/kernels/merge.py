@@ -67,7 +67,7 @@ def merge_topk(
     k = v.head.shape[1]
     heads, timings = v.head.reshape(-1), v.timing.reshape(-1)
     samples = v.sample.reshape(-1)
-    tomb_ids, tomb_keys = v.tomb_id.reshape(-1), v.tomb_key.reshape(-1)
+    tomb_ids = v.tomb_id.reshape(-1)
     head_size, timing_size = k * v.head.shape[2], k * v.timing.shape[2]
     taken, found = 0, 0
     for p in range(start, t.dst.size):
@@ -87,7 +87,6 @@ def merge_topk(
             prefetch(v.sample_next, d)
             prefetch(samples, d * k)
             prefetch(tomb_ids, d * k)
-            prefetch(tomb_keys, d * k)
         travelled, found = _topk_transfer(p, t, v, now, rule, scratch, suspicions, found)
         taken += travelled
     return taken, found, t.dst.size
