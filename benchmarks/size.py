@@ -2,13 +2,15 @@
 
 Each size runs in its own process (so its peak RSS is its own): build the
 config, run until a leader is recognised, crash it, run until one leader is
-recognised again. Wall time and peak memory are fitted as power laws of n
-(memory as a + b·n) over the measured sizes and extrapolated to 10^6 nodes and to the largest n
-that fits in 10 minutes; extrapolated figures are labelled as such.
-Goal at 10^6: under 60 s and under 4 GiB.
+recognised again. The goals are judged on measured runs only (at 10^6: under
+60 s and under 4 GiB; the largest n measured within 10 minutes). Wall time
+and peak memory are also fitted as power laws of n (memory as a + b·n) and
+extrapolated, to size a run: small clusters fit in the CPU's caches, so the
+extrapolation is optimistic.
 
     python benchmarks/size.py                     # 10^4, 3·10^4, 10^5
     python benchmarks/size.py 1000000             # run 10^6 for real
+    python benchmarks/size.py 5000000 6000000     # the largest n within 10 minutes
 """
 
 from __future__ import annotations
@@ -88,6 +90,17 @@ def main(sizes: list[int]) -> None:
             f"{r['failover_s']:>10.2f} {r['peak_mib']:>9.0f} {r['state_bytes_per_node']:>7.0f}",
             flush=True,
         )
+    for r in rows:
+        if r["n"] == 1_000_000:
+            gib = r["peak_mib"] / 1024
+            print(
+                f"10^6 nodes (measured): {r['wall_s']:.1f} s "
+                f"(goal < {GOAL_S:g}: {'met' if r['wall_s'] < GOAL_S else 'MISSED'}), "
+                f"{gib:.2f} GiB (goal < {GOAL_GIB:g}: {'met' if gib < GOAL_GIB else 'MISSED'})"
+            )
+    fits = [r["n"] for r in rows if r["wall_s"] <= BUDGET_S]
+    if fits:
+        print(f"largest n measured within {BUDGET_S:g} s: {max(fits):,}")
     if len(rows) < 2:
         return
     ns = [float(r["n"]) for r in rows]
@@ -95,15 +108,13 @@ def main(sizes: list[int]) -> None:
     a_m, b_m = linear(ns, [r["peak_mib"] for r in rows])
     wall, mib = a_t * 1e6**b_t, a_m + b_m * 1e6
     largest = (BUDGET_S / a_t) ** (1 / b_t)
-    measured = any(r["n"] >= 1_000_000 for r in rows)
-    label = "measured" if measured else "EXTRAPOLATED"
+    # Small clusters' lists fit in the CPU's caches and large ones do not, so a
+    # fit over small sizes runs fast: an estimate to size a run, never a verdict.
     print(f"fit: wall ~ n^{b_t:.2f}, peak memory ~ {a_m:.0f} MiB + {b_m * 1024**2:.0f} B · n")
     print(
-        f"10^6 nodes ({label}): {wall:.0f} s "
-        f"(goal < {GOAL_S:g}: {'met' if wall < GOAL_S else 'MISSED'}), {mib / 1024:.2f} GiB "
-        f"(goal < {GOAL_GIB:g}: {'met' if mib / 1024 < GOAL_GIB else 'MISSED'})"
+        f"extrapolated (optimistic below 10^6: caches): 10^6 nodes ~{wall:.0f} s, "
+        f"{mib / 1024:.2f} GiB; n in {BUDGET_S:g} s ~{largest:,.0f}"
     )
-    print(f"largest n in {BUDGET_S:g} s (extrapolated): {largest:,.0f}")
 
 
 if __name__ == "__main__":
