@@ -155,9 +155,9 @@ class ArrayCluster:
         self._slot = 0
         self._best = NO_NODE
         self.time = 0.0
-        self._everyone = np.arange(n, dtype=np.int64)
-        self._publish(self._everyone)
-        self._evaluate(self._everyone)
+        everyone = np.arange(n, dtype=np.int64)
+        self._publish(everyone)
+        self._evaluate(everyone)
         self._record()
 
     # -- time -------------------------------------------------------------------------

@@ -105,10 +105,9 @@ def _topk_transfer(
 ) -> tuple[int, int]:
     """Apply transfer ``p`` to a top-k list; return (entries that travelled, suspicions so far).
 
-    The destination's entries are updated where they stand;
-    the list is rebuilt only when a candidate joins or the order changed,
-    which keeps the common case (heartbeats of nodes both sides list) free
-    of copies.
+    The destination's entries are updated where they stand; the list is
+    rebuilt only when a candidate joins or the order changed, which keeps the
+    common case (heartbeats of nodes both sides list) free of copies.
     """
     k = v.head.shape[1]
     rows, rows_timing, listed_alive = scratch.rows, scratch.rows_timing, scratch.alive
