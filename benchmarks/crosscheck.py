@@ -18,6 +18,8 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 
+from options import pop_option
+
 from emergent_lab.scale.compare import agreement, median_ratio
 from emergent_lab.scale.measure import CROSSCHECK_ENGINES, crosscheck_times
 
@@ -67,9 +69,5 @@ def main(sizes: list[int], seeds: int) -> None:
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    seeds = 6
-    if "--seeds" in args:
-        at = args.index("--seeds")
-        seeds = int(args[at + 1])
-        del args[at : at + 2]
+    seeds = pop_option(args, "--seeds", 6, int)
     main([int(a) for a in args] or [1000, 2000], seeds)

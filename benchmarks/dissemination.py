@@ -21,6 +21,7 @@ import sys
 import time
 
 import numpy as np
+from options import pop_option
 
 from emergent_lab.scale import push_pull_rounds, push_rounds
 from emergent_lab.scale.measure import rounds_to_follow
@@ -53,11 +54,7 @@ def main(sizes: list[int], seeds: int, pause: float) -> None:
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    count = 3
-    if "--seeds" in args:
-        at = args.index("--seeds")
-        count = int(args[at + 1])
-        del args[at : at + 2]
+    count = pop_option(args, "--seeds", 3, int)
     pause = 30.0
     if "--strict" in args:
         args.remove("--strict")

@@ -18,6 +18,7 @@ import sys
 import time
 
 import numpy as np
+from options import pop_option
 
 from emergent_lab import ClusterConfig, SimCluster
 from emergent_lab.scale import ArrayCluster, failover_bound
@@ -66,9 +67,5 @@ def main(sizes: list[int], seeds: int | None) -> None:
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    chosen = None
-    if "--seeds" in args:
-        at = args.index("--seeds")
-        chosen = int(args[at + 1])
-        del args[at : at + 2]
+    chosen: int | None = pop_option(args, "--seeds", None, int)
     main([int(a) for a in args] or [100, 1000], chosen)

@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+from options import pop_option
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
@@ -102,13 +104,6 @@ if __name__ == "__main__":
         print(json.dumps(one(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))))
     else:
         args = sys.argv[1:]
-        seconds, repeat = 20.0, 5
-        if "--seconds" in args:
-            at = args.index("--seconds")
-            seconds = float(args[at + 1])
-            del args[at : at + 2]
-        if "--repeat" in args:
-            at = args.index("--repeat")
-            repeat = int(args[at + 1])
-            del args[at : at + 2]
+        seconds = pop_option(args, "--seconds", 20.0, float)
+        repeat = pop_option(args, "--repeat", 5, int)
         main(seconds, args or ["simpy", "array"], repeat)
