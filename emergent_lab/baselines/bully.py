@@ -27,6 +27,7 @@ sent ELECTIONs, and simply never answer.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 
 import numpy as np
 
@@ -134,14 +135,15 @@ class BullyNode(Node):
     def _after(self, delay: float, action: Callable[[], None]) -> None:
         """Run ``action`` after ``delay`` unless another election timer replaces it."""
         self._cancel_election_timer()
-        epoch = self._timer_epoch
-
-        def fire() -> None:
-            if not self.running or epoch != self._timer_epoch or self._defer(fire):
-                return
-            action()
-
+        fire = partial(self._fire, self._timer_epoch, action)
         self._timers["election"] = self.clock.call_later(delay, fire)
+
+    def _fire(self, epoch: int, action: Callable[[], None]) -> None:
+        if not self.running or epoch != self._timer_epoch:
+            return
+        if self._defer(partial(self._fire, epoch, action)):
+            return
+        action()
 
     def _cancel_election_timer(self) -> None:
         self._timer_epoch += 1
@@ -269,7 +271,7 @@ class BullyNode(Node):
         """Handle one Bully message (the transport calls this on delivery)."""
         if not self.running or not isinstance(message, BullyMessage):
             return
-        if self._defer(lambda: self.receive(message)):
+        if self._defer(partial(self.receive, message)):
             return
         sender = message.sender
         self.known_scores[sender] = message.score

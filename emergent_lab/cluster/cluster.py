@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
 import numpy as np
@@ -397,7 +398,7 @@ class SimCluster:
             raise ValueError("series: times and values must have the same length")
         for t, v in zip(times, values, strict=True):
             value = check_number(f"series.{metric}", v)
-            self.scheduler.schedule(float(t), _bind(self._series_step, node, metric, value))
+            self.scheduler.schedule(float(t), partial(self._series_step, node, metric, value))
 
     def _series_step(self, node: str, metric: str, value: float) -> None:
         self._series_update(self.resolve(node), {metric: value})
@@ -423,15 +424,16 @@ class SimCluster:
         self.node(observer)
         self.node(subject)
         samples = self.observer.phi_series.setdefault((observer, subject), [])
-
-        def sample() -> None:
-            node = self.nodes[observer]
-            if node.running:
-                samples.append((self.time, node.phi_of(subject)))
-            self.scheduler.schedule(every, sample)
-
-        self.scheduler.schedule(0.0, sample)
+        self.scheduler.schedule(0.0, partial(self._sample_phi, observer, subject, every, samples))
         return samples
+
+    def _sample_phi(
+        self, observer: str, subject: str, every: float, samples: list[tuple[float, float]]
+    ) -> None:
+        node = self.nodes[observer]
+        if node.running:
+            samples.append((self.time, node.phi_of(subject)))
+        self.scheduler.schedule(every, partial(self._sample_phi, observer, subject, every, samples))
 
     def at(self, time: float, action: str, **arguments: Any) -> None:
         """Schedule ``action`` (one of ``ACTIONS``) at virtual ``time``."""
@@ -440,17 +442,17 @@ class SimCluster:
                 f"action: unknown action {action!r} (expected one of: {', '.join(ACTIONS)})"
             )
         check_number("at", time, low=self.time)
+        self.scheduler.schedule_at(float(time), partial(self._apply, action, arguments))
+
+    def _apply(self, action: str, arguments: dict[str, Any]) -> None:
+        """Run a scheduled action; one refused at its time is recorded as skipped."""
         method: Callable[..., Any] = getattr(self, action)
-
-        def apply() -> None:
-            try:
-                method(**arguments)
-            except (ValueError, KeyError) as error:
-                reason = str(error).strip("'\"")
-                self.events.append(EventRecord(self.time, action, dict(arguments), [], reason))
-                self.observer.mark(self.time, "skipped", f"{action}: {reason}")
-
-        self.scheduler.schedule_at(float(time), apply)
+        try:
+            method(**arguments)
+        except (ValueError, KeyError) as error:
+            reason = str(error).strip("'\"")
+            self.events.append(EventRecord(self.time, action, dict(arguments), [], reason))
+            self.observer.mark(self.time, "skipped", f"{action}: {reason}")
 
     def add_score_noise(self, amplitude: float, interval: float) -> None:
         """Jitter every node's metrics by up to ±amplitude of their range, every interval.
@@ -462,25 +464,20 @@ class SimCluster:
         check_number("score.noise", amplitude, low=0, high=1)
         check_number("score.noise_interval", interval, low=0, low_open=True)
         base = {k: dict(v) for k, v in self.metrics.items()}
+        self.scheduler.schedule(interval, partial(self._jitter, base, amplitude, interval))
+
+    def _jitter(
+        self, base: dict[str, dict[str, float]], amplitude: float, interval: float
+    ) -> None:
         specs = self.score_function.metrics
+        for node_id in sorted(self.nodes, key=node_sort_key):
+            if not self.nodes[node_id].running:
+                continue
+            noisy = {}
+            for name, value in base.get(node_id, self.metrics[node_id]).items():
+                spec = specs.get(name)
+                span = (spec.high - spec.low) if spec else 1.0
+                noisy[name] = value + float(self.rng.uniform(-amplitude, amplitude)) * span
+            self._series_update(node_id, noisy)
+        self.scheduler.schedule(interval, partial(self._jitter, base, amplitude, interval))
 
-        def jitter() -> None:
-            for node_id in sorted(self.nodes, key=node_sort_key):
-                if not self.nodes[node_id].running:
-                    continue
-                noisy = {}
-                for name, value in base.get(node_id, self.metrics[node_id]).items():
-                    spec = specs.get(name)
-                    span = (spec.high - spec.low) if spec else 1.0
-                    noisy[name] = value + float(self.rng.uniform(-amplitude, amplitude)) * span
-                self._series_update(node_id, noisy)
-            self.scheduler.schedule(interval, jitter)
-
-        self.scheduler.schedule(interval, jitter)
-
-
-def _bind(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[], None]:
-    def call() -> None:
-        function(*args, **kwargs)
-
-    return call

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -190,15 +191,20 @@ class Node:
         return p.heartbeat_interval if name == "heartbeat" else p.gossip_interval
 
     def _every(self, name: str, action: Callable[[], None], phase: float) -> None:
-        """Run ``action`` every interval of ``name``, read afresh at each tick."""
+        """Run ``action`` every interval of ``name``, read afresh at each tick.
 
-        def tick() -> None:
-            if not self.running or self._defer(tick):
-                return
-            action()
-            self._timers[name] = self.clock.call_later(self._interval(name), tick)
-
+        Timers are partials of methods, never closures, so that a copy of the
+        cluster (a forked run) schedules on its own nodes.
+        """
+        tick = partial(self._timer_fired, name, action)
         self._timers[name] = self.clock.call_later(phase * self._interval(name), tick)
+
+    def _timer_fired(self, name: str, action: Callable[[], None]) -> None:
+        tick = partial(self._timer_fired, name, action)
+        if not self.running or self._defer(tick):
+            return
+        action()
+        self._timers[name] = self.clock.call_later(self._interval(name), tick)
 
     def _defer(self, callback: Callable[[], None]) -> bool:
         """Hold ``callback`` until a pause ends; True if it was held.
@@ -268,7 +274,7 @@ class Node:
         """Handle one gossip message (the transport calls this on delivery)."""
         if not self.running:
             return
-        if self._defer(lambda: self.receive(message)):
+        if self._defer(partial(self.receive, message)):
             return
         if isinstance(message, GossipSyn):
             send_idx, request = self.view.compare(message.digest)

@@ -29,6 +29,13 @@ class EventLog:
         self._hash.update(repr((time, *fields)).encode())
         self.records += 1
 
+    def __deepcopy__(self, memo: dict[int, object]) -> EventLog:
+        """A copy that goes on from the same digest: how a run is forked (dashboard replay)."""
+        twin = EventLog()
+        twin._hash = self._hash.copy()
+        twin.records = self.records
+        return twin
+
     def hexdigest(self) -> str:
         """The SHA-256 of every record so far."""
         return self._hash.hexdigest()

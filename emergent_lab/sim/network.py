@@ -9,6 +9,7 @@ generator.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Any
 
 import networkx as nx
@@ -171,13 +172,14 @@ class SimNetwork:
         delay = self.latency.sample(src, dst, self.rng)
         if self._hops:
             delay *= max(1, self._hops[src][dst])
+        # A partial of a method, not a closure: a scheduled delivery is then
+        # copied with the cluster when the dashboard forks a run.
+        self.scheduler.schedule(delay, partial(self._deliver, dst, message))
 
-        def deliver() -> None:
-            receive = self.receivers.get(dst)
-            if receive is None:
-                self.messages_dropped += 1
-                return
-            self.messages_delivered += 1
-            receive(message)
-
-        self.scheduler.schedule(delay, deliver)
+    def _deliver(self, dst: int, message: Message) -> None:
+        receive = self.receivers.get(dst)
+        if receive is None:
+            self.messages_dropped += 1
+            return
+        self.messages_delivered += 1
+        receive(message)
