@@ -11,7 +11,7 @@ import pytest
 pytest.importorskip("jupyter_bokeh")
 
 from emergent_lab.widgets import ClusterSource, Dashboard, SimClusterSource
-from emergent_lab.widgets.views import PHI_HEADROOM
+from emergent_lab.widgets.timeplots import PHI_HEADROOM
 
 from emergent_lab.cluster import SimCluster
 from emergent_lab.cluster.config import ClusterConfig

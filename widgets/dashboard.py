@@ -1,18 +1,19 @@
 """The live dashboard: one widget that plays, perturbs, inspects and replays a cluster.
 
-``Dashboard`` wires the controls (:mod:`.controls`) to a :class:`ClusterSource`
-and draws every frame into the Bokeh views (:mod:`.views`) inside one
-``jupyter_bokeh.BokehModel``. A frame replaces or streams data sources in
-place under one held document, so the browser gets one batched patch per
-frame and never re-renders a figure.
+``Dashboard`` is the composition and the public API (``advance``, ``kill``,
+``replay``, ``continue_from_here``…). The work is done by three parts, each
+with one job: the :class:`~.controller.Controller` turns clicks and slider
+moves into those calls, the :class:`~.renderer.Renderer` draws a frame into
+the Bokeh views (inside one ``BatchedBokehModel``, so the browser gets one
+patch per frame) and the readout, and :class:`~.replay.Replay` rebuilds past
+moments and forks the run. The dashboard draws its first frame before it is
+shown, so a freshly displayed dashboard is complete before anyone presses Play.
 """
 
 from __future__ import annotations
 
-import html
-from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from bokeh.resources import INLINE
 
 from emergent_lab.arrays import FloatArray
 from emergent_lab.cluster import SimCluster
-from emergent_lab.cluster.source import ClusterSource, Mark, NodeState
+from emergent_lab.cluster.source import ClusterSource
 from emergent_lab.protocol.params import check_number
 from emergent_lab.scale.engine import ArrayCluster
 from emergent_lab.scale.options import ARRAY_MAX_NODES
@@ -32,19 +33,21 @@ from emergent_lab.scenario import Scenario, build_cluster, load_scenario
 
 from .array_source import ArrayClusterSource
 from .bokeh_model import BatchedBokehModel
-from .controls import AUTO_OBSERVER, LEADER_TARGET, PARAM_SLIDERS, Controls
+from .controller import Controller
+from .controls import LEADER_TARGET, PARAM_SLIDERS, Controls
 from .flock import Flock
-from .frame import NodeFrame, live_frame, recorded_frame
+from .frame import live_frame, recorded_frame
 from .layout import extend_positions, node_positions
 from .player import Player
+from .renderer import Renderer, Scene
+from .replay import Replay
 from .sim_source import SimClusterSource
-from .views import EDGE_FADE, DashboardViews
+from .views import DashboardViews
 
-FLOCK_SNAPSHOT_EVERY = 0.2
-"""Virtual seconds between flock snapshots kept for replay."""
-INSPECTOR_ROWS = 25
 RebuildableSource = SimClusterSource | ArrayClusterSource
 """Sources that Reset can rebuild from a seed and a size."""
+HINT = "Emergent-lab dashboard: run this cell (with its kernel) to open it live."
+"""What a saved notebook shows in place of the widget when no kernel runs it."""
 
 
 def _source_of(cluster: SimCluster | ArrayCluster | ClusterSource) -> ClusterSource:
@@ -81,7 +84,6 @@ class Dashboard(w.VBox):  # type: ignore[misc]
         self.source: ClusterSource = source
         self.selection: list[str] = []
         self.replay_time: float | None = None
-        self._syncing = False
         ids = list(source.node_ids())
         self.controls = Controls(
             weights=source.weights(),
@@ -95,16 +97,21 @@ class Dashboard(w.VBox):  # type: ignore[misc]
         )
         self._show_size()
         self.views = DashboardViews(self._layout_positions(ids))
-        self.figures = BatchedBokehModel(self.views.layout, layout=w.Layout(min_width="870px"))
+        self.renderer = Renderer(self.views, self.controls)
         self._start_tracking()
+        self.figures = BatchedBokehModel(self.views.layout, layout=w.Layout(min_width="610px"))
+        self.charts = BatchedBokehModel(self.views.time_layout, layout=w.Layout(min_width="680px"))
         self.player = Player(
             self.advance,
             speed=lambda: float(self.controls.speed.value),
             interval=lambda: float(self.controls.interval.value),
             on_error=self._play_failed,
         )
-        self._wire()
-        super().__init__(children=[self.controls.layout(self.figures)])
+        self.controller = Controller(self)
+        self.controller.wire()
+        self.controls.reset.disabled = not isinstance(self.source, RebuildableSource)
+        self._disable_unsupported()
+        super().__init__(children=[self.controls.layout(self.figures, self.charts)])
         self.render()
 
     @classmethod
@@ -152,101 +159,14 @@ class Dashboard(w.VBox):  # type: ignore[misc]
             for widget in widgets.get(action, []):
                 widget.disabled = True
         if refused:
-            self._say(f"this cluster cannot {', '.join(refused)}: those controls are disabled")
+            self.controller.say(
+                f"this cluster cannot {', '.join(refused)}: those controls are disabled"
+            )
 
     def _start_tracking(self) -> None:
-        """Per-source bookkeeping: what has been streamed, the flock and its history."""
+        """Per-source bookkeeping: the flock and replay's checkpoints."""
         self.flock = Flock(len(self.source.node_ids()), self.source.seed)
-        self._flock_times: list[float] = []
-        self._flock_history: list[FloatArray] = []
-        self._timeline_done = 0
-        self._marks: list[Mark] = []
-        self._traffic_last: tuple[float, int, int] | None = None
-        self._phi_pair: tuple[str, str] | None = None
-
-    def _wire(self) -> None:
-        c = self.controls
-        c.play.on_click(lambda _: self.pause() if self.player.playing else self.play())
-        c.step.on_click(lambda _: self._guard(self.step))
-        c.reset.on_click(lambda _: self._guard(self.reset))
-        c.reset.disabled = not isinstance(self.source, RebuildableSource)
-        self._disable_unsupported()
-        for name, slider in c.weights.items():
-            slider.observe(self._weight_observer(name), names="value")
-        for name, slider in c.params.items():
-            slider.observe(self._param_observer(name), names="value")
-        c.loss.observe(lambda change: self._apply(c.loss, change, self.source.loss), names="value")
-        c.kill.on_click(lambda _: self._guard(self.kill))
-        c.revive.on_click(lambda _: self._guard(self.revive))
-        c.pause.on_click(lambda _: self._guard(lambda: self.pause_node(c.pause_seconds.value)))
-        c.boost.on_click(lambda _: self._guard(self.boost))
-        c.split.on_click(lambda _: self._guard(lambda: self.partition("half")))
-        c.partition.on_click(lambda _: self._guard(self.partition_selection))
-        c.heal.on_click(lambda _: self._guard(self.heal))
-        c.burst.on_click(
-            lambda _: self._guard(
-                lambda: self.loss_burst(c.burst_loss.value, c.burst_seconds.value)
-            )
-        )
-        c.target.observe(self._on_target, names="value")
-        c.observer.observe(lambda _: self.render(), names="value")
-        c.replay.observe(self._on_replay_slider, names="value")
-        c.live.on_click(lambda _: self.live())
-        self.views.nodes.selected.on_change("indices", self._on_selection)
-
-    def _weight_observer(self, name: str) -> Callable[[dict[str, Any]], None]:
-        slider = self.controls.weights[name]
-        return lambda change: self._apply(
-            slider, change, lambda value: self.source.set_weights({name: value})
-        )
-
-    def _param_observer(self, name: str) -> Callable[[dict[str, Any]], None]:
-        slider = self.controls.params[name]
-        return lambda change: self._apply(
-            slider, change, lambda value: self.source.set_param(name, value)
-        )
-
-    def _apply(
-        self, slider: w.Widget, change: dict[str, Any], apply: Callable[[Any], None]
-    ) -> None:
-        """Apply a slider's new value live; on bad input, say why and put the slider back."""
-        if self._syncing:
-            return
-        try:
-            apply(change["new"])
-        except ValueError as error:
-            self._show_error(error)
-            self._syncing = True
-            try:
-                slider.value = change["old"]
-            finally:
-                self._syncing = False
-            return
-        self._say(f"{slider.description} = {change['new']:g}: marked on the timeline")
-        self.render()
-
-    # -- messages -----------------------------------------------------------------------
-
-    def _say(self, text: str, *, error: bool = False) -> None:
-        colour = "#b00020" if error else "#555555"
-        self.controls.message.value = f'<span style="color:{colour}">{html.escape(text)}</span>'
-
-    def _show_error(self, error: Exception) -> None:
-        self._say(f"refused: {error}", error=True)
-
-    def _play_failed(self, error: Exception) -> None:
-        """A frame raised while playing: stop, and say why."""
-        self.pause()
-        self._show_error(error)
-
-    def _guard(self, action: Callable[[], Any]) -> None:
-        """Run a button's action; bad input becomes a message, not a traceback."""
-        try:
-            action()
-        except (ValueError, KeyError) as error:
-            self._show_error(error)
-            return
-        self.render()
+        self.replay_record = Replay(self.source)
 
     # -- running ------------------------------------------------------------------------
 
@@ -260,36 +180,42 @@ class Dashboard(w.VBox):  # type: ignore[misc]
         if self.replay_time is not None:
             self.live()
         self.player.start()
-        self.controls.play.description = "Pause"
-        self.controls.play.icon = "pause"
-        self.controls.replay.disabled = True
-        self.controls.live.disabled = True
+        c = self.controls
+        c.play.description, c.play.icon = "Pause", "pause"
+        c.replay.disabled = True
+        c.step.disabled = True
 
     def pause(self) -> None:
-        """Stop playing; the replay slider then covers the recorded history."""
+        """Stop playing; the replay slider then covers the recorded history, ending at now."""
         self.player.stop()
-        self.controls.play.description = "Play"
-        self.controls.play.icon = "play"
-        replay = self.controls.replay
-        self._syncing = True
-        try:
-            replay.max = max(self.source.time, 0.0)
-            replay.value = replay.max
-        finally:
-            self._syncing = False
-        replay.disabled = False
+        c = self.controls
+        c.play.description, c.play.icon = "Play", "play"
+        c.step.disabled = self.replay_time is not None
+        with self.controller.quietly():
+            c.replay.max = max(self.source.time, 0.0)
+            c.replay.value = c.replay.max
+        c.replay.disabled = False
 
     def advance(self, duration: float) -> None:
         """Advance the cluster by ``duration`` virtual seconds and draw one frame."""
         check_number("duration", duration, low=0)
+        self._require_live("advance")
         self.source.advance(duration)
         self.render(flock_seconds=duration)
 
     def step(self) -> None:
         """Advance by one gossip round and draw it."""
+        self._require_live("step")
         before = self.source.time
         self.source.step()
         self.render(flock_seconds=self.source.time - before)
+
+    def _require_live(self, verb: str) -> None:
+        if self.replay_time is not None:
+            raise ValueError(
+                f"{verb}: replaying t = {self.replay_time:.1f} s; "
+                "press live, or continue from here to fork the run"
+            )
 
     def reset(self) -> None:
         """Rebuild the cluster from the seed and size fields and the parameters in force."""
@@ -304,32 +230,14 @@ class Dashboard(w.VBox):  # type: ignore[misc]
         self.controls.set_node_ids(ids)
         self.views.positions = self._layout_positions(ids)
         self._start_tracking()
-        self._syncing = True
-        try:
+        with self.controller.quietly():
             self.views.nodes.selected.indices = []
-        finally:
-            self._syncing = False
         self.selection = []
-        self.replay_time = None
-        self._syncing = True
-        try:
-            self.controls.replay.max = 0.0
-            self.controls.replay.value = 0.0
-        finally:
-            self._syncing = False
-        self.controls.replay.disabled = True
-        self.controls.live.disabled = True
-        with self.figures.frame():
-            for data in (
-                self.views.series,
-                self.views.tail,
-                self.views.marks,
-                self.views.strips,
-                self.views.phi,
-                self.views.traffic,
-            ):
-                data.data = {name: [] for name in data.data}
-        self._say(f"reset: {len(ids)} nodes, seed {self.source.seed}")
+        self._leave_replay()
+        with self.figures.frame(), self.charts.frame():
+            self.renderer.restart()
+            self.renderer.narrator.truncate(-1.0)
+        self.controller.say(f"reset: {len(ids)} nodes, seed {self.source.seed}")
         if was_playing:
             self.play()
 
@@ -337,18 +245,33 @@ class Dashboard(w.VBox):  # type: ignore[misc]
         """Stop playing and close every widget."""
         self.player.stop()
         self.figures.close()
+        self.charts.close()
         super().close()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        """Display: load BokehJS into the page, stop a play task (one live view at a time).
+        """Display: load BokehJS from the installed package, stop a play task, send the frame.
 
         ``BokehModel`` views need BokehJS in the page and do not bring it;
-        ``output_notebook`` puts it there, inline so that it works offline.
+        ``output_notebook`` puts it there, inline, so nothing is fetched from
+        outside the machine. The figures' state is serialised afresh, so the
+        new view starts from the frame drawn last, not from an empty document.
+        A saved notebook without widget state shows the one-line hint instead
+        of a raw widget repr.
         """
         if self.playing:
             self.pause()
         output_notebook(resources=INLINE, hide_banner=True)
-        return super()._repr_mimebundle_(**kwargs)
+        self.figures.refresh_bundle()
+        self.charts.refresh_bundle()
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict) and "text/plain" in bundle:
+            bundle["text/plain"] = HINT
+        return bundle
+
+    def _play_failed(self, error: Exception) -> None:
+        """A frame raised while playing: stop, and say why."""
+        self.pause()
+        self.controller.refuse(error)
 
     # -- node and network actions -------------------------------------------------------
 
@@ -372,6 +295,7 @@ class Dashboard(w.VBox):  # type: ignore[misc]
 
     def target(self) -> str:
         """The node the node actions apply to: the selected one, or whoever leads now."""
+        self._require_live("node")
         chosen = self.controls.target.value
         if chosen != LEADER_TARGET:
             return str(chosen)
@@ -391,34 +315,35 @@ class Dashboard(w.VBox):  # type: ignore[misc]
         """Crash the target node; returns its id."""
         node_id = self.target()
         self.source.kill(node_id)
-        self._say(f"killed {node_id}")
+        self.controller.say(f"killed {node_id}")
         return node_id
 
     def revive(self) -> str:
         """Restart the target node."""
         node_id = self.target()
         self.source.revive(node_id)
-        self._say(f"revived {node_id}")
+        self.controller.say(f"revived {node_id}")
         return node_id
 
     def pause_node(self, seconds: float) -> str:
         """Stall the target node for ``seconds``."""
         node_id = self.target()
         self.source.pause(node_id, seconds)
-        self._say(f"paused {node_id} for {seconds:g} s")
+        self.controller.say(f"paused {node_id} for {seconds:g} s")
         return node_id
 
     def boost(self) -> str:
         """Make the target node the best candidate."""
         node_id = self.target()
         self.source.boost(node_id)
-        self._say(f"{node_id} is now the best candidate")
+        self.controller.say(f"{node_id} is now the best candidate")
         return node_id
 
     def partition(self, groups: Sequence[Sequence[str]] | str) -> None:
         """Partition the network into groups, or ``"half"``."""
+        self._require_live("partition")
         self.source.partition(groups)
-        self._say("partitioned")
+        self.controller.say("partitioned")
 
     def partition_selection(self) -> None:
         """Cut the selected nodes (box or lasso selection) off from the others."""
@@ -430,101 +355,109 @@ class Dashboard(w.VBox):  # type: ignore[misc]
 
     def heal(self) -> None:
         """Heal every partition."""
+        self._require_live("heal")
         self.source.heal()
-        self._say("healed")
+        self.controller.say("healed")
 
     def loss_burst(self, probability: float, seconds: float) -> None:
         """Lose messages with ``probability`` for ``seconds``, then restore the loss."""
+        self._require_live("loss burst")
         self.source.loss(probability, seconds)
-        self._say(f"loss {probability:g} for {seconds:g} s")
-
-    # -- selection ----------------------------------------------------------------------
-
-    def _on_selection(self, attr: str, old: list[int], new: list[int]) -> None:
-        ids = list(self.source.node_ids())
-        selection = [ids[i] for i in new if 0 <= i < len(ids)]
-        changed = selection != self.selection
-        self.selection = selection
-        if self._syncing or not changed:
-            return
-        if len(self.selection) == 1:
-            self._syncing = True
-            try:
-                self.controls.target.value = self.selection[0]
-            finally:
-                self._syncing = False
-        self.render()
-
-    def _on_target(self, change: dict[str, Any]) -> None:
-        if self._syncing:
-            return
-        value = change["new"]
-        ids = list(self.source.node_ids())
-        self._syncing = True
-        try:
-            self.views.nodes.selected.indices = [ids.index(value)] if value in ids else []
-        finally:
-            self._syncing = False
-        self.selection = [value] if value in ids else []
-        self.render()
+        self.controller.say(f"loss {probability:g} for {seconds:g} s")
 
     # -- replay ---------------------------------------------------------------------------
 
     def replay(self, time: float) -> None:
-        """Redraw every view as recorded at virtual ``time`` (pauses first)."""
+        """Redraw every view as it was at virtual ``time`` (pauses first)."""
         check_number("replay", time, low=0, high=self.source.time)
         if self.playing:
             self.pause()
         self.replay_time = float(time)
-        self.controls.live.disabled = False
-        self._syncing = True
-        try:
-            self.controls.replay.value = float(time)
-        finally:
-            self._syncing = False
+        c = self.controls
+        for widget in c.actions():
+            widget.disabled = True
+        c.live.disabled = False
+        c.fork.disabled = not self.replay_record.forkable
+        with self.controller.quietly():
+            c.replay.value = float(time)
+        self.controller.say(
+            f"replaying t = {time:.1f} s: press live to return, or continue from here"
+            if self.replay_record.forkable
+            else f"replaying t = {time:.1f} s from the records: press live to return"
+        )
         self.render()
 
     def live(self) -> None:
         """Leave replay: draw the cluster as it is now."""
-        self.replay_time = None
-        self.controls.live.disabled = True
+        self._leave_replay()
         self.render()
 
-    def _on_replay_slider(self, change: dict[str, Any]) -> None:
-        if not self._syncing:
-            self.replay(min(float(change["new"]), self.source.time))
+    def _leave_replay(self) -> None:
+        self.replay_time = None
+        c = self.controls
+        for widget in c.actions():
+            widget.disabled = False
+        self._disable_unsupported()
+        c.live.disabled = True
+        c.fork.disabled = True
+        c.step.disabled = self.playing
 
-    def _flock_at(self, time: float) -> FloatArray:
-        i = bisect_right(self._flock_times, time) - 1
-        if i < 0:
-            return self.flock.position
-        return self._flock_history[i]
+    def continue_from_here(self) -> None:
+        """Fork the run at the replayed moment and make it live; its old future is dropped.
+
+        The fork is the same seed with the same actions up to that moment, so
+        it is the run a fresh cluster would give with those actions.
+        """
+        time = self.replay_time
+        if time is None:
+            raise ValueError("continue: drag the replay slider to a moment first")
+        self.source = self.replay_record.continue_from(time)
+        self.flock.position = self.replay_record.flock_at(time, self.flock.position).copy()
+        self._leave_replay()
+        with self.figures.frame(), self.charts.frame():
+            self.renderer.restart()
+            self.renderer.narrator.truncate(time)
+        self.controller.say(f"continued from t = {time:.1f} s; the later history is dropped")
+        self.render()
 
     # -- drawing --------------------------------------------------------------------------
 
     def render(self, flock_seconds: float = 0.0) -> None:
-        """Compute and push one frame of every view (batched into one document patch).
+        """Compute and push one frame of every view (batched into one patch per model).
 
         Args:
             flock_seconds: virtual seconds the flock integrates first (the time
                 the cluster just advanced).
         """
-        with self.figures.frame():
+        with self.figures.frame(), self.charts.frame():
             states = self.source.nodes()
             ids = [s.node_id for s in states]
             self._grow(ids)
-            if self.replay_time is None:
+            time = self.replay_time
+            if time is None:
                 frame = live_frame(self.source, states)
                 self.flock.advance(flock_seconds, frame.follows, frame.up)
-                self._remember_flock(frame.time)
+                self.replay_record.remember_flock(frame.time, self.flock.position)
+                self.replay_record.remember(self.source)
+                scene = Scene(self.source, self.source, frame, states, replaying=False)
                 birds = self.flock.position
             else:
-                scores = np.array([s.score for s in states], dtype=float)
-                frame = recorded_frame(self.source, self.replay_time, scores)
-                birds = self._flock_at(self.replay_time)
-            self._draw_nodes(frame, birds)
-            self._draw_series(frame)
-            self._draw_readout(frame, states)
+                past = self.replay_record.at(time)
+                if past is not None:
+                    past_states = past.nodes()
+                    scene = Scene(
+                        self.source,
+                        past,
+                        live_frame(past, past_states),
+                        past_states,
+                        replaying=True,
+                    )
+                else:
+                    scores = np.array([s.score for s in states], dtype=float)
+                    frame = recorded_frame(self.source, time, scores)
+                    scene = Scene(self.source, None, frame, states, replaying=True)
+                birds = self.replay_record.flock_at(time, self.flock.position)
+            self.renderer.draw(scene, birds, self.selection)
         self._sync_sliders()
 
     def _sync_sliders(self) -> None:
@@ -537,13 +470,10 @@ class Dashboard(w.VBox):  # type: ignore[misc]
             (slider, weights[name]) for name, slider in c.weights.items() if name in weights
         ]
         in_force += [(slider, source.param(name)) for name, slider in c.params.items()]
-        self._syncing = True
-        try:
+        with self.controller.quietly():
             for slider, value in in_force:
                 if slider.value != value:
                     slider.value = value
-        finally:
-            self._syncing = False
 
     def _grow(self, ids: list[str]) -> None:
         """Make room for nodes that joined since the last frame."""
@@ -551,116 +481,6 @@ class Dashboard(w.VBox):  # type: ignore[misc]
             self.views.positions = extend_positions(self.views.positions, len(ids))
             self.controls.set_node_ids(ids)
         self.flock.grow(len(ids))
-
-    def _remember_flock(self, now: float) -> None:
-        if not self._flock_times or now >= self._flock_times[-1] + FLOCK_SNAPSHOT_EVERY:
-            self._flock_times.append(now)
-            self._flock_history.append(self.flock.position.astype(np.float32))
-
-    def _draw_nodes(self, frame: NodeFrame, birds: FloatArray) -> None:
-        views = self.views
-        views.update(views.nodes, views.node_columns(frame))
-        views.update(views.birds, views.bird_columns(frame, birds))
-        where = {node_id: i for i, node_id in enumerate(frame.ids)}
-        if self.replay_time is None:
-            messages = self.source.messages(frame.time - EDGE_FADE)
-            views.edges.data = views.edge_columns(messages, frame.time, where)
-        else:
-            views.edges.data = views.edge_columns([], frame.time, where)
-
-    def _draw_series(self, frame: NodeFrame) -> None:
-        views = self.views
-        source = self.source
-        now = source.time
-        # Only the newest point may still change, so it is held back from the stream;
-        # the tail joins the last streamed point through it to now.
-        start = max(0, self._timeline_done - 1)
-        points = source.timeline(start)
-        fresh = points[self._timeline_done - start :]
-        if len(fresh) > 1:
-            views.stream_timeline(fresh[:-1])
-            self._timeline_done += len(fresh) - 1
-        views.set_tail(points[-2:], now)
-        new_marks = source.marks(len(self._marks))
-        if new_marks:
-            self._marks.extend(new_marks)
-            views.stream_marks(new_marks)
-        views.set_strips(self._marks, now)
-        views.show_cursor(self.replay_time)
-        views.set_threshold(source.phi_threshold())
-        self._draw_phi(frame, now)
-        traffic = source.traffic()
-        last = self._traffic_last
-        if last is not None and now > last[0]:
-            dt = now - last[0]
-            views.traffic.stream(
-                {
-                    "t": [now],
-                    "messages": [(traffic.messages - last[1]) / dt],
-                    "bytes": [(traffic.bytes - last[2]) / dt / 1000.0],
-                }
-            )
-        if last is None or now > last[0]:
-            self._traffic_last = (now, traffic.messages, traffic.bytes)
-
-    def _phi_observer(self, subject: str, frame: NodeFrame) -> str | None:
-        chosen = self.controls.observer.value
-        if chosen != AUTO_OBSERVER:
-            return str(chosen)
-        for node_id, up in zip(frame.ids, frame.up.tolist(), strict=True):
-            if up and node_id != subject:
-                return node_id
-        return None
-
-    def _draw_phi(self, frame: NodeFrame, now: float) -> None:
-        views = self.views
-        subject = self.selection[0] if self.selection else None
-        observer = self._phi_observer(subject, frame) if subject else None
-        pair: tuple[str, str] | None = (observer, subject) if observer and subject else None
-        if pair != self._phi_pair:
-            views.phi.data = {"t": [], "phi": []}
-            self._phi_pair = pair
-            views.phi_plot.title.text = (
-                f"phi of {subject} as seen by {observer}" if pair else "phi: select a node"
-            )
-        if pair is not None and self.replay_time is None:
-            last = views.phi.data["t"]
-            if not len(last) or now > last[-1]:
-                views.stream_phi(now, self.source.phi(*pair))
-
-    def _draw_readout(self, frame: NodeFrame, states: Sequence[NodeState]) -> None:
-        c = self.controls
-        when = "replay" if self.replay_time is not None else "t"
-        c.time.value = f"<b>{when} = {frame.time:.1f} s</b>"
-        leader = frame.leader
-        c.leader.value = f"leader: <b>{html.escape(leader) if leader else 'emerging…'}</b>"
-        c.converged.value = "converged" if leader else "not converged"
-        c.inspector.value = self._inspector_html(states)
-
-    def _inspector_html(self, states: Sequence[NodeState]) -> str:
-        if not self.selection:
-            return "<i>select a node to inspect its view</i>"
-        node_id = self.selection[0]
-        state = next((s for s in states if s.node_id == node_id), None)
-        if state is None:
-            return ""
-        head = (
-            f"<b>{html.escape(node_id)}</b> · {'up' if state.up else 'down'} · "
-            f"follows {state.opinion or '–'} · recognises {state.recognised or '–'} · "
-            f"score {state.score:.3f} · generation {state.generation} · "
-            f"heartbeat {state.heartbeat}"
-        )
-        peers = sorted(self.source.peers(node_id), key=lambda p: -p.phi)[:INSPECTOR_ROWS]
-        rows = "".join(
-            f"<tr><td>{html.escape(p.peer)}</td><td>{p.generation}</td><td>{p.heartbeat}</td>"
-            f"<td>{p.score:.3f}</td><td>{p.phi:.2f}</td><td>{'yes' if p.alive else 'no'}</td></tr>"
-            for p in peers
-        )
-        table = (
-            "<table><tr><th>peer</th><th>generation</th><th>heartbeat</th><th>score</th>"
-            f"<th>phi</th><th>alive</th></tr>{rows}</table>"
-        )
-        return head + table
 
     # -- export -----------------------------------------------------------------------------
 

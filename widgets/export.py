@@ -7,6 +7,7 @@ moves. Bokeh's JavaScript is inlined, so the file opens offline.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from emergent_lab.cluster.source import ClusterSource
 from emergent_lab.protocol.params import check_number
 
 from .flock import Flock
-from .frame import recorded_frame
+from .frame import cluster_status, recorded_frame
 from .layout import extend_positions, node_positions
 from .sim_source import SimClusterSource
 from .views import DashboardViews
@@ -78,13 +79,15 @@ def save_run_html(
         frame = recorded_frame(source, t, scores)
         node_frames.append(_plain(views.node_columns(frame)))
         bird_frames.append(_plain(views.bird_columns(frame, flock.position)))
-        labels.append(f"<b>t = {t:.1f} s</b> · leader: <b>{frame.leader or 'emerging…'}</b>")
+        labels.append(f"<b>t = {t:.1f} s</b> · {html.escape(cluster_status(frame).text)}")
     points = list(source.timeline())
-    views.stream_timeline(points)
-    views.set_tail(points[-1:], end)
+    plots = views.plots
+    plots.stream_timeline(points)
+    plots.set_tail(points[-1:], end)
     marks = list(source.marks())
-    views.stream_marks(marks)
-    views.set_strips(marks, end)
+    plots.stream_marks(marks)
+    plots.set_strips(marks, end)
+    plots.show_window(end, replaying=True)
     views.nodes.data = node_frames[-1]
     views.birds.data = bird_frames[-1]
     views.phi_plot.visible = False
@@ -115,7 +118,8 @@ def save_run_html(
             code=_SWAP,
         ),
     )
-    page = file_html(column(readout, slider, views.layout), resources=INLINE, title=title)
+    layout = column(readout, slider, views.layout, views.time_layout)
+    page = file_html(layout, resources=INLINE, title=title)
     target = Path(path)
     target.write_text(page, encoding="utf-8")
     return target

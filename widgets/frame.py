@@ -89,3 +89,47 @@ def recorded_frame(source: ClusterSource, time: float, scores: FloatArray) -> No
         suspected=np.zeros(n, dtype=bool),
         leader=point.leader if point else None,
     )
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the readout says about leadership: one of four states, with its evidence."""
+
+    state: str
+    """``converged``, ``emerging``, ``split`` or ``none``."""
+    leaders: tuple[str, ...]
+    """The recognised leader (converged), the acting leaders (split, emerging), or none."""
+    text: str
+    """The sentence shown, e.g. ``split: 2 leaders (n3, n6)``."""
+
+
+def cluster_status(frame: NodeFrame) -> Status:
+    """Converged on L, emerging, split between k leaders, or no leader: as the frame shows it.
+
+    Split means two or more running nodes act as leader at once, whatever
+    else is true: the readout must never say "emerging" while two flocks
+    each follow their own leader.
+    """
+    up = frame.up
+    acting = [frame.ids[i] for i in np.flatnonzero(frame.acting & up).tolist()]
+    n_up = int(up.sum())
+    if len(acting) >= 2:
+        names = ", ".join(acting[:4]) + (", …" if len(acting) > 4 else "")
+        return Status("split", tuple(acting), f"split: {len(acting)} leaders ({names})")
+    if frame.leader is not None:
+        return Status(
+            "converged", (frame.leader,), f"leader: {frame.leader} · converged ({n_up} up)"
+        )
+    if acting:
+        me = frame.ids.index(acting[0])
+        held = int(np.count_nonzero(up & (frame.recognised == me)))
+        return Status(
+            "emerging",
+            (acting[0],),
+            f"leader: emerging… ({acting[0]} acting, recognised by {held} of {n_up})",
+        )
+    if n_up == 0:
+        return Status("none", (), "no leader: every node is down")
+    if not np.any(up & (frame.follows >= 0)):
+        return Status("emerging", (), "leader: emerging… (nodes still discovering each other)")
+    return Status("none", (), "no leader: no running node acts as leader")

@@ -8,6 +8,7 @@ weights and loss the user set with the sliders.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -76,21 +77,25 @@ class SimClusterSource:
         return list(self.cluster.nodes)
 
     def nodes(self) -> Sequence[NodeState]:
-        """Every node's state; ``suspected_by`` counts up nodes that think it dead."""
+        """Every node's state; ``suspected_by`` counts up nodes that know it and think it dead.
+
+        A peer a node has not heard of yet is not suspected by it (joining
+        nodes are not suspects), and a down node's count says how many
+        running nodes have detected its absence.
+        """
         cluster = self.cluster
         ids = cluster.ids.ids
         size = len(ids)
-        running = [n for n in cluster.nodes.values() if n.running]
         suspected = np.zeros(size, dtype=np.int64)
-        if running:
-            masks = [node.alive_mask for node in running]
-            if all(mask.shape[0] == size for mask in masks):
-                alive = np.vstack(masks)
-            else:  # a node that has not seen the newest ids yet has a shorter mask
-                alive = np.zeros((len(running), size), dtype=bool)
-                for row, mask in enumerate(masks):
-                    alive[row, : min(size, mask.shape[0])] = mask[:size]
-            suspected = len(running) - alive.sum(axis=0)
+        for node in cluster.nodes.values():
+            if not node.running:
+                continue
+            known = node.view.known[:size]
+            alive = node.alive_mask[: known.shape[0]]
+            doubted = known.copy()
+            doubted[: alive.shape[0]] &= ~alive
+            doubted[node.index] = False
+            suspected[: doubted.shape[0]] += doubted
         states = []
         for node_id, node in cluster.nodes.items():
             up = node.running
@@ -105,7 +110,7 @@ class SimClusterSource:
                     metrics=cluster.metrics[node_id],
                     generation=node.generation,
                     heartbeat=node.heartbeat_count,
-                    suspected_by=int(suspected[node.index]) if up else 0,
+                    suspected_by=int(suspected[node.index]),
                 )
             )
         return states
@@ -240,7 +245,24 @@ class SimClusterSource:
         """Advance virtual time."""
         self.cluster.run_for(duration)
 
-    # -- rebuilding ------------------------------------------------------------------------
+    # -- forking and rebuilding --------------------------------------------------------------
+
+    def fork(self) -> SimClusterSource:
+        """An independent copy of the running cluster that goes on event for event as this one.
+
+        The scenario and the configuration are immutable and shared; the
+        cluster (nodes, scheduler with its pending work, network, observer,
+        event log) is deep-copied, and its send hook points at the copy.
+        """
+        twin = copy.copy(self)
+        memo: dict[int, object] = {
+            id(self): twin,
+            id(self.scenario): self.scenario,
+            id(self.cluster.config): self.cluster.config,
+        }
+        twin.cluster = copy.deepcopy(self.cluster, memo)
+        twin._messages = copy.copy(self._messages)
+        return twin
 
     def rebuilt(self, seed: int, nodes: int) -> SimClusterSource:
         """A fresh cluster with this seed and size and the parameters in force now.

@@ -38,7 +38,11 @@ class NodeState(NamedTuple):
     generation: int
     heartbeat: int
     suspected_by: int
-    """How many up nodes currently believe this node is not alive."""
+    """How many up nodes that know this node currently believe it is not alive.
+
+    For a down node, how many have detected its absence so far (a source
+    that cannot tell reports 0).
+    """
 
 
 class PeerEntry(NamedTuple):
