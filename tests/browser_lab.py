@@ -92,8 +92,12 @@ class Lab:
     root: Path
 
     def url(self, notebook: str) -> str:
-        """The address of ``notebook`` (a path relative to ``root``) in JupyterLab."""
-        return f"{self.base}/lab/tree/{notebook}?token={self.token}"
+        """The address of ``notebook`` (relative to ``root``), in a fresh workspace.
+
+        ``reset`` drops the tabs a previous page left open in the shared
+        server, so each page shows this notebook alone, as on first contact.
+        """
+        return f"{self.base}/lab/tree/{notebook}?reset&token={self.token}"
 
 
 @contextmanager

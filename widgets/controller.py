@@ -92,6 +92,7 @@ class Controller:
                     f"{slider.description}: replaying; press live or continue from here first"
                 )
             apply(change["new"])
+            self.dash.changed()
         except ValueError as error:
             self.refuse(error)
             with self.quietly():

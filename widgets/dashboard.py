@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
 import ipywidgets as w
@@ -44,6 +45,10 @@ from .replay import Replay
 from .sim_source import SimClusterSource
 from .views import DashboardViews
 
+CHARTS_EVERY = 0.4
+"""Real seconds between redraws of the time plots while playing."""
+UNACKED_FRAME_EVERY = 1.0
+"""Real seconds after which a frame is drawn even if the browser did not acknowledge the last."""
 RebuildableSource = SimClusterSource | ArrayClusterSource
 """Sources that Reset can rebuild from a seed and a size."""
 HINT = "Emergent-lab dashboard: run this cell (with its kernel) to open it live."
@@ -84,6 +89,11 @@ class Dashboard(w.VBox):  # type: ignore[misc]
         self.source: ClusterSource = source
         self.selection: list[str] = []
         self.replay_time: float | None = None
+        self._charts_drawn = 0.0
+        self._drawn_at = 0.0
+        self._undrawn = 0.0
+        self._frame_number = 0
+        self._acked = 0
         ids = list(source.node_ids())
         self.controls = Controls(
             weights=source.weights(),
@@ -107,6 +117,7 @@ class Dashboard(w.VBox):  # type: ignore[misc]
             interval=lambda: float(self.controls.interval.value),
             on_error=self._play_failed,
         )
+        self.views.flock.on_change("tags", self._on_ack)
         self.controller = Controller(self)
         self.controller.wire()
         self.controls.reset.disabled = not isinstance(self.source, RebuildableSource)
@@ -195,13 +206,39 @@ class Dashboard(w.VBox):  # type: ignore[misc]
             c.replay.max = max(self.source.time, 0.0)
             c.replay.value = c.replay.max
         c.replay.disabled = False
+        if self._undrawn > 0 and self.replay_time is None:
+            # Time the browser had not been shown yet: draw where the cluster stopped.
+            self.render(flock_seconds=self._undrawn)
 
     def advance(self, duration: float) -> None:
-        """Advance the cluster by ``duration`` virtual seconds and draw one frame."""
+        """Advance the cluster by ``duration`` virtual seconds and draw one frame.
+
+        While playing, the time plots are redrawn every :data:`CHARTS_EVERY`
+        real seconds only; every other view, every frame.
+        """
         check_number("duration", duration, low=0)
         self._require_live("advance")
         self.source.advance(duration)
-        self.render(flock_seconds=duration)
+        self._undrawn += duration
+        now = monotonic()
+        if self.playing and self._browser_busy(now):
+            return
+        charts = not self.playing or now - self._charts_drawn >= CHARTS_EVERY
+        self.render(flock_seconds=self._undrawn, charts=charts)
+
+    def _browser_busy(self, now: float) -> bool:
+        """Whether the browser has not yet applied the last frame (then skip drawing this one).
+
+        Time still advances at the chosen speed; only drawing waits. Without
+        any browser view acknowledging (a headless kernel), frames go out at
+        least every :data:`UNACKED_FRAME_EVERY` seconds.
+        """
+        waiting = self._frame_number > self._acked
+        return waiting and now - self._drawn_at < UNACKED_FRAME_EVERY
+
+    def _on_ack(self, _attr: str, _old: list[Any], new: list[Any]) -> None:
+        if new and isinstance(new[0], int | float):
+            self._acked = max(self._acked, int(new[0]))
 
     def step(self) -> None:
         """Advance by one gossip round and draw it."""
@@ -315,6 +352,7 @@ class Dashboard(w.VBox):  # type: ignore[misc]
         """Crash the target node; returns its id."""
         node_id = self.target()
         self.source.kill(node_id)
+        self.changed()
         self.controller.say(f"killed {node_id}")
         return node_id
 
@@ -322,6 +360,7 @@ class Dashboard(w.VBox):  # type: ignore[misc]
         """Restart the target node."""
         node_id = self.target()
         self.source.revive(node_id)
+        self.changed()
         self.controller.say(f"revived {node_id}")
         return node_id
 
@@ -329,6 +368,7 @@ class Dashboard(w.VBox):  # type: ignore[misc]
         """Stall the target node for ``seconds``."""
         node_id = self.target()
         self.source.pause(node_id, seconds)
+        self.changed()
         self.controller.say(f"paused {node_id} for {seconds:g} s")
         return node_id
 
@@ -336,6 +376,7 @@ class Dashboard(w.VBox):  # type: ignore[misc]
         """Make the target node the best candidate."""
         node_id = self.target()
         self.source.boost(node_id)
+        self.changed()
         self.controller.say(f"{node_id} is now the best candidate")
         return node_id
 
@@ -343,6 +384,7 @@ class Dashboard(w.VBox):  # type: ignore[misc]
         """Partition the network into groups, or ``"half"``."""
         self._require_live("partition")
         self.source.partition(groups)
+        self.changed()
         self.controller.say("partitioned")
 
     def partition_selection(self) -> None:
@@ -357,13 +399,19 @@ class Dashboard(w.VBox):  # type: ignore[misc]
         """Heal every partition."""
         self._require_live("heal")
         self.source.heal()
+        self.changed()
         self.controller.say("healed")
 
     def loss_burst(self, probability: float, seconds: float) -> None:
         """Lose messages with ``probability`` for ``seconds``, then restore the loss."""
         self._require_live("loss burst")
         self.source.loss(probability, seconds)
+        self.changed()
         self.controller.say(f"loss {probability:g} for {seconds:g} s")
+
+    def changed(self) -> None:
+        """The cluster was just changed by hand: checkpoint it, so replay and forks hold it."""
+        self.replay_record.remember(self.source, changed=True)
 
     # -- replay ---------------------------------------------------------------------------
 
@@ -422,13 +470,19 @@ class Dashboard(w.VBox):  # type: ignore[misc]
 
     # -- drawing --------------------------------------------------------------------------
 
-    def render(self, flock_seconds: float = 0.0) -> None:
+    def render(self, flock_seconds: float = 0.0, *, charts: bool = True) -> None:
         """Compute and push one frame of every view (batched into one patch per model).
 
         Args:
             flock_seconds: virtual seconds the flock integrates first (the time
                 the cluster just advanced).
+            charts: redraw the time plots too.
         """
+        if charts:
+            self._charts_drawn = monotonic()
+        self._drawn_at = monotonic()
+        self._undrawn = 0.0
+        self._frame_number += 1
         with self.figures.frame(), self.charts.frame():
             states = self.source.nodes()
             ids = [s.node_id for s in states]
@@ -457,7 +511,8 @@ class Dashboard(w.VBox):  # type: ignore[misc]
                     frame = recorded_frame(self.source, time, scores)
                     scene = Scene(self.source, None, frame, states, replaying=True)
                 birds = self.replay_record.flock_at(time, self.flock.position)
-            self.renderer.draw(scene, birds, self.selection)
+            self.renderer.draw(scene, birds, self.selection, charts=charts)
+            self.views.network.tags = [self._frame_number]
         self._sync_sliders()
 
     def _sync_sliders(self) -> None:

@@ -58,6 +58,7 @@ class Renderer:
         """Forget what was streamed (a new cluster, or a fork that rewrote the future)."""
         self._timeline_done = 0
         self._marks: list[Mark] = []
+        self._unplotted: list[Mark] = []
         self._traffic_from: tuple[float, int, int] | None = None
         self._traffic_points: list[tuple[float, float, float]] = []
         self._phi_pair: tuple[str, str] | None = None
@@ -66,14 +67,31 @@ class Renderer:
 
     # -- one frame ------------------------------------------------------------------
 
-    def draw(self, scene: Scene, birds: np.ndarray, selection: Sequence[str]) -> None:
-        """Draw every view of ``scene``; call inside the figures' batched frame."""
+    def draw(
+        self, scene: Scene, birds: np.ndarray, selection: Sequence[str], *, charts: bool = True
+    ) -> None:
+        """Draw ``scene``; call inside the figures' batched frame.
+
+        Args:
+            scene: what to draw.
+            birds: the flock's positions to draw.
+            selection: the selected nodes (the inspector and phi follow the first).
+            charts: also draw the time plots. While playing they are drawn a few
+                times a second only: the browser redraws four plots for every
+                change, and they move slowly next to the network view.
+        """
         frame = scene.frame
         views = self.views
         views.update(views.nodes, views.node_columns(frame))
         views.update(views.birds, views.bird_columns(frame, birds))
         self._draw_edges(scene)
-        self._draw_series(scene, selection)
+        new_marks = scene.live.marks(len(self._marks))
+        if new_marks:
+            self._marks.extend(new_marks)
+            self._unplotted.extend(new_marks)
+            self.narrator.marks(new_marks)
+        if charts:
+            self._draw_series(scene, selection)
         status = cluster_status(frame)
         if not scene.replaying:
             self.narrator.frame(frame, scene.states, status, scene.live.phi_threshold())
@@ -106,11 +124,9 @@ class Renderer:
             plots.stream_timeline(fresh[:-1])
             self._timeline_done += len(fresh) - 1
         plots.set_tail(points[-2:], now)
-        new_marks = source.marks(len(self._marks))
-        if new_marks:
-            self._marks.extend(new_marks)
-            plots.stream_marks(new_marks)
-            self.narrator.marks(new_marks)
+        if self._unplotted:
+            plots.stream_marks(self._unplotted)
+            self._unplotted = []
         plots.set_strips(self._marks, now)
         plots.show_cursor(scene.frame.time if scene.replaying else None)
         plots.show_window(now, replaying=scene.replaying)

@@ -58,12 +58,20 @@ class Replay:
         self._cached: ForkableSource | None = None
         self.remember(source)
 
-    def remember(self, source: ClusterSource) -> None:
-        """Keep a checkpoint of the live source if one is due."""
+    def remember(self, source: ClusterSource, *, changed: bool = False) -> None:
+        """Keep a checkpoint of the live source if one is due, or if it was just ``changed``.
+
+        An action changes the cluster without moving time, so a checkpoint
+        taken earlier at the same moment no longer holds it: it is replaced.
+        """
         if not self.forkable or not isinstance(source, ForkableSource):
             return
         now = source.time
-        if self._times and now < self._times[-1] + self._spacing:
+        if self._times and self._times[-1] >= now and changed:
+            self._times.pop()
+            self._checkpoints.pop()
+            self._cached = None
+        elif self._times and now < self._times[-1] + self._spacing and not changed:
             return
         self._times.append(now)
         self._checkpoints.append(source.fork())

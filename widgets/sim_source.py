@@ -172,8 +172,20 @@ class SimClusterSource:
         return recorded_node(record.up, record.opinion, record.recognised, record.acting, ids)
 
     def marks(self, start: int = 0) -> Sequence[Mark]:
-        """Observer marks from ``start`` on."""
-        return [Mark(t, kind, label) for t, kind, label in self.cluster.observer.marks[start:]]
+        """Observer marks from ``start`` on, naming the nodes a target like "leader" resolved to.
+
+        Each mark is made with its event record, so the two lists run in step.
+        """
+        events = self.cluster.events
+        marks = []
+        for i, (t, kind, label) in enumerate(self.cluster.observer.marks[start:], start):
+            record = events[i] if i < len(events) else None
+            if record is not None and record.at == t and record.action == kind:
+                named = [r for r in record.resolved if r not in label.split("=")[-1:]]
+                if named:
+                    label = f"{label} ({', '.join(named)})"
+            marks.append(Mark(t, kind, label))
+        return marks
 
     def messages(self, since: float) -> Sequence[Message]:
         """Recent gossip digests (SYN messages) sent after ``since``."""

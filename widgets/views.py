@@ -19,6 +19,7 @@ from bokeh.layouts import column, row
 from bokeh.models import (
     BoxSelectTool,
     ColumnDataSource,
+    CustomJS,
     HoverTool,
     LassoSelectTool,
     LayoutDOM,
@@ -98,6 +99,14 @@ class DashboardViews:
         )
         self.network = self._network_figure(title)
         self.flock = self._flock_figure()
+        # Frame acknowledgements: the kernel numbers each frame in the network
+        # figure's tags; when the browser applies it, this callback copies the
+        # number to the flock figure's tags, which BokehJS sends back. The
+        # player draws a new frame only once the browser has the last one, so
+        # frames never queue up behind a slow browser (and Pause stops at once).
+        self.network.js_on_change(
+            "tags", CustomJS(args={"ack": self.flock}, code="ack.tags = cb_obj.tags")
+        )
         self.plots = TimePlots(width=VIEW_SIZE + 20)
         self.layout: LayoutDOM = column(row(self.network, self.flock))
         self.time_layout: LayoutDOM = self.plots.layout
@@ -193,6 +202,7 @@ class DashboardViews:
             text_color="#333333",
             text_align="center",
             text_baseline="middle",
+            nonselection_text_alpha=1.0,
         )
         fig.add_tools(
             TapTool(renderers=[dots]),
@@ -241,16 +251,23 @@ class DashboardViews:
 
     @staticmethod
     def update(source: ColumnDataSource, columns: dict[str, Any]) -> None:
-        """Replace the data when anything changed, always as whole columns of one length.
+        """Send only the columns that changed (all of them when the length changed).
 
-        Sending only the changed columns saved bytes, but a view that missed
-        one patch then held columns of different lengths and drew nothing.
+        Most frames move nodes but change no ids, colours or markers, and the
+        browser redraws less when fewer columns change. A view that missed a
+        patch (built after it was sent) gets every column again when it
+        reports ready (:class:`~.bokeh_model.BatchedBokehModel`), so lengths
+        never disagree in the browser. Columns must be fresh arrays, not views
+        of state that changes in place, or a change would compare equal to itself.
         """
         current = source.data
-        if set(current) != set(columns) or any(
-            not _same(current[k], v) for k, v in columns.items()
-        ):
+        lengths = {len(v) for v in columns.values()}
+        if set(current) != set(columns) or lengths != {len(v) for v in current.values()}:
             source.data = columns
+            return
+        changed = {k: v for k, v in columns.items() if not _same(current[k], v)}
+        if changed:
+            source.data.update(changed)
 
     def node_columns(self, frame: NodeFrame) -> dict[str, Any]:
         """Columns of the network view's nodes for ``frame``."""

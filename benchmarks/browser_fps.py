@@ -1,0 +1,114 @@
+"""Frames per second the browser actually draws, next to the kernel's cost per frame.
+
+A dashboard of n nodes plays in a real JupyterLab in headless Chromium (network
+blocked, as in the tests) at the default speed (2 virtual s/s, a frame every
+0.1 s: the kernel aims at 10 frames/s). In the page, every Bokeh document patch
+of the network view is counted, and so is every animation frame in which at
+least one arrived: that count per second is the frame rate a learner sees.
+After Pause, the lag is how far the drawn time was behind the kernel's when
+Pause was pressed.
+
+    python benchmarks/browser_fps.py            # 50 and 200 nodes
+    python benchmarks/browser_fps.py 20 50 200
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+import nbformat  # noqa: E402
+from browser_lab import (  # noqa: E402
+    button,
+    jupyter_lab,
+    offline_browser,
+    offline_page,
+    open_notebook,
+    wait_until_idle,
+)
+
+PLAY_SECONDS = 10.0
+AIM_FPS_AT_200 = 10.0
+COUNT_JS = """() => {
+  const docs = [...new Set(Object.values(Bokeh.index).map(v => v.model.document))];
+  const target = docs.find(d => [...d._all_models.values()].some(m => m.name === 'network-nodes'));
+  const D = Bokeh.require('document').Document;
+  const original = D.prototype.apply_json_patch;
+  window.__patches = 0; window.__drawn = 0; let fresh = false;
+  D.prototype.apply_json_patch = function (...args) {
+    if (this === target) { window.__patches++; fresh = true; }
+    return original.apply(this, args);
+  };
+  const tick = () => { if (fresh) { window.__drawn++; fresh = false; } requestAnimationFrame(tick); };
+  requestAnimationFrame(tick);
+}"""
+TIME = re.compile(r"t = ([0-9.]+) s")
+
+
+def _notebook(folder: Path, n: int) -> Path:
+    notebook = nbformat.v4.new_notebook()
+    code = (
+        "from emergent_lab.cluster import ClusterConfig, SimCluster\n"
+        "from emergent_lab.widgets import Dashboard\n"
+        f"cluster = SimCluster(ClusterConfig.create({n}, seed=1))\n"
+        "cluster.run(12.0)\n"
+        "dash = Dashboard(cluster)\ndash"
+    )
+    notebook.cells = [nbformat.v4.new_code_cell(code), nbformat.v4.new_code_cell("print('kernel t', dash.source.time)")]
+    notebook.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+    path = folder / f"fps{n}.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+def measure(n: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "nb").mkdir()
+        path = _notebook(folder / "nb", n)
+        with jupyter_lab(folder / "lab" if (folder / "lab").mkdir() is None else folder, [path]) as lab, offline_browser() as browser:
+            offline = offline_page(browser, width=1280, height=800)
+            page = offline.page
+            open_notebook(page, lab.url(path.name))
+            page.locator(".jp-Notebook .jp-Cell").first.locator(".jp-InputArea-editor").click()
+            page.keyboard.press("Shift+Enter")
+            wait_until_idle(page)
+            page.wait_for_function("() => Object.keys(window.Bokeh?.index ?? {}).length >= 2")
+            page.evaluate(COUNT_JS)
+            start = float(TIME.search(page.locator(".emergent-time").first.inner_text()).group(1))
+            button(page, "Play").click()
+            page.wait_for_timeout(PLAY_SECONDS * 1000)
+            drawn = page.evaluate("() => [window.__drawn, window.__patches]")
+            shown_at_pause = float(TIME.search(page.locator(".emergent-time").first.inner_text()).group(1))
+            button(page, "Pause").click()
+            button(page, "Play").wait_for()
+            page.wait_for_timeout(500)
+            final = float(TIME.search(page.locator(".emergent-time").first.inner_text()).group(1))
+            return {
+                "nodes": n,
+                "drawn_fps": drawn[0] / PLAY_SECONDS,
+                "patches_per_s": drawn[1] / PLAY_SECONDS,
+                "virtual_s": shown_at_pause - start,
+                "lag_s": final - shown_at_pause,
+            }
+
+
+def main(sizes: list[int]) -> None:
+    load = os.getloadavg()
+    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {PLAY_SECONDS:g} s of Play each")
+    print(f"{'nodes':>6} {'drawn fps':>10} {'patches/s':>10} {'virtual s shown':>16} {'lag at pause s':>15}")
+    for n in sizes:
+        r = measure(n)
+        print(f"{r['nodes']:>6} {r['drawn_fps']:>10.1f} {r['patches_per_s']:>10.1f} {r['virtual_s']:>16.1f} {r['lag_s']:>15.1f}")
+        if n == 200:
+            verdict = "meets" if r["drawn_fps"] >= AIM_FPS_AT_200 else "misses"
+            print(f"200 nodes: {r['drawn_fps']:.1f} frames/s drawn, {verdict} the {AIM_FPS_AT_200:g} aim")
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [50, 200])
