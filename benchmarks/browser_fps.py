@@ -19,11 +19,12 @@ import re
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-import nbformat  # noqa: E402
-from browser_lab import (  # noqa: E402
+import nbformat
+from browser_lab import (
     button,
     jupyter_lab,
     offline_browser,
@@ -31,6 +32,9 @@ from browser_lab import (  # noqa: E402
     open_notebook,
     wait_until_idle,
 )
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 PLAY_SECONDS = 10.0
 AIM_FPS_AT_200 = 10.0
@@ -44,7 +48,10 @@ COUNT_JS = """() => {
     if (this === target) { window.__patches++; fresh = true; }
     return original.apply(this, args);
   };
-  const tick = () => { if (fresh) { window.__drawn++; fresh = false; } requestAnimationFrame(tick); };
+  const tick = () => {
+    if (fresh) { window.__drawn++; fresh = false; }
+    requestAnimationFrame(tick);
+  };
   requestAnimationFrame(tick);
 }"""
 TIME = re.compile(r"t = ([0-9.]+) s")
@@ -59,11 +66,22 @@ def _notebook(folder: Path, n: int) -> Path:
         "cluster.run(12.0)\n"
         "dash = Dashboard(cluster)\ndash"
     )
-    notebook.cells = [nbformat.v4.new_code_cell(code), nbformat.v4.new_code_cell("print('kernel t', dash.source.time)")]
-    notebook.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+    notebook.cells = [nbformat.v4.new_code_cell(code)]
+    notebook.metadata["kernelspec"] = {
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+        "name": "python3",
+    }
     path = folder / f"fps{n}.ipynb"
     nbformat.write(notebook, path)
     return path
+
+
+def _shown_time(page: Page) -> float:
+    match = TIME.search(page.locator(".emergent-time").first.inner_text())
+    if match is None:
+        raise RuntimeError("no time readout on the page")
+    return float(match.group(1))
 
 
 def measure(n: int) -> dict[str, float]:
@@ -71,7 +89,8 @@ def measure(n: int) -> dict[str, float]:
         folder = Path(tmp)
         (folder / "nb").mkdir()
         path = _notebook(folder / "nb", n)
-        with jupyter_lab(folder / "lab" if (folder / "lab").mkdir() is None else folder, [path]) as lab, offline_browser() as browser:
+        (folder / "lab").mkdir()
+        with jupyter_lab(folder / "lab", [path]) as lab, offline_browser() as browser:
             offline = offline_page(browser, width=1280, height=800)
             page = offline.page
             open_notebook(page, lab.url(path.name))
@@ -80,15 +99,15 @@ def measure(n: int) -> dict[str, float]:
             wait_until_idle(page)
             page.wait_for_function("() => Object.keys(window.Bokeh?.index ?? {}).length >= 2")
             page.evaluate(COUNT_JS)
-            start = float(TIME.search(page.locator(".emergent-time").first.inner_text()).group(1))
+            start = _shown_time(page)
             button(page, "Play").click()
             page.wait_for_timeout(PLAY_SECONDS * 1000)
             drawn = page.evaluate("() => [window.__drawn, window.__patches]")
-            shown_at_pause = float(TIME.search(page.locator(".emergent-time").first.inner_text()).group(1))
+            shown_at_pause = _shown_time(page)
             button(page, "Pause").click()
             button(page, "Play").wait_for()
             page.wait_for_timeout(500)
-            final = float(TIME.search(page.locator(".emergent-time").first.inner_text()).group(1))
+            final = _shown_time(page)
             return {
                 "nodes": n,
                 "drawn_fps": drawn[0] / PLAY_SECONDS,
@@ -100,14 +119,17 @@ def measure(n: int) -> dict[str, float]:
 
 def main(sizes: list[int]) -> None:
     load = os.getloadavg()
-    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {PLAY_SECONDS:g} s of Play each")
-    print(f"{'nodes':>6} {'drawn fps':>10} {'patches/s':>10} {'virtual s shown':>16} {'lag at pause s':>15}")
+    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {PLAY_SECONDS:g} s of Play")
+    print(f"{'nodes':>6} {'drawn fps':>10} {'patches/s':>10} {'virtual s':>10} {'lag s':>6}")
     for n in sizes:
         r = measure(n)
-        print(f"{r['nodes']:>6} {r['drawn_fps']:>10.1f} {r['patches_per_s']:>10.1f} {r['virtual_s']:>16.1f} {r['lag_s']:>15.1f}")
+        print(
+            f"{r['nodes']:>6} {r['drawn_fps']:>10.1f} {r['patches_per_s']:>10.1f} "
+            f"{r['virtual_s']:>10.1f} {r['lag_s']:>6.1f}"
+        )
         if n == 200:
             verdict = "meets" if r["drawn_fps"] >= AIM_FPS_AT_200 else "misses"
-            print(f"200 nodes: {r['drawn_fps']:.1f} frames/s drawn, {verdict} the {AIM_FPS_AT_200:g} aim")
+            print(f"200 nodes: {r['drawn_fps']:.1f} frames/s drawn; {verdict} the aim of 10")
 
 
 if __name__ == "__main__":

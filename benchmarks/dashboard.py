@@ -12,13 +12,19 @@ ratios to the smallest.
 
     python benchmarks/dashboard.py            # 50, 200, 1000 nodes
     python benchmarks/dashboard.py 50 200     # chosen sizes
+
+Then, when Chromium is installed, the frame rate a browser actually draws at
+50 and 200 nodes (``browser_fps.py``), so kernel cost and drawn frames are
+read side by side from one run.
 """
 
 from __future__ import annotations
 
+import shutil
 import statistics
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 FRAMES = 40
@@ -93,3 +99,10 @@ def main(sizes: list[int]) -> None:
 
 if __name__ == "__main__":
     main([int(a) for a in sys.argv[1:]] or [50, 200, 1000])
+    if shutil.which("chromium") or Path("/usr/bin/chromium").exists():
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import browser_fps
+
+        browser_fps.main([50, 200])
+    else:
+        print("browser frame rate: skipped (no Chromium; apt-get install chromium)")

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 
 import nbformat
 import pytest
-
 from browser_lab import (
     Lab,
     OfflinePage,
@@ -42,7 +41,8 @@ if TYPE_CHECKING:
 
 LEADER = re.compile(r"leader:\s*(n\d+)")
 TIME = re.compile(r"(?:t|replay) = ([0-9.]+) s")
-DISPLAY = 'from emergent_lab.widgets import Dashboard\n\ndash = Dashboard.from_scenario("leader-crash")\ndash'
+IMPORT = "from emergent_lab.widgets import Dashboard\n\n"
+DISPLAY = IMPORT + 'dash = Dashboard.from_scenario("leader-crash")\ndash'
 SOURCES_JS = """() => {
   const out = {};
   const docs = new Set(Object.values(window.Bokeh?.index ?? {}).map(v => v.model.document));
@@ -58,14 +58,14 @@ SOURCES_JS = """() => {
 NOTEBOOKS = {
     "display": [DISPLAY],
     "runall": [DISPLAY, "dash.advance(40.0)\ncrashed = dash.kill()\ndash.advance(5.0)"],
-    "pause": ['from emergent_lab.widgets import Dashboard\n\ndash = Dashboard.from_scenario("leader-crash", speed=8.0)\ndash'],
+    "pause": [IMPORT + 'dash = Dashboard.from_scenario("leader-crash", speed=8.0)\ndash'],
     "split": [DISPLAY, "dash.advance(15.0)"],
     "replay": [
         DISPLAY,
         'dash.select("n5")\ndash.advance(30.0)\ndash.replay(12.0)',
         "dash.advance(10.0)\nprint('digest', dash.source.cluster.observer.log.hexdigest())",
     ],
-    "kill": ['from emergent_lab.widgets import Dashboard\n\ndash = Dashboard.from_scenario("leader-crash", speed=4.0, interval=0.1)\ndash'],
+    "kill": [IMPORT + 'dash = Dashboard.from_scenario("leader-crash", speed=4.0)\ndash'],
 }
 
 
@@ -221,6 +221,8 @@ def test_pause_never_jumps_back(lab: Lab, offline: OfflinePage) -> None:
         shown = _time(page)
         assert "replay" not in page.locator(".emergent-time").first.inner_text()
         assert shown >= last, f"paused at {shown} s after {last} s"
+        slider = page.locator(".widget-slider", has_text="replay t").locator(".widget-readout")
+        assert abs(float(slider.first.inner_text()) - shown) <= 0.1, "the view is not at now"
         page.wait_for_timeout(800)
         assert _time(page) == shown, "the view moved after Pause"
         assert "replay" not in page.locator(".emergent-time").first.inner_text()
@@ -237,7 +239,8 @@ def test_split_in_half_reads_split(lab: Lab, offline: OfflinePage) -> None:
     button(page, "split in half").click()
     button(page, "Play").click()
     page.wait_for_function(
-        "() => /split: 2 leaders/.test(document.querySelector('.emergent-leader')?.innerText ?? '')",
+        "() => /split: 2 leaders/.test("
+        "document.querySelector('.emergent-leader')?.innerText ?? '')",
         timeout=90_000,
     )
     button(page, "Pause").click()

@@ -138,13 +138,18 @@ def test_continue_from_here_is_the_run_a_fresh_cluster_gives(board: Dashboard) -
     assert board.source.cluster.observer.log.hexdigest() == fresh.observer.log.hexdigest()
 
 
+def _column(board: Dashboard, name: str) -> dict[str, str]:
+    data = board.views.nodes.data
+    return dict(zip(data["id"], data[name], strict=True))
+
+
 def test_colours_stay_with_a_flock_over_a_failover(board: Dashboard) -> None:
     board.advance(29.0)
-    before = dict(zip(board.views.nodes.data["id"], board.views.nodes.data["colour"]))
-    follows_before = dict(zip(board.views.nodes.data["id"], board.views.nodes.data["follows"]))
+    before = _column(board, "colour")
+    follows_before = _column(board, "follows")
     board.advance(1.5)
-    after = dict(zip(board.views.nodes.data["id"], board.views.nodes.data["colour"]))
-    follows_after = dict(zip(board.views.nodes.data["id"], board.views.nodes.data["follows"]))
+    after = _column(board, "colour")
+    follows_after = _column(board, "follows")
     kept = [
         n
         for n in before
