@@ -23,14 +23,14 @@ from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-import nbformat
 from browser_lab import (
     button,
     jupyter_lab,
     offline_browser,
     offline_page,
     open_notebook,
-    wait_until_idle,
+    run_cell,
+    write_notebook,
 )
 
 if TYPE_CHECKING:
@@ -58,7 +58,6 @@ TIME = re.compile(r"t = ([0-9.]+) s")
 
 
 def _notebook(folder: Path, n: int) -> Path:
-    notebook = nbformat.v4.new_notebook()
     code = (
         "from emergent_lab.cluster import ClusterConfig, SimCluster\n"
         "from emergent_lab.widgets import Dashboard\n"
@@ -66,15 +65,7 @@ def _notebook(folder: Path, n: int) -> Path:
         "cluster.run(12.0)\n"
         "dash = Dashboard(cluster)\ndash"
     )
-    notebook.cells = [nbformat.v4.new_code_cell(code)]
-    notebook.metadata["kernelspec"] = {
-        "display_name": "Python 3 (ipykernel)",
-        "language": "python",
-        "name": "python3",
-    }
-    path = folder / f"fps{n}.ipynb"
-    nbformat.write(notebook, path)
-    return path
+    return write_notebook(folder, f"fps{n}", [code])
 
 
 def _shown_time(page: Page) -> float:
@@ -94,9 +85,7 @@ def measure(n: int) -> dict[str, float]:
             offline = offline_page(browser, width=1280, height=800)
             page = offline.page
             open_notebook(page, lab.url(path.name))
-            page.locator(".jp-Notebook .jp-Cell").first.locator(".jp-InputArea-editor").click()
-            page.keyboard.press("Shift+Enter")
-            wait_until_idle(page)
+            run_cell(page, 0)
             page.wait_for_function("() => Object.keys(window.Bokeh?.index ?? {}).length >= 2")
             page.evaluate(COUNT_JS)
             start = _shown_time(page)

@@ -241,6 +241,40 @@ def wait_until_idle(page: Page, timeout_ms: int = 300_000) -> None:
     page.get_by_text(re.compile(r"Python 3 \(ipykernel\) \| Idle")).wait_for(timeout=timeout_ms)
 
 
+def write_notebook(folder: Path, name: str, cells: Sequence[str]) -> Path:
+    """Code cells, with the kernelspec JupyterLab writes (so opening it edits nothing)."""
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()  # type: ignore[no-untyped-call]
+    notebook.cells = [nbformat.v4.new_code_cell(c) for c in cells]  # type: ignore[no-untyped-call]
+    notebook.metadata["kernelspec"] = {
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+        "name": "python3",
+    }
+    path = folder / f"{name}.ipynb"
+    nbformat.write(notebook, path)  # type: ignore[no-untyped-call]
+    return path
+
+
+def run_cell(page: Page, index: int) -> None:
+    """Run one cell (Shift+Enter in it) and wait until the kernel is idle."""
+    cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
+    cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+    wait_until_idle(page)
+
+
+def wait_for_text(page: Page, selector: str, pattern: str, timeout_ms: int = 45_000) -> None:
+    """Wait until the first element matching ``selector`` has text matching ``pattern``."""
+    page.wait_for_function(
+        "([selector, pattern]) => new RegExp(pattern).test("
+        "document.querySelector(selector)?.innerText ?? '')",
+        arg=[selector, pattern],
+        timeout=timeout_ms,
+    )
+
+
 def button(page: Page, label: str) -> Locator:
     """An ipywidgets button by its label (its icon is part of the accessible name)."""
     return page.locator("button.jupyter-button", has_text=re.compile(rf"^\s*{label}\s*$"))

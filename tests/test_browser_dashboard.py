@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import nbformat
 import pytest
 from browser_lab import (
     Lab,
@@ -33,7 +32,10 @@ from browser_lab import (
     open_notebook,
     painted_pixels,
     run_all,
+    run_cell,
+    wait_for_text,
     wait_until_idle,
+    write_notebook,
 )
 
 if TYPE_CHECKING:
@@ -69,23 +71,10 @@ NOTEBOOKS = {
 }
 
 
-def _write(folder: Path, name: str, cells: list[str]) -> Path:
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell(c) for c in cells]
-    notebook.metadata["kernelspec"] = {
-        "display_name": "Python 3 (ipykernel)",
-        "language": "python",
-        "name": "python3",
-    }
-    path = folder / f"{name}.ipynb"
-    nbformat.write(notebook, path)
-    return path
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     folder = tmp_path_factory.mktemp("notebooks")
-    paths = [_write(folder, name, cells) for name, cells in NOTEBOOKS.items()]
+    paths = [write_notebook(folder, name, cells) for name, cells in NOTEBOOKS.items()]
     with jupyter_lab(tmp_path_factory.mktemp("lab"), paths) as server:
         yield server
 
@@ -107,13 +96,6 @@ def offline(browser: Browser, tmp_path: Path) -> Iterator[OfflinePage]:
         page.page.screenshot(path=str(tmp_path / "last.png"))
         (tmp_path / "console.log").write_text("\n".join(page.console))
         page.page.context.close()
-
-
-def _run_cell(page: Page, index: int) -> None:
-    cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
-    cell.locator(".jp-InputArea-editor").click()
-    page.keyboard.press("Shift+Enter")
-    wait_until_idle(page)
 
 
 def _sources(page: Page) -> dict[str, dict[str, int]]:
@@ -164,7 +146,7 @@ def _in_viewport(page: Page, selector: str) -> bool:
 def test_display_alone_draws_a_complete_first_frame(lab: Lab, offline: OfflinePage) -> None:
     page = offline.page
     open_notebook(page, lab.url("display.ipynb"))
-    _run_cell(page, 0)
+    run_cell(page, 0)
     _assert_complete(page, 20)
     page.wait_for_timeout(500)
     assert painted_pixels(page) > 500
@@ -198,9 +180,7 @@ def test_run_all_leaves_every_view_consistent(lab: Lab, offline: OfflinePage) ->
     open_notebook(page, lab.url("runall.ipynb"))
     run_all(page)
     wait_until_idle(page)
-    page.wait_for_function(
-        "() => /t = 45\\.0 s/.test(document.querySelector('.emergent-time')?.innerText ?? '')"
-    )
+    wait_for_text(page, ".emergent-time", r"t = 45\.0 s")
     page.wait_for_timeout(1500)
     _assert_complete(page, 20)
     sources = _sources(page)
@@ -211,7 +191,7 @@ def test_run_all_leaves_every_view_consistent(lab: Lab, offline: OfflinePage) ->
 def test_pause_never_jumps_back(lab: Lab, offline: OfflinePage) -> None:
     page = offline.page
     open_notebook(page, lab.url("pause.ipynb"))
-    _run_cell(page, 0)
+    run_cell(page, 0)
     last = 0.0
     for _ in range(10):
         button(page, "Play").click()
@@ -234,15 +214,11 @@ def test_pause_never_jumps_back(lab: Lab, offline: OfflinePage) -> None:
 def test_split_in_half_reads_split(lab: Lab, offline: OfflinePage) -> None:
     page = offline.page
     open_notebook(page, lab.url("split.ipynb"))
-    _run_cell(page, 0)
-    _run_cell(page, 1)
+    run_cell(page, 0)
+    run_cell(page, 1)
     button(page, "split in half").click()
     button(page, "Play").click()
-    page.wait_for_function(
-        "() => /split: 2 leaders/.test("
-        "document.querySelector('.emergent-leader')?.innerText ?? '')",
-        timeout=90_000,
-    )
+    wait_for_text(page, ".emergent-leader", "split: 2 leaders", timeout_ms=90_000)
     button(page, "Pause").click()
     leaders = re.search(r"split: 2 leaders \((n\d+), (n\d+)\)", _readout(page))
     assert leaders is not None
@@ -259,11 +235,9 @@ def test_replay_then_continue_from_here(lab: Lab, offline: OfflinePage) -> None:
 
     page = offline.page
     open_notebook(page, lab.url("replay.ipynb"))
-    _run_cell(page, 0)
-    _run_cell(page, 1)
-    page.wait_for_function(
-        "() => /replay = 12\\.0 s/.test(document.querySelector('.emergent-time')?.innerText ?? '')"
-    )
+    run_cell(page, 0)
+    run_cell(page, 1)
+    wait_for_text(page, ".emergent-time", r"replay = 12\.0 s")
     reference = SimClusterSource(build_cluster(load_scenario("leader-crash")))
     reference.advance(12.0)
     inspector = page.locator(".emergent-inspector").first.inner_text()
@@ -272,10 +246,8 @@ def test_replay_then_continue_from_here(lab: Lab, offline: OfflinePage) -> None:
         assert re.search(rf"{peer.peer}\s+{peer.generation}\s+{peer.heartbeat}\b", inspector)
     assert page.locator("button.jupyter-button:has-text('Step')").first.is_disabled()
     button(page, "continue from here").click()
-    page.wait_for_function(
-        "() => /t = 12\\.0 s/.test(document.querySelector('.emergent-time')?.innerText ?? '')"
-    )
-    _run_cell(page, 2)
+    wait_for_text(page, ".emergent-time", r"t = 12\.0 s")
+    run_cell(page, 2)
     printed = page.locator(".jp-Notebook .jp-Cell").nth(2).locator(".jp-OutputArea").inner_text()
     fresh = build_cluster(load_scenario("leader-crash"))
     fresh.run(22.0)
@@ -286,11 +258,9 @@ def test_replay_then_continue_from_here(lab: Lab, offline: OfflinePage) -> None:
 def test_play_then_kill_the_leader(lab: Lab, offline: OfflinePage, tmp_path: Path) -> None:
     page = offline.page
     open_notebook(page, lab.url("kill.ipynb"))
-    _run_cell(page, 0)
+    run_cell(page, 0)
     button(page, "Play").click()
-    page.wait_for_function(
-        "() => /leader:\\s*n\\d+/.test(document.querySelector('.emergent-leader')?.innerText ?? '')"
-    )
+    wait_for_text(page, ".emergent-leader", r"leader:\s*n\d+")
     first = LEADER.search(_readout(page))
     assert first is not None
     button(page, "kill").click()
