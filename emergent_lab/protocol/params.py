@@ -64,8 +64,8 @@ class ProtocolParams:
     believes alive that must share an opinion before it recognises that leader.
     ``detector`` defaults to Akka cluster's failure-detector settings.
     ``gc_after`` is how long a peer stays in a view after it stopped being
-    alive; it also quarantines the peer's old generation for as long, so
-    gossip from slower nodes does not resurrect it.
+    alive; it then leaves a tombstone, so gossip from slower nodes does not
+    resurrect it (see ``protocol.view``).
     """
 
     fanout: int = 3
