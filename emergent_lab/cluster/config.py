@@ -21,6 +21,10 @@ PROTOCOLS: Mapping[str, type[Node]] = {"emergent": Node, "bully": BullyNode}
 """Node classes a cluster can run, by name: the emergent leader, or the Bully election."""
 
 
+DEFAULT_SEEDS = 3
+"""How many of the first ids (in natural order) are seeds, unless a cluster names its own."""
+
+
 def random_metrics(
     score: ScoreFunction, n: int, *, rng: np.random.Generator
 ) -> list[dict[str, float]]:
@@ -77,7 +81,7 @@ class ClusterConfig:
         params: ProtocolParams | None = None,
         score: ScoreFunction | str = "capacity",
         metrics: Sequence[Mapping[str, float]] | Mapping[str, Mapping[str, float]] | None = None,
-        seeds: int | Sequence[str] = 3,
+        seeds: int | Sequence[str] = DEFAULT_SEEDS,
         latency: LatencyModel | None = None,
         loss: float = 0.0,
         graph: nx.Graph | None = None,

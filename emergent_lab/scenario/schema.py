@@ -8,6 +8,7 @@ so a typo never produces a half-run lesson.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,9 +20,9 @@ import networkx as nx
 import numpy as np
 
 from emergent_lab.cluster.cluster import ACTIONS, LEADER
-from emergent_lab.cluster.config import ClusterConfig, default_ids
+from emergent_lab.cluster.config import DEFAULT_SEEDS, ClusterConfig, default_ids
 from emergent_lab.detector import DetectorParams
-from emergent_lab.protocol.params import ProtocolParams, check_number
+from emergent_lab.protocol.params import CLUSTER_DETECTOR, ProtocolParams, check_number
 from emergent_lab.scale.options import EngineOptions, engine_options
 from emergent_lab.score import ScoreFunction
 from emergent_lab.sim.latency import LatencyModel, MatrixLatency, latency_from_mapping
@@ -348,8 +349,12 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
                 integer=True,
             )
         )
-    seeds = cluster.pop("seeds", 3)
-    detector_params = _checked(DetectorParams.from_mapping, {f: v for f, v in detector.items()})
+    seeds = cluster.pop("seeds", DEFAULT_SEEDS)
+    # The keys given replace those of the cluster's defaults (ProtocolParams'), not
+    # those of a bare DetectorParams (a single link's: no acceptable pause).
+    detector_params = _checked(
+        DetectorParams.from_mapping, {**dataclasses.asdict(CLUSTER_DETECTOR), **detector}
+    )
     params = _checked(ProtocolParams, detector=detector_params, **cluster, **leader)
 
     preset = score.get("preset", "capacity")
