@@ -142,7 +142,7 @@ def check_timeline(events: tuple[ScenarioEvent, ...], config: ClusterConfig) -> 
             node = checked(validate_node_id, arguments["node"], field=f"{path}.node")
             if node in known or node == LEADER:
                 raise fail(f"{path}.node", f"{node!r} already exists (join adds a new id)")
-            check_metrics(f"{path}.metrics", arguments.get("metrics", {}), score)
+            checked(score.check_metrics, arguments.get("metrics", {}), field=f"{path}.metrics")
             known.add(node)
             continue
         for fieldname, node in _targets(event):
@@ -152,7 +152,12 @@ def check_timeline(events: tuple[ScenarioEvent, ...], config: ClusterConfig) -> 
                     f"unknown node {node!r} (expected an id of cluster.ids, or '{LEADER}')",
                 )
         if event.action == "set_metric":
-            check_metrics(path, {arguments["metric"]: arguments["value"]}, score, field="metric")
+            names = score.metric_names
+            if names and arguments["metric"] not in names:
+                raise fail(
+                    f"{path}.metric",
+                    f"unknown metric {arguments['metric']!r} (expected one of: {', '.join(names)})",
+                )
         elif event.action == "set_weights":
             score = checked_under(path, score.with_weights, arguments["weights"])
         elif event.action == "set_param":
@@ -171,21 +176,3 @@ def _targets(event: ScenarioEvent) -> list[tuple[str, str]]:
     if event.action == "partition" and arguments["groups"] != "half":
         names += [("groups", n) for g in arguments["groups"] for n in g]
     return names
-
-
-def check_metrics(
-    path: str, metrics: Any, score: ScoreFunction, *, field: str | None = None
-) -> None:
-    """Refuse anything but a table of numbers for metrics the score knows.
-
-    An unknown metric would silently change nothing (a typo), so it is
-    refused; ``field`` names the key that holds the name, if not the name itself.
-    """
-    if not isinstance(metrics, Mapping):
-        raise fail(path, "must be a table of metric = number")
-    names = score.metric_names
-    for name, value in metrics.items():
-        if names and name not in names:
-            where = f"{path}.{field}" if field else f"{path}.{name}"
-            raise fail(where, f"unknown metric {name!r} (expected one of: {', '.join(names)})")
-        checked(check_number, f"{path}.value" if field else f"{path}.{name}", value)

@@ -25,7 +25,7 @@ from emergent_lab.protocol.ids import validate_node_id
 from emergent_lab.protocol.params import CLUSTER_DETECTOR, ProtocolParams, check_number
 from emergent_lab.scale.options import EngineOptions, engine_options
 from emergent_lab.scenario.errors import ScenarioError, checked, checked_under, fail
-from emergent_lab.scenario.events import ScenarioEvent, check_metrics, check_timeline, parse_event
+from emergent_lab.scenario.events import ScenarioEvent, check_timeline, parse_event
 from emergent_lab.score import ScoreFunction
 from emergent_lab.sim.latency import LatencyModel, MatrixLatency, latency_from_mapping
 
@@ -299,10 +299,10 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
         raise fail("score.nodes", "must be tables of metrics, one per node id")
 
     for node_id, metrics in per_node.items():
-        check_metrics(f"score.nodes.{node_id}", metrics, score_fn)
+        checked(score_fn.check_metrics, metrics, field=f"score.nodes.{node_id}")
     base = score.get("base")
     if base is not None:
-        check_metrics("score.base", base, score_fn)
+        checked(score_fn.check_metrics, base, field="score.base")
         node_ids = ids if ids is not None else default_ids(n)
         per_node = {i: {**base, **per_node.get(i, {})} for i in node_ids}
     noise = None
