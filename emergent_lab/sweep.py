@@ -70,6 +70,7 @@ EVENT_COLUMNS = (
     "leader_is_best",
     "detection_mean_s",
     "detection_max_s",
+    "skipped",
 )
 """Fields of each event's report that become columns ``event{k}.<field>``."""
 BIN_S = 0.1

@@ -57,6 +57,9 @@ class Node:
         listener: told about opinion, recognition and suspicion changes.
     """
 
+    static_membership = False
+    """Whether a node knows every member from the start (it learns them by gossip)."""
+
     def __init__(
         self,
         node_id: str,

@@ -174,7 +174,7 @@ class ArrayCluster:
         ) * self.params.gossip_interval
 
     def run(self, until: float) -> None:
-        """Advance virtual time to ``until`` seconds (a finite time; earlier ones change nothing)."""
+        """Advance virtual time to ``until`` seconds (finite; an earlier time changes nothing)."""
         until = check_number("until", until, low=0)
         while self.slot_time(self._slot) <= until:
             t = self.slot_time(self._slot)
