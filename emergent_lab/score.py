@@ -327,6 +327,30 @@ class ScoreFunction:
         """Names of the declared metrics, in declaration order."""
         return tuple(self._metrics)
 
+    def check_metrics(self, metrics: object, *, field: str = "metrics") -> dict[str, float]:
+        """``metrics`` as floats, if it is a table of numbers for metrics this score declares.
+
+        A metric the score does not declare would change nothing (a typo), so
+        it is refused; a custom score that declares none takes any name.
+
+        Raises:
+            ValueError: naming ``field.<metric>`` and what is allowed.
+        """
+        if not isinstance(metrics, Mapping):
+            raise ValueError(f"{field}: must be a table of metric = number (got {_show(metrics)})")
+        names = self.metric_names
+        out = {}
+        for name, value in metrics.items():
+            if names and name not in names:
+                raise ValueError(
+                    f"{field}.{name}: unknown metric (expected one of: {', '.join(names)})"
+                )
+            ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+            if not ok or not math.isfinite(float(value)):
+                raise ValueError(f"{field}.{name}: must be a finite number (got {_show(value)})")
+            out[str(name)] = float(value)
+        return out
+
     def best_metrics(self) -> dict[str, float]:
         """Every declared metric at the best end of its range: what the best node reports.
 

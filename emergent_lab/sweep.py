@@ -32,6 +32,7 @@ from emergent_lab.baselines.messages import ELECTION_KINDS
 from emergent_lab.cluster.config import PROTOCOLS
 from emergent_lab.cluster.report import Report, build_report
 from emergent_lab.detector import DetectorParams
+from emergent_lab.scenario.errors import ScenarioError
 from emergent_lab.scenario.runner import build_cluster, run_scenario
 from emergent_lab.scenario.schema import (
     CLUSTER_KEYS,
@@ -40,7 +41,6 @@ from emergent_lab.scenario.schema import (
     RUN_KEYS,
     SCORE_KEYS,
     Scenario,
-    ScenarioError,
     load_scenario,
     parse_scenario,
 )
@@ -70,6 +70,7 @@ EVENT_COLUMNS = (
     "leader_is_best",
     "detection_mean_s",
     "detection_max_s",
+    "skipped",
 )
 """Fields of each event's report that become columns ``event{k}.<field>``."""
 BIN_S = 0.1

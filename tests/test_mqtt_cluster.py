@@ -21,13 +21,20 @@ from typing import Any
 import pytest
 
 from emergent_lab.detector.akka import suspect_y
-from emergent_lab.mqtt.processes import FAST_TIMING, AgentProcess, BrokerProcess, start_agents
+from emergent_lab.mqtt.processes import (
+    FAST_PARAMS,
+    FAST_TIMING,
+    AgentProcess,
+    BrokerProcess,
+    start_agents,
+)
 
 CI = os.environ.get("CI") == "true"
 HEARTBEAT = FAST_TIMING["heartbeat-interval"]
 GOSSIP = FAST_TIMING["gossip-interval"]
-PHI_THRESHOLD = 8.0
-MIN_STD = 0.1
+PHI_THRESHOLD = FAST_PARAMS.detector.threshold
+MIN_STD = FAST_PARAMS.detector.min_std_deviation
+PAUSE = FAST_PARAMS.detector.acceptable_heartbeat_pause
 
 
 def require(*tools: str) -> None:
@@ -146,12 +153,12 @@ def failover_bound() -> float:
     A peer learns the dead node's heartbeats through gossip, so arrivals come
     every heartbeat-plus-gossip interval at worst, with a spread we bound by
     twice the minimum standard deviation; phi crosses the threshold
-    ``suspect_y`` spreads after the mean. Then the survivors need a few gossip
-    rounds to agree (ten allowed) and one status round to publish, plus a
-    second of slack for two shared cores.
+    ``suspect_y`` spreads after the mean plus the acceptable pause. Then the
+    survivors need a few gossip rounds to agree (ten allowed) and one status
+    round to publish, plus a second of slack for two shared cores.
     """
     mean = HEARTBEAT + GOSSIP
-    detect = mean + suspect_y(PHI_THRESHOLD) * 2 * MIN_STD
+    detect = mean + PAUSE + suspect_y(PHI_THRESHOLD) * 2 * MIN_STD
     return detect + 10 * GOSSIP + FAST_TIMING["status-interval"] + 1.0
 
 

@@ -80,6 +80,9 @@ class BullyNode(Node):
         listener: told about coordinator and suspicion changes.
     """
 
+    static_membership = True
+    """Every member is known from the id table; only the coordinator is watched."""
+
     def __init__(
         self,
         node_id: str,

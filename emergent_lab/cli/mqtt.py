@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from emergent_lab.protocol.params import ProtocolParams
+from emergent_lab.protocol.params import CLUSTER_DETECTOR, ProtocolParams
 from emergent_lab.score import PRESETS, ScoreFunction
 
 PASSWORD_ENV = "EMERGENT_LAB_MQTT_PASSWORD"
@@ -119,10 +119,10 @@ def _broker(args: argparse.Namespace) -> int:
 
 
 def _params(args: argparse.Namespace) -> ProtocolParams:
-    """The protocol parameters; the detector starts from the heartbeat interval.
+    """The protocol parameters given on the command line (defaults: ``ProtocolParams()``).
 
     The intervals are checked first so that a bad ``--heartbeat-interval`` is
-    reported under its own name, not as the detector estimate derived from it.
+    reported under its own name.
     """
     params = ProtocolParams(
         fanout=args.fanout,
@@ -138,8 +138,49 @@ def _params(args: argparse.Namespace) -> ProtocolParams:
             "detector.threshold": args.phi_threshold,
             "detector.acceptable_heartbeat_pause": args.acceptable_pause,
             "detector.min_std_deviation": args.min_std_deviation,
-            "detector.first_heartbeat_estimate": args.heartbeat_interval,
+            "detector.first_heartbeat_estimate": args.first_heartbeat_estimate,
         }
+    )
+
+
+def _add_protocol(agent: argparse.ArgumentParser) -> None:
+    """The protocol options, defaulting to ``ProtocolParams()``: the one set every entry uses."""
+    defaults, detector = ProtocolParams(), CLUSTER_DETECTOR
+    timing = agent.add_argument_group("protocol (every member should agree)")
+
+    def option(name: str, kind: Any, default: Any, text: str) -> None:
+        timing.add_argument(name, type=kind, default=default, help=f"{text} (default %(default)s)")
+
+    option("--heartbeat-interval", float, defaults.heartbeat_interval, "seconds between heartbeats")
+    option("--gossip-interval", float, defaults.gossip_interval, "seconds between gossip rounds")
+    option("--fanout", int, defaults.fanout, "live peers gossiped with per round")
+    option("--emergence-threshold", float, defaults.emergence_threshold, "score margin to switch")
+    option(
+        "--convergence-threshold",
+        float,
+        defaults.convergence_threshold,
+        "share of live members that must agree to recognise a leader",
+    )
+    option("--gc-after", float, defaults.gc_after, "seconds a dead peer stays before its tombstone")
+    timing.add_argument(
+        "--detector",
+        choices=["akka", "cassandra"],
+        default=detector.kind,
+        help="failure detector (default %(default)s)",
+    )
+    option("--phi-threshold", float, detector.threshold, "phi at which a peer is suspected")
+    option(
+        "--acceptable-pause",
+        float,
+        detector.acceptable_heartbeat_pause,
+        "seconds of silence tolerated on top of the mean interval",
+    )
+    option("--min-std-deviation", float, detector.min_std_deviation, "floor on the interval's std")
+    option(
+        "--first-heartbeat-estimate",
+        float,
+        detector.first_heartbeat_estimate,
+        "interval assumed before any is measured (None: 1 s akka, 2 s cassandra)",
     )
 
 
@@ -229,7 +270,10 @@ def register(sub: Any) -> None:
         help="a metric of this node (repeatable), e.g. --metric cpu_free=0.7",
     )
     agent.add_argument(
-        "--generation", type=int, default=1, help="incarnation; bump it on every restart"
+        "--generation",
+        type=int,
+        default=1,
+        help="incarnation; bump it on every restart (default %(default)s)",
     )
     agent.add_argument(
         "--score",
@@ -240,20 +284,18 @@ def register(sub: Any) -> None:
     agent.add_argument(
         "--seed", action="append", default=[], metavar="ID", help="a node to contact first"
     )
-    timing = agent.add_argument_group("protocol (every member should agree)")
-    timing.add_argument("--heartbeat-interval", type=float, default=1.0)
-    timing.add_argument("--gossip-interval", type=float, default=1.0)
-    timing.add_argument("--fanout", type=int, default=3)
-    timing.add_argument("--emergence-threshold", type=float, default=0.05)
-    timing.add_argument("--convergence-threshold", type=float, default=0.75)
-    timing.add_argument("--gc-after", type=float, default=30.0)
-    timing.add_argument("--detector", choices=["akka", "cassandra"], default="akka")
-    timing.add_argument("--phi-threshold", type=float, default=8.0)
-    timing.add_argument("--acceptable-pause", type=float, default=0.0)
-    timing.add_argument("--min-std-deviation", type=float, default=0.1)
-    agent.add_argument("--status-interval", type=float, default=1.0)
+    _add_protocol(agent)
     agent.add_argument(
-        "--discovery", type=float, default=0.5, help="seconds to look for peers before starting"
+        "--status-interval",
+        type=float,
+        default=1.0,
+        help="seconds between status reports (default %(default)s)",
+    )
+    agent.add_argument(
+        "--discovery",
+        type=float,
+        default=0.5,
+        help="seconds to look for peers before starting (default %(default)s)",
     )
     agent.add_argument("--rng-seed", type=int, help="seed of the node's random choices")
     agent.set_defaults(handler=_agent)

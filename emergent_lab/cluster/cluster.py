@@ -17,9 +17,9 @@ import numpy as np
 
 from emergent_lab.cluster.config import PROTOCOLS, ClusterConfig, random_metrics
 from emergent_lab.cluster.observer import Observer
-from emergent_lab.protocol.ids import IdTable, node_sort_key
+from emergent_lab.protocol.ids import IdTable, node_sort_key, validate_node_id
 from emergent_lab.protocol.node import NO_NODE, Node, best_candidate
-from emergent_lab.protocol.params import ProtocolParams, check_number
+from emergent_lab.protocol.params import ProtocolParams, check_live_parameter, check_number
 from emergent_lab.score import ScoreFunction
 from emergent_lab.sim.eventlog import EventLog
 from emergent_lab.sim.latency import LatencyModel
@@ -142,8 +142,8 @@ class SimCluster:
         return self.scheduler.now()
 
     def run(self, until: float) -> None:
-        """Advance virtual time to ``until`` seconds."""
-        self.scheduler.run(until=until)
+        """Advance virtual time to ``until`` seconds (a finite time, not before now)."""
+        self.scheduler.run(until=check_number("until", until, low=self.time))
 
     def run_for(self, duration: float) -> None:
         """Advance virtual time by ``duration`` seconds."""
@@ -301,11 +301,11 @@ class SimCluster:
         """Add a new node that knows only the seeds."""
         if node in self.nodes:
             raise ValueError(f"node: {node!r} already exists (use restart)")
+        validate_node_id(node)
         if metrics is None:
             metrics = random_metrics(self.score_function, 1, rng=self.rng)[0]
         else:
-            metrics = {k: check_number(f"metrics.{k}", v) for k, v in metrics.items()}
-        self.score_function.score(metrics)
+            metrics = self.score_function.check_metrics(metrics)
         self.ids.intern(node)
         self._record("join", {"node": node}, [node])
         self._spawn(node, metrics)
@@ -327,6 +327,8 @@ class SimCluster:
     def cut(self, a: str, b: str) -> None:
         """Cut the link between two nodes."""
         a_id, b_id = self.resolve(a), self.resolve(b)
+        if a_id == b_id:
+            raise ValueError(f"nodes: a link joins two different nodes (got {a_id!r} twice)")
         self._record("cut", {"nodes": [a, b]}, [a_id, b_id])
         self.network.cut(self.ids.index[a_id], self.ids.index[b_id])
 
@@ -348,7 +350,7 @@ class SimCluster:
     def set_metrics(self, node: str, metrics: Mapping[str, float]) -> None:
         """Change some metrics of one node, validated before anything changes."""
         node_id = self.resolve(node)
-        checked = {k: check_number(f"metrics.{k}", v) for k, v in metrics.items()}
+        checked = self.score_function.check_metrics(metrics)
         new = {**self.metrics[node_id], **checked}
         score = self.score_function.score(new)
         self._record("set_metric", {"node": node, **checked}, [node_id])
@@ -378,7 +380,12 @@ class SimCluster:
                 node.set_score_function(score)
 
     def set_param(self, name: str, value: Any) -> ProtocolParams:
-        """Change one protocol parameter on every node (``"fanout"``, ``"detector.threshold"``…)."""
+        """Change one protocol parameter on every node (``"fanout"``, ``"detector.threshold"``…).
+
+        Refused before anything changes (nothing recorded) if the parameter
+        cannot change on a running cluster or the value is out of range.
+        """
+        check_live_parameter(name)
         new = self.params.replace(**{name: value})
         self._record("set_param", {"name": name, "value": value})
         self.params = new

@@ -21,6 +21,10 @@ PROTOCOLS: Mapping[str, type[Node]] = {"emergent": Node, "bully": BullyNode}
 """Node classes a cluster can run, by name: the emergent leader, or the Bully election."""
 
 
+DEFAULT_SEEDS = 3
+"""How many of the first ids (in natural order) are seeds, unless a cluster names its own."""
+
+
 def random_metrics(
     score: ScoreFunction, n: int, *, rng: np.random.Generator
 ) -> list[dict[str, float]]:
@@ -77,7 +81,7 @@ class ClusterConfig:
         params: ProtocolParams | None = None,
         score: ScoreFunction | str = "capacity",
         metrics: Sequence[Mapping[str, float]] | Mapping[str, Mapping[str, float]] | None = None,
-        seeds: int | Sequence[str] = 3,
+        seeds: int | Sequence[str] = DEFAULT_SEEDS,
         latency: LatencyModel | None = None,
         loss: float = 0.0,
         graph: nx.Graph | None = None,
@@ -100,9 +104,12 @@ class ClusterConfig:
             protocol_name: the node class to run, a key of ``PROTOCOLS``.
             **protocol: fields of :class:`ProtocolParams`.
         """
-        check_number("cluster.seed", seed, low=0, integer=True)
-        if isinstance(nodes, bool):
-            raise ValueError("cluster.nodes: must be an integer >= 1 (got a boolean)")
+        check_number("cluster.seed", _plain(seed), low=0, integer=True)
+        nodes = _plain(nodes)
+        if isinstance(nodes, (bool, float)) or not isinstance(nodes, (int, list, tuple)):
+            raise ValueError(
+                f"cluster.nodes: must be an integer >= 1 or a list of ids (got {nodes!r})"
+            )
         if isinstance(nodes, int):
             check_number("cluster.nodes", nodes, low=1, integer=True)
             ids = default_ids(nodes)
@@ -129,13 +136,16 @@ class ClusterConfig:
             for i, node_id in enumerate(ids):
                 if node_id in given:
                     drawn[i] = {**drawn[i], **_checked_metrics(node_id, given[node_id])}
-        if isinstance(seeds, bool):
-            raise ValueError("cluster.seeds: must be an integer >= 1 or a list of ids")
+        seeds = _plain(seeds)
+        if isinstance(seeds, (bool, float)) or not isinstance(seeds, (int, list, tuple)):
+            raise ValueError(
+                f"cluster.seeds: must be an integer >= 1 or a list of ids (got {seeds!r})"
+            )
         if isinstance(seeds, int):
             check_number("cluster.seeds", seeds, low=1, integer=True)
             seed_ids = tuple(heapq.nsmallest(seeds, ids, key=node_sort_key))
         else:
-            seed_ids = tuple(seeds)
+            seed_ids = tuple(validate_node_id(s, field="cluster.seeds") for s in seeds)
             missing = sorted(set(seed_ids) - set(ids))
             if missing:
                 raise ValueError(f"cluster.seeds: {missing[0]!r} is not in cluster.ids")
@@ -153,9 +163,14 @@ class ClusterConfig:
             latency=latency or ConstantLatency(),
             loss=float(loss),
             graph=graph,
-            seed=int(seed),
+            seed=int(_plain(seed)),
             protocol=protocol_name,
         )
+
+
+def _plain(value: Any) -> Any:
+    """A NumPy integer as a Python int (``create(np.int64(5))``); anything else unchanged."""
+    return int(value) if isinstance(value, np.integer) else value
 
 
 def _checked_metrics(node_id: str, metrics: Mapping[str, Any]) -> dict[str, float]:

@@ -100,6 +100,12 @@ class Observer:
         self._recognised: Counter[int] = Counter()
         self._opinions: Counter[int] = Counter()
         self._acting: set[int] = set()
+        self._acquainted: dict[int, set[int]] = {}
+        """Peers each node has believed alive, until the cluster first converges."""
+        self._static: set[int] = set()
+        """Nodes that know every member from the start (the Bully's)."""
+        self._settled = False
+        """Whether the cluster has converged once (then acquaintance no longer matters)."""
 
     # -- what nodes and the cluster report ------------------------------------------
 
@@ -110,7 +116,14 @@ class Observer:
     def suspicions_changed(
         self, node: Any, suspected: np.ndarray, restored: np.ndarray, now: float
     ) -> None:
-        """Judge each new suspicion: false, cut off, or the detection of a crash."""
+        """Judge each new suspicion: false, cut off, or the detection of a crash.
+
+        Until the first convergence, also note whom each node came to believe
+        alive: the first convergence counts only once the members know each other.
+        """
+        if not self._settled and restored.size:
+            self._acquainted.setdefault(int(node.index), set()).update(restored.tolist())
+            self._snapshot(now)
         if not suspected.size:
             return
         self.log.record(now, "suspect", node.index, suspected.tolist())
@@ -129,6 +142,8 @@ class Observer:
 
     def node_up(self, node: Any, now: float) -> None:
         """A node started (first start, restart or join)."""
+        if node.static_membership:
+            self._static.add(int(node.index))
         self._down_since.pop(node.index, None)
         self._set(node.index, now, True, node.opinion, node.recognised, node.acting)
 
@@ -178,7 +193,8 @@ class Observer:
         for candidate, count in self._recognised.items():
             if candidate != NO_NODE and count == up and up and self._is_up(candidate):
                 leader = candidate
-        converged = leader != NO_NODE
+        converged = leader != NO_NODE and (self._settled or self._acquaintance_complete())
+        self._settled = self._settled or converged
         majority = NO_NODE
         for candidate, count in self._recognised.items():
             if candidate != NO_NODE and 2 * count > up:
@@ -203,6 +219,18 @@ class Observer:
             self.timeline[-1] = record
         else:
             self.timeline.append(record)
+
+    def _acquaintance_complete(self) -> bool:
+        """Whether every up node has believed every other up node alive.
+
+        Without this, nodes that so far know only each other can all recognise
+        one leader (``create(3, seed=5, fanout=1, convergence_threshold=0.5)``:
+        two of three nodes agree before either has heard of the third), and
+        the "leader change" that follows when they meet it is no fault's.
+        Checked only while leadership is first emerging and all agree.
+        """
+        up = set(np.flatnonzero(self._up).tolist())
+        return all(i in self._static or up - {i} <= self._acquainted.get(i, set()) for i in up)
 
     # -- reading the record -------------------------------------------------------------
 

@@ -23,12 +23,18 @@ class EventReport:
     resolved: list[str]
     reconverged_after_s: float | None
     """Seconds from the event until every up node recognised one up leader, for
-    good (until the next event or the end); None if that never happened."""
+    good (until the next event that interrupted nothing, or the end); None if
+    that never happened or the event was skipped."""
     leader_after: str | None
     leader_is_best: bool | None
     detection_mean_s: float | None = None
     detection_max_s: float | None = None
     detected_by: int | None = None
+    skipped: str | None = None
+    """Why a scheduled event did not apply (it changed nothing), else None."""
+    interrupted_by_s: list[float] = field(default_factory=list)
+    """Times of later events that came before the cluster had settled: the
+    reconvergence above then spans them, and is not this event's alone."""
 
 
 @dataclass
@@ -99,6 +105,11 @@ class Report:
                 if e.reconverged_after_s is not None
                 else "did not reconverge"
             )
+            if e.interrupted_by_s:
+                times = ", ".join(f"{t:g} s" for t in e.interrupted_by_s)
+                after += f" (interrupted by the event(s) at {times})"
+            if e.skipped is not None:
+                after = f"skipped: {e.skipped}"
             detect = (
                 f"; detected in {e.detection_mean_s:.2f} s mean, {e.detection_max_s:.2f} s max"
                 if e.detection_mean_s is not None
@@ -126,6 +137,46 @@ def stable_from(
             break
         first = record
     return first
+
+
+def event_report(
+    event: EventRecord,
+    events: Sequence[EventRecord],
+    timeline: list[ClusterRecord],
+    end: float,
+    ids: Sequence[str],
+) -> EventReport:
+    """How the cluster came through ``event`` (either engine).
+
+    A skipped event changed nothing: it is reported as skipped and
+    interrupts no other. Otherwise the cluster has settled once it stays
+    converged on one leader until the next applied event (or the end); if it
+    had not by then, that event interrupted it and the search goes on past
+    it, so the figure is never cut short and the interruption is named.
+    """
+    base = EventReport(
+        at_s=round(event.at, 9),
+        action=event.action,
+        target=event.target,
+        resolved=event.resolved,
+        reconverged_after_s=None,
+        leader_after=None,
+        leader_is_best=None,
+    )
+    if event.error is not None:
+        base.skipped = event.error
+        return base
+    later = sorted({e.at for e in events if e.error is None and e.at > event.at})
+    for k, boundary in enumerate([*later, end]):
+        stable = stable_from(timeline, boundary, inclusive=k == len(later))
+        if stable is not None:
+            base.reconverged_after_s = round(max(0.0, stable.time - event.at), 9)
+            base.leader_after = ids[stable.leader]
+            base.leader_is_best = stable.leader_is_best
+            base.interrupted_by_s = [round(t, 9) for t in later[:k]]
+            return base
+    base.interrupted_by_s = [round(t, 9) for t in later]
+    return base
 
 
 @dataclass(frozen=True)
@@ -228,29 +279,10 @@ def build_report(cluster: SimCluster, *, scenario: str = "custom", warmup: float
 
 def _event_reports(cluster: SimCluster, events: list[EventRecord], end: float) -> list[EventReport]:
     timeline = cluster.observer.timeline
-    ids = cluster.ids.ids
     out = []
-    for k, event in enumerate(events):
-        later = [e.at for e in events[k + 1 :] if e.at > event.at]
-        boundary = later[0] if later else end
-        stable = stable_from(timeline, boundary, inclusive=not later)
-        after = None
-        leader = None
-        best = None
-        if stable is not None:
-            after = round(max(0.0, stable.time - event.at), 9)
-            leader = ids[stable.leader]
-            best = stable.leader_is_best
-        report = EventReport(
-            at_s=round(event.at, 9),
-            action=event.action,
-            target=event.target,
-            resolved=event.resolved,
-            reconverged_after_s=after,
-            leader_after=leader,
-            leader_is_best=best,
-        )
-        if event.action == "crash" and event.resolved:
+    for event in events:
+        report = event_report(event, events, timeline, end, cluster.ids.ids)
+        if event.action == "crash" and event.resolved and report.skipped is None:
             index = cluster.ids.index[event.resolved[0]]
             seen = cluster.observer.suspicions.detections.get((index, event.at), {})
             if seen:

@@ -18,7 +18,7 @@ import numpy as np
 
 from emergent_lab.cluster.cluster import SimCluster
 from emergent_lab.cluster.config import ClusterConfig
-from emergent_lab.cluster.report import Report, build_report
+from emergent_lab.cluster.report import EventReport, Report, build_report
 from emergent_lab.lessons.variants import run_exact, run_variant
 from emergent_lab.scenario import load_scenario
 from emergent_lab.sim.latency import ConstantLatency
@@ -88,6 +88,7 @@ def fault_rows(runs: Runs) -> list[dict[str, Any]]:
                     "at s": event.at_s,
                     "event": event.action,
                     "reconverged after s": event.reconverged_after_s,
+                    "note": _note(event),
                     "leader after": event.leader_after,
                     "best": event.leader_is_best,
                     "split s": report.split_leadership_s,
@@ -95,6 +96,15 @@ def fault_rows(runs: Runs) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+def _note(event: EventReport) -> str:
+    """Why a reconvergence figure is missing or not the event's alone."""
+    if event.skipped is not None:
+        return f"skipped: {event.skipped}"
+    if event.interrupted_by_s:
+        return "interrupted at " + ", ".join(f"{t:g} s" for t in event.interrupted_by_s)
+    return "" if event.reconverged_after_s is not None else "did not reconverge"
 
 
 def use_case_rows(runs: Runs) -> list[dict[str, Any]]:

@@ -34,7 +34,13 @@ from emergent_lab.cluster import source as cluster_source
 from emergent_lab.cluster.source import ClusterPoint, NodeState
 from emergent_lab.mqtt.codec import MAX_GOSSIP_BYTES, NodeStatus, Rejected, parse_json
 from emergent_lab.mqtt.observe import Observation
-from emergent_lab.mqtt.processes import FAST_TIMING, AgentProcess, BrokerProcess, start_agents
+from emergent_lab.mqtt.processes import (
+    FAST_PARAMS,
+    FAST_TIMING,
+    AgentProcess,
+    BrokerProcess,
+    start_agents,
+)
 from emergent_lab.mqtt.settings import BrokerSettings
 from emergent_lab.mqtt.topics import ClusterTopics
 from emergent_lab.mqtt.transport import Connection
@@ -80,7 +86,7 @@ class MqttCluster:
     ) -> None:
         self.settings = settings
         self.topics = ClusterTopics(cluster)
-        self.params = params if params is not None else _fast_params()
+        self.params = params if params is not None else FAST_PARAMS
         self.score_function = score if score is not None else ScoreFunction.preset("capacity")
         self.agents = {agent.node_id: agent for agent in agents}
         self.observation = Observation(self.topics)
@@ -469,16 +475,6 @@ def _same_point(a: ClusterPoint, b: ClusterPoint) -> bool:
         b.acting,
         b.agreement,
         b.opinions,
-    )
-
-
-def _fast_params() -> ProtocolParams:
-    from emergent_lab.detector import DetectorParams
-
-    return ProtocolParams(
-        gossip_interval=FAST_TIMING["gossip-interval"],
-        heartbeat_interval=FAST_TIMING["heartbeat-interval"],
-        detector=DetectorParams(first_heartbeat_estimate=FAST_TIMING["heartbeat-interval"]),
     )
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from emergent_lab.mqtt.broker import LOOPBACK
+from emergent_lab.protocol.params import ProtocolParams
 
 
 def free_port() -> int:
@@ -117,12 +118,27 @@ class BrokerProcess:
             shutil.rmtree(self._config_dir, ignore_errors=True)
 
 
+FAST = 0.2
+"""Time scale of lessons and tests: the default intervals (``ProtocolParams()``) times 0.2."""
+_DEFAULT = ProtocolParams().detector
+FAST_PARAMS = ProtocolParams(heartbeat_interval=FAST, gossip_interval=FAST).replace(
+    **{
+        "detector.acceptable_heartbeat_pause": round(FAST * _DEFAULT.acceptable_heartbeat_pause, 9),
+        "detector.first_heartbeat_estimate": FAST,
+    }
+)
+"""The one set of defaults with intervals five times shorter, and the pause and first
+estimate scaled with them (0.6 s at 0.2 s heartbeats, as Akka's 3 s at 1 s), so
+detection and convergence take about a second. The standard-deviation floor is not
+scaled: it absorbs scheduling jitter, which does not shrink with the interval."""
 FAST_TIMING: Mapping[str, float] = {
-    "heartbeat-interval": 0.2,
-    "gossip-interval": 0.2,
+    "heartbeat-interval": FAST_PARAMS.heartbeat_interval,
+    "gossip-interval": FAST_PARAMS.gossip_interval,
+    "acceptable-pause": FAST_PARAMS.detector.acceptable_heartbeat_pause,
+    "first-heartbeat-estimate": FAST,
     "status-interval": 0.5,
 }
-"""Short intervals for lessons and tests: detection and convergence in about a second."""
+"""``FAST_PARAMS`` as agent options, for lessons and tests."""
 
 
 @dataclass

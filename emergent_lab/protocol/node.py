@@ -58,6 +58,9 @@ class Node:
         listener: told about opinion, recognition and suspicion changes.
     """
 
+    static_membership = False
+    """Whether a node knows every member from the start (it learns them by gossip)."""
+
     def __init__(
         self,
         node_id: str,
@@ -231,11 +234,10 @@ class Node:
 
     def _collect_dead(self, now: float) -> None:
         v = self.view
-        v.release_quarantine(now)
         gone = v.known & (v.detector.suspect_at + self.params.gc_after < now)
         gone[self.index] = False
         if np.count_nonzero(gone):
-            v.collect(gone.nonzero()[0], now, self.params.gc_after)
+            v.collect(gone.nonzero()[0])
 
     # -- peer selection ----------------------------------------------------------
 
@@ -357,6 +359,7 @@ class Node:
         if previous.shape[0] < alive.shape[0]:
             previous = _pad(previous, alive.shape[0])
         self.alive_mask = alive
+        self.view.suspect(self.view.known & (self.view.status == STATUS_UP) & ~alive)
         flipped = previous != alive
         if np.count_nonzero(flipped):
             suspected = (flipped & previous).nonzero()[0]

@@ -64,8 +64,8 @@ class ProtocolParams:
     believes alive that must share an opinion before it recognises that leader.
     ``detector`` defaults to Akka cluster's failure-detector settings.
     ``gc_after`` is how long a peer stays in a view after it stopped being
-    alive; it also quarantines the peer's old generation for as long, so
-    gossip from slower nodes does not resurrect it.
+    alive; it then leaves a tombstone, so gossip from slower nodes does not
+    resurrect it (see ``protocol.view``).
     """
 
     fanout: int = 3
@@ -110,3 +110,24 @@ PARAMETERS = ", ".join(
     [f.name for f in dataclasses.fields(ProtocolParams) if f.name != "detector"]
     + ["detector.threshold", "detector.acceptable_heartbeat_pause", "..."]
 )
+
+FIXED_WHILE_RUNNING = ("detector.kind", "detector.max_sample_size")
+"""They define a detector's history itself, so a running node cannot change them."""
+LIVE_PARAMETERS = tuple(
+    name
+    for name in [f.name for f in dataclasses.fields(ProtocolParams) if f.name != "detector"]
+    + [f"detector.{f.name}" for f in dataclasses.fields(DetectorParams)]
+    if name not in FIXED_WHILE_RUNNING
+)
+"""What ``set_param`` may change on a running cluster."""
+
+
+def check_live_parameter(name: object, *, field: str = "name") -> str:
+    """Return ``name`` if a running cluster can change it, else raise naming ``field``."""
+    if name in FIXED_WHILE_RUNNING:
+        raise ValueError(f"{field}: {name!r} cannot change on a running cluster")
+    if not isinstance(name, str) or name not in LIVE_PARAMETERS:
+        raise ValueError(
+            f"{field}: unknown parameter {name!r} (expected one of: {', '.join(LIVE_PARAMETERS)})"
+        )
+    return name

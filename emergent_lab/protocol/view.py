@@ -6,6 +6,20 @@ vectorised operations however many peers there are. Merging keeps, per node,
 the state with the highest version key, which makes it commutative,
 associative and idempotent: the order in which gossip arrives does not matter.
 
+A peer collected as dead leaves a tombstone: its entry keeps the last
+version key and heartbeat held (the arrays hold them anyway, so tombstones
+cost nothing and are bounded by the id table) and is no longer offered in the
+digest. A state of a buried generation is taken back only if its heartbeat
+is newer than the tombstone's, which a crashed node can never produce: a
+stale copy gossiped back however late is refused, while a live node cut off
+by a partition (or a long pause) is taken back at its first new heartbeat,
+and a restart (a higher generation) at once.
+
+Nor does a node vouch for a peer it suspects: the digest offers only the
+states of peers its owner believes alive (or that left), so the state of a
+crashed node stops spreading once its holders' detectors fire, and a node
+that joins later, or a relay whose copy is stale, cannot hand it on as news.
+
 A merge runs for every gossip message, on a few dozen states, so its cost is
 the number of numpy calls rather than their size. Hence ``np.count_nonzero``
 instead of ``.any()`` / ``.all()`` (which go through Python-level wrappers,
@@ -58,11 +72,13 @@ class View:
         self.metrics = np.empty(0, dtype=object)
         self.state_bytes = _EMPTY.copy()
         self.known = np.zeros(0, dtype=bool)
-        self.quarantine_until = np.zeros(0)
+        self.suspected = np.zeros(0, dtype=bool)
+        """Held peers the owner does not believe alive (kept out of the digest)."""
+        self._suspecting = 0
         self.detector = DetectorBank(detector)
         self._digest: np.ndarray | None = None
-        self._quarantined = 0
-        """How many peers may be quarantined (an upper bound; 0 skips the checks)."""
+        self._buried = 0
+        """How many peers lie under a tombstone (0 skips the checks)."""
         self.ensure_capacity(max(capacity, owner + 1))
 
     def ensure_capacity(self, n: int) -> None:
@@ -78,7 +94,7 @@ class View:
         self.metrics = np.concatenate([self.metrics, np.empty(grow, dtype=object)])
         self.state_bytes = np.concatenate([self.state_bytes, np.zeros(grow, dtype=np.int64)])
         self.known = np.concatenate([self.known, np.zeros(grow, dtype=bool)])
-        self.quarantine_until = np.concatenate([self.quarantine_until, np.full(grow, -np.inf)])
+        self.suspected = np.concatenate([self.suspected, np.zeros(grow, dtype=bool)])
         self.detector.ensure_capacity(n)
         self.capacity = n
         self._digest = None
@@ -87,15 +103,25 @@ class View:
         """Forget the cached digest after the owner changed its own state."""
         self._digest = None
 
-    def digest(self) -> np.ndarray:
-        """Version keys of every state held (0 where none), shared until the view changes.
+    def suspect(self, suspected: np.ndarray) -> None:
+        """Adopt the owner's latest suspicions: those peers leave the digest."""
+        n = suspected.shape[0]
+        if n != self.capacity or np.count_nonzero(suspected != self.suspected):
+            self.suspected[:n] = suspected
+            self.suspected[n:] = False
+            self._suspecting = int(np.count_nonzero(self.suspected))
+            self._digest = None
 
-        Only quarantined peers are not held yet keep a key, so without any
-        quarantine the digest is a plain copy of the keys.
+    def digest(self) -> np.ndarray:
+        """Version keys of the states offered (0 where none), shared until the view changes.
+
+        Offered are the states held of peers not suspected. Only buried peers
+        are not held yet keep a key, so without any tombstone or suspicion
+        the digest is a plain copy of the keys.
         """
         if self._digest is None:
-            if self._quarantined:
-                self._digest = np.where(self.known, self.key, 0)
+            if self._buried or self._suspecting:
+                self._digest = np.where(self.known & ~self.suspected, self.key, 0)
             else:
                 self._digest = self.key.copy()
         return self._digest
@@ -103,9 +129,9 @@ class View:
     def compare(self, theirs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Compare a peer's digest with ours: (indices we hold newer, indices they hold newer).
 
-        Quarantined peers keep their last key in ``key``, so we do not ask for
-        an old generation we just collected, but ``digest()`` hides them, so we
-        do not send it either.
+        Buried peers keep their last key in ``key``, so we do not ask for a
+        version we already buried, but ``digest()`` hides them, so we do not
+        send it either.
         """
         if theirs.shape[0] > self.capacity:
             self.ensure_capacity(theirs.shape[0])
@@ -139,8 +165,11 @@ class View:
         """Keep every state of ``batch`` that is newer than ours; feed the detectors.
 
         A state about the owner itself is never taken from others: a node is
-        the only authority on its own state. Deltas are chosen against our
-        digest, so usually every one is newer and no selection is needed.
+        the only authority on its own state. A state of a buried generation is
+        taken only with a heartbeat newer than the tombstone's (see the module
+        docstring); a refused one still raises the tombstone's key, so it is
+        not asked for again. Deltas are chosen against our digest, so usually
+        every one is newer and no selection is needed.
         """
         idx = batch.idx
         n = idx.shape[0]
@@ -152,11 +181,8 @@ class View:
             self.ensure_capacity(int(idx.max()) + 1)
             old_key = self.key[idx]
         take = (batch.key > old_key) & (idx != self._owner)
-        if self._quarantined:
-            quarantined = self.quarantine_until[idx] > now
-            if np.count_nonzero(quarantined):
-                newer_generation = (batch.key >> VERSION_BITS) > (old_key >> VERSION_BITS)
-                take &= ~quarantined | newer_generation
+        if self._buried:
+            take = self._unburied(batch, idx, old_key, take)
         taken = np.count_nonzero(take)
         if taken == n:
             key, heartbeat, score = batch.key, batch.heartbeat, batch.score
@@ -189,9 +215,9 @@ class View:
             restarted = idx[new_generation & was_known]
             if restarted.size:
                 self.detector.reset(restarted)
+            if self._buried:
+                self._buried -= int(np.count_nonzero(~was_known & (old_key != 0)))
             self.known[idx] = True
-            if self._quarantined:
-                self.quarantine_until[idx] = -np.inf
         self.key[idx] = key
         self.heartbeat[idx] = heartbeat
         self.score[idx] = score
@@ -205,25 +231,31 @@ class View:
         self._digest = None
         return MergeResult(idx, beats, structural)
 
-    def collect(self, idx: np.ndarray, now: float, quarantine: float) -> None:
-        """Drop peers that have been dead long enough, and quarantine their generation."""
+    def _unburied(
+        self, batch: StateBatch, idx: np.ndarray, old_key: np.ndarray, take: np.ndarray
+    ) -> np.ndarray:
+        """``take`` without the stale states of buried peers; their tombstones' keys raised."""
+        buried = take & ~self.known[idx] & (old_key != 0)
+        if not np.count_nonzero(buried):
+            return take
+        same_generation = (batch.key >> VERSION_BITS) == (old_key >> VERSION_BITS)
+        stale = buried & same_generation & (batch.heartbeat <= self.heartbeat[idx])
+        if np.count_nonzero(stale):
+            self.key[idx[stale]] = batch.key[stale]
+            take = take & ~stale
+        return take
+
+    def collect(self, idx: np.ndarray) -> None:
+        """Drop peers that have been dead long enough, leaving a tombstone of each.
+
+        The tombstone is the entry's last key and heartbeat, kept while its
+        state (metrics, opinion, detector) is forgotten.
+        """
         if not idx.size:
             return
         self.known[idx] = False
         self.metrics[idx] = None
         self.opinion[idx] = -1
-        self.quarantine_until[idx] = now + quarantine
-        self._quarantined += int(idx.size)
+        self._buried += int(idx.size)
         self.detector.reset(idx)
         self._digest = None
-
-    def release_quarantine(self, now: float) -> None:
-        """Forget the keys of peers whose quarantine is over, so they may rejoin."""
-        if not self._quarantined:
-            return
-        done = (self.quarantine_until <= now) & ~self.known & (self.key != 0)
-        if done.any():
-            self.key[done] = 0
-            self.heartbeat[done] = 0
-            self.quarantine_until[done] = -np.inf
-        self._quarantined = int((self.quarantine_until > -np.inf).sum())

@@ -174,7 +174,8 @@ class ArrayCluster:
         ) * self.params.gossip_interval
 
     def run(self, until: float) -> None:
-        """Advance virtual time to ``until`` seconds."""
+        """Advance virtual time to ``until`` seconds (finite; an earlier time changes nothing)."""
+        until = check_number("until", until, low=0)
         while self.slot_time(self._slot) <= until:
             t = self.slot_time(self._slot)
             self._apply_due(t)
@@ -505,7 +506,7 @@ class ArrayCluster:
         """Change some metrics of one node, validated before anything changes."""
         node_id = self.resolve(node)
         i = self.ids.index[node_id]
-        checked = {k: check_number(f"metrics.{k}", v) for k, v in metrics.items()}
+        checked = self.score_function.check_metrics(metrics)
         new = {**self.config.metrics[i], **self.metrics.get(i, {}), **checked}
         score = self.score_function.score(new)
         self._mark("set_metric", {"node": node, **checked}, [node_id])

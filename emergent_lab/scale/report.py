@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from emergent_lab.cluster.report import EventReport, Report, stable_from, timeline_figures
+from emergent_lab.cluster.report import EventReport, Report, event_report, timeline_figures
 
 if TYPE_CHECKING:
     from emergent_lab.scale.engine import ArrayCluster
@@ -63,23 +63,11 @@ def build_array_report(
 
 def _event_reports(cluster: ArrayCluster, end: float) -> list[EventReport]:
     timeline = cluster.observer.timeline
-    ids = cluster.ids.ids
     events = cluster.events
     out = []
-    for k, event in enumerate(events):
-        later = [e.at for e in events[k + 1 :] if e.at > event.at]
-        boundary = later[0] if later else end
-        stable = stable_from(timeline, boundary, inclusive=not later)
-        report = EventReport(
-            at_s=round(event.at, 9),
-            action=event.action,
-            target=event.target,
-            resolved=event.resolved,
-            reconverged_after_s=round(max(0.0, stable.time - event.at), 9) if stable else None,
-            leader_after=ids[stable.leader] if stable else None,
-            leader_is_best=stable.leader_is_best if stable else None,
-        )
-        if event.action == "crash" and event.resolved:
+    for event in events:
+        report = event_report(event, events, timeline, end, cluster.ids.ids)
+        if event.action == "crash" and event.resolved and report.skipped is None:
             seen = cluster.observer.detections.get((cluster.ids.index[event.resolved[0]], event.at))
             if seen is not None and seen.count:
                 report.detection_mean_s = round(seen.total_s / seen.count, 9)

@@ -1,10 +1,10 @@
 """Scenario files: a cluster and a timeline of faults, validated, then run."""
 
+from emergent_lab.scenario.errors import ScenarioError
+from emergent_lab.scenario.events import ScenarioEvent
 from emergent_lab.scenario.runner import build_cluster, run_scenario
 from emergent_lab.scenario.schema import (
     Scenario,
-    ScenarioError,
-    ScenarioEvent,
     builtin_names,
     load_scenario,
     parse_scenario,

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from emergent_lab.cluster.cluster import SimCluster
 from emergent_lab.cluster.report import Report, build_report
-from emergent_lab.scenario.schema import Scenario, ScenarioEvent, TraceReplay
+from emergent_lab.scenario.events import ScenarioEvent
+from emergent_lab.scenario.schema import Scenario, TraceReplay
 
 if TYPE_CHECKING:
     from emergent_lab.scale.engine import ArrayCluster

@@ -8,6 +8,7 @@ so a typo never produces a half-run lesson.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,11 +19,13 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from emergent_lab.cluster.cluster import ACTIONS, LEADER
-from emergent_lab.cluster.config import ClusterConfig, default_ids
+from emergent_lab.cluster.config import DEFAULT_SEEDS, ClusterConfig, default_ids
 from emergent_lab.detector import DetectorParams
-from emergent_lab.protocol.params import ProtocolParams, check_number
+from emergent_lab.protocol.ids import validate_node_id
+from emergent_lab.protocol.params import CLUSTER_DETECTOR, ProtocolParams, check_number
 from emergent_lab.scale.options import EngineOptions, engine_options
+from emergent_lab.scenario.errors import ScenarioError, checked, checked_under, fail
+from emergent_lab.scenario.events import ScenarioEvent, check_timeline, parse_event
 from emergent_lab.score import ScoreFunction
 from emergent_lab.sim.latency import LatencyModel, MatrixLatency, latency_from_mapping
 
@@ -30,10 +33,6 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
-
-
-class ScenarioError(ValueError):
-    """A scenario that cannot run; the message names the field at fault."""
 
 
 SECTIONS = (
@@ -78,32 +77,6 @@ NETWORK_KEYS = ("loss", "latency", "graph")
 RUN_KEYS = ("until", "warmup")
 GRAPH_MODELS = ("topology", "random_geometric", "complete")
 
-# action → (required fields, optional fields)
-EVENT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "crash": (("node",), ()),
-    "restart": (("node",), ()),
-    "pause": (("node", "duration"), ()),
-    "leave": (("node",), ()),
-    "join": (("node",), ("metrics",)),
-    "partition": (("groups",), ()),
-    "heal": ((), ()),
-    "cut": (("nodes",), ()),
-    "set_loss": (("loss",), ()),
-    "set_latency": (("latency",), ()),
-    "set_metric": (("node", "metric", "value"), ()),
-    "set_weights": (("weights",), ()),
-    "set_param": (("name", "value"), ()),
-}
-
-
-@dataclass(frozen=True)
-class ScenarioEvent:
-    """One entry of the timeline: ``action`` at ``at`` seconds with its arguments."""
-
-    at: float
-    action: str
-    arguments: Mapping[str, Any]
-
 
 @dataclass(frozen=True)
 class TraceReplay:
@@ -145,59 +118,55 @@ class Scenario:
         return parse_scenario(data, name=self.name)
 
 
-def _fail(path: str, message: str) -> ScenarioError:
-    return ScenarioError(f"{path}: {message}")
-
-
 def _table(data: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> dict[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, Mapping):
-        raise _fail(key, f"must be a table (got {type(value).__name__})")
+        raise fail(key, f"must be a table (got {type(value).__name__})")
     unknown = sorted(set(value) - set(allowed))
     if unknown:
-        raise _fail(f"{key}.{unknown[0]}", f"unknown key (expected one of: {', '.join(allowed)})")
+        raise fail(f"{key}.{unknown[0]}", f"unknown key (expected one of: {', '.join(allowed)})")
     return dict(value)
-
-
-def _checked(call: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run a constructor, turning its ValueError into a ScenarioError."""
-    try:
-        return call(*args, **kwargs)
-    except ScenarioError:
-        raise
-    except (ValueError, KeyError) as error:
-        raise ScenarioError(str(error).strip("'\"")) from None
 
 
 def _graph(spec: Any, ids: tuple[str, ...] | None, n: int, seed: int) -> nx.Graph:
     if not isinstance(spec, Mapping):
-        raise _fail("network.graph", "must be a table with a 'model'")
+        raise fail("network.graph", "must be a table with a 'model'")
     spec = dict(spec)
     model = spec.pop("model", None)
     if model not in GRAPH_MODELS:
-        raise _fail(
+        raise fail(
             "network.graph.model",
             f"unknown model {model!r} (expected one of: {', '.join(GRAPH_MODELS)})",
         )
     if model == "topology":
         from emergent_lab.datasets import load_topology
 
-        if set(spec) - {"name"} or "name" not in spec:
-            raise _fail("network.graph", "topology takes exactly one key: name")
-        graph = _checked(load_topology, spec["name"])
+        _graph_keys(spec, model, ("name",))
+        if "name" not in spec:
+            raise fail("network.graph.name", "missing (model 'topology' needs a topology name)")
+        if not isinstance(spec["name"], str):
+            raise fail("network.graph.name", f"must be a topology name (got {spec['name']!r})")
+        graph = checked(load_topology, spec["name"])
         mapping = {node: f"n{i}" for i, node in enumerate(graph.nodes)}
         return nx.relabel_nodes(graph, mapping)
     if model == "random_geometric":
-        if set(spec) - {"radius"}:
-            raise _fail("network.graph", "random_geometric takes one key: radius")
-        radius = _checked(
+        _graph_keys(spec, model, ("radius",))
+        radius = checked(
             check_number, "network.graph.radius", spec.get("radius", 0.3), low=0, low_open=True
         )
         graph = nx.random_geometric_graph(n, radius, seed=seed)
         return nx.relabel_nodes(graph, dict(zip(range(n), ids or default_ids(n), strict=True)))
-    if spec:
-        raise _fail("network.graph", "complete takes no keys")
+    _graph_keys(spec, model, ())
     return nx.complete_graph(list(ids or default_ids(n)))
+
+
+def _graph_keys(spec: Mapping[str, Any], model: str, allowed: tuple[str, ...]) -> None:
+    unknown = sorted(set(spec) - set(allowed))
+    if unknown:
+        raise fail(
+            f"network.graph.{unknown[0]}",
+            f"unknown key for model '{model}' (expected: {', '.join(('model', *allowed))})",
+        )
 
 
 def _rtt_metrics(
@@ -210,7 +179,7 @@ def _rtt_metrics(
     by it instead of by a drawn number.
     """
     if not isinstance(latency, MatrixLatency):
-        raise _fail(
+        raise fail(
             "score.rtt_from_latency", "needs [network] latency with model = 'matrix' (a dataset)"
         )
     size = latency.matrix.shape[0]
@@ -230,98 +199,46 @@ def _traces(spec: Any, score: ScoreFunction) -> TraceReplay:
     from emergent_lab.datasets import list_cpu_traces, load_cpu_traces
 
     if not isinstance(spec, Mapping):
-        raise _fail("score.traces", "must be a table like { dataset = 'nab', compress = 2000.0 }")
+        raise fail("score.traces", "must be a table like { dataset = 'nab', compress = 2000.0 }")
     unknown = sorted(set(spec) - set(TRACE_KEYS))
     if unknown:
-        raise _fail(
+        raise fail(
             f"score.traces.{unknown[0]}", f"unknown key (expected one of: {', '.join(TRACE_KEYS)})"
         )
     dataset = spec.get("dataset", "nab")
     if dataset not in TRACE_DATASETS:
-        raise _fail(
+        raise fail(
             "score.traces.dataset",
             f"unknown dataset {dataset!r} (expected one of: {', '.join(TRACE_DATASETS)})",
         )
-    compress = _checked(
+    compress = checked(
         check_number, "score.traces.compress", spec.get("compress", 2016.0), low=0, low_open=True
     )
     metric = spec.get("metric", "cpu")
     if metric not in score.metric_names:
-        raise _fail(
+        raise fail(
             "score.traces.metric",
             f"{metric!r} is not a metric of the score function "
             f"(expected one of: {', '.join(score.metric_names)})",
         )
     names = spec.get("names", list_cpu_traces())
     if not isinstance(names, list) or not names or not all(isinstance(x, str) for x in names):
-        raise _fail("score.traces.names", "must be a non-empty list of CPU trace names")
+        raise fail("score.traces.names", "must be a non-empty list of CPU trace names")
     try:
         canonical = tuple(load_cpu_traces(names))
     except ValueError as error:
-        raise _fail("score.traces.names", str(error)) from None
+        raise fail("score.traces.names", str(error)) from None
     return TraceReplay(str(dataset), float(compress), str(metric), canonical)
-
-
-def _event(k: int, raw: Any, until: float) -> ScenarioEvent:
-    path = f"events[{k}]"
-    if not isinstance(raw, Mapping):
-        raise _fail(path, "must be a table with 'at' and 'action'")
-    action = raw.get("action")
-    if action is None:
-        raise _fail(f"{path}.action", f"missing (expected one of: {', '.join(ACTIONS)})")
-    if action not in EVENT_FIELDS:
-        raise _fail(
-            f"{path}.action", f"unknown action {action!r} (expected one of: {', '.join(ACTIONS)})"
-        )
-    if "at" not in raw:
-        raise _fail(f"{path}.at", "missing (a time in seconds)")
-    at = _checked(check_number, f"{path}.at", raw["at"], low=0, high=until)
-    required, optional = EVENT_FIELDS[action]
-    arguments = {k2: v for k2, v in raw.items() if k2 not in ("at", "action")}
-    for name in required:
-        if name not in arguments:
-            raise _fail(
-                f"{path}.{name}", f"missing (action '{action}' needs: {', '.join(required)})"
-            )
-    unknown = sorted(set(arguments) - set(required) - set(optional))
-    if unknown:
-        allowed = ", ".join(("at", "action", *required, *optional))
-        raise _fail(f"{path}.{unknown[0]}", f"unknown field for '{action}' (expected: {allowed})")
-    for name in ("node",):
-        if name in arguments and not isinstance(arguments[name], str):
-            raise _fail(f"{path}.{name}", f"must be a node id string or '{LEADER}'")
-    if "duration" in arguments:
-        _checked(check_number, f"{path}.duration", arguments["duration"], low=0, low_open=True)
-    if "loss" in arguments:
-        _checked(check_number, f"{path}.loss", arguments["loss"], low=0, high=1)
-    if "value" in arguments and action == "set_metric":
-        _checked(check_number, f"{path}.value", arguments["value"])
-    if action == "partition":
-        groups = arguments["groups"]
-        ok = groups == "half" or (
-            isinstance(groups, list)
-            and all(isinstance(g, list) and all(isinstance(n, str) for n in g) for g in groups)
-        )
-        if not ok:
-            raise _fail(f"{path}.groups", "must be 'half' or a list of lists of node ids")
-    if action == "cut":
-        nodes = arguments["nodes"]
-        if not (
-            isinstance(nodes, list) and len(nodes) == 2 and all(isinstance(n, str) for n in nodes)
-        ):
-            raise _fail(f"{path}.nodes", "must be a list of two node ids")
-    if action == "set_latency":
-        arguments["latency"] = _checked(latency_from_mapping, arguments["latency"])
-    if action in ("set_weights",) and not isinstance(arguments["weights"], Mapping):
-        raise _fail(f"{path}.weights", "must be a table of weights")
-    return ScenarioEvent(float(at), action, arguments)
 
 
 def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenario:
     """Validate a scenario given as plain data (a parsed TOML document)."""
     unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
-        raise _fail(unknown[0], f"unknown section (expected one of: {', '.join(SECTIONS)})")
+        raise fail(unknown[0], f"unknown section (expected one of: {', '.join(SECTIONS)})")
+    for key in ("name", "description"):
+        if not isinstance(data.get(key, ""), str):
+            raise fail(key, f"must be a string (got {data[key]!r})")
     cluster = _table(data, "cluster", CLUSTER_KEYS)
     detector = _table(data, "detector", tuple(DetectorParams.__dataclass_fields__))
     leader = _table(data, "leader", LEADER_KEYS)
@@ -329,17 +246,20 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
     network = _table(data, "network", NETWORK_KEYS)
     run = _table(data, "run", RUN_KEYS)
 
-    seed = _checked(check_number, "cluster.seed", cluster.pop("seed", 0), low=0, integer=True)
-    engine = _checked(engine_options, cluster)
+    seed = checked(check_number, "cluster.seed", cluster.pop("seed", 0), low=0, integer=True)
+    engine = checked(engine_options, cluster)
     ids: tuple[str, ...] | None = None
     if "ids" in cluster:
         if "nodes" in cluster:
-            raise _fail("cluster.ids", "give either nodes or ids, not both")
-        ids = tuple(cluster.pop("ids"))
+            raise fail("cluster.ids", "give either nodes or ids, not both")
+        raw_ids = cluster.pop("ids")
+        if not isinstance(raw_ids, list) or not raw_ids:
+            raise fail("cluster.ids", f"must be a non-empty list of node ids (got {raw_ids!r})")
+        ids = tuple(checked(validate_node_id, i, field="cluster.ids") for i in raw_ids)
         n = len(ids)
     else:
         n = int(
-            _checked(
+            checked(
                 check_number,
                 "cluster.nodes",
                 cluster.pop("nodes", 10),
@@ -348,40 +268,49 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
                 integer=True,
             )
         )
-    seeds = cluster.pop("seeds", 3)
-    detector_params = _checked(DetectorParams.from_mapping, {f: v for f, v in detector.items()})
-    params = _checked(ProtocolParams, detector=detector_params, **cluster, **leader)
+    seeds = cluster.pop("seeds", DEFAULT_SEEDS)
+    # The keys given replace those of the cluster's defaults (ProtocolParams'), not
+    # those of a bare DetectorParams (a single link's: no acceptable pause).
+    detector_params = checked(
+        DetectorParams.from_mapping, {**dataclasses.asdict(CLUSTER_DETECTOR), **detector}
+    )
+    params = checked(ProtocolParams, detector=detector_params, **cluster, **leader)
 
     preset = score.get("preset", "capacity")
-    score_fn = _checked(ScoreFunction.preset, preset) if isinstance(preset, str) else None
+    score_fn = (
+        checked_under("score", ScoreFunction.preset, preset) if isinstance(preset, str) else None
+    )
     if score_fn is None:
-        raise _fail("score.preset", "must be a preset name")
+        raise fail("score.preset", "must be a preset name")
     if "metrics" in score:
-        score_fn = _checked(
+        score_fn = checked(
             ScoreFunction.from_dict,
             {"name": "custom", "weights": score.get("weights", {}), "metrics": score["metrics"]},
         )
     elif "weights" in score:
         weights = score["weights"]
         if not isinstance(weights, Mapping):
-            raise _fail("score.weights", "must be a table of metric = weight")
-        score_fn = _checked(score_fn.with_weights, {f"{k}": v for k, v in weights.items()})
+            raise fail("score.weights", "must be a table of metric = weight")
+        score_fn = checked_under("score", score_fn.with_weights, dict(weights))
     per_node = score.get("nodes", {})
     if not isinstance(per_node, Mapping) or not all(
         isinstance(v, Mapping) for v in per_node.values()
     ):
-        raise _fail("score.nodes", "must be tables of metrics, one per node id")
+        raise fail("score.nodes", "must be tables of metrics, one per node id")
 
+    for node_id, metrics in per_node.items():
+        checked(score_fn.check_metrics, metrics, field=f"score.nodes.{node_id}")
     base = score.get("base")
     if base is not None:
-        if not isinstance(base, Mapping):
-            raise _fail("score.base", "must be a table of metrics every node starts with")
+        checked(score_fn.check_metrics, base, field="score.base")
         node_ids = ids if ids is not None else default_ids(n)
         per_node = {i: {**base, **per_node.get(i, {})} for i in node_ids}
     noise = None
+    if "noise_interval" in score and "noise" not in score:
+        raise fail("score.noise_interval", "needs score.noise (the jitter's amplitude)")
     if "noise" in score:
-        amplitude = _checked(check_number, "score.noise", score["noise"], low=0, high=1)
-        interval = _checked(
+        amplitude = checked(check_number, "score.noise", score["noise"], low=0, high=1)
+        interval = checked(
             check_number,
             "score.noise_interval",
             score.get("noise_interval", 1.0),
@@ -393,15 +322,17 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
     loss = network.get("loss", 0.0)
     latency: LatencyModel | None = None
     if "latency" in network:
-        latency = _checked(latency_from_mapping, network["latency"])
+        latency = checked(latency_from_mapping, network["latency"])
     graph = _graph(network["graph"], ids, n, int(seed)) if "graph" in network else None
-    if score.get("rtt_from_latency", False) is not False:
+    if not isinstance(score.get("rtt_from_latency", False), bool):
+        raise fail("score.rtt_from_latency", "must be true or false")
+    if score.get("rtt_from_latency", False):
         per_node = _rtt_metrics(latency, ids or default_ids(n), per_node)
     traces = _traces(score["traces"], score_fn) if "traces" in score else None
-    until = _checked(check_number, "run.until", run.get("until", 60.0), low=0, low_open=True)
-    warmup = _checked(check_number, "run.warmup", run.get("warmup", 0.0), low=0, high=until)
+    until = checked(check_number, "run.until", run.get("until", 60.0), low=0, low_open=True)
+    warmup = checked(check_number, "run.warmup", run.get("warmup", 0.0), low=0, high=until)
 
-    config = _checked(
+    config = checked(
         ClusterConfig.create,
         ids if ids is not None else n,
         seed=int(seed),
@@ -415,9 +346,9 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
     )
     raw_events = data.get("events", [])
     if not isinstance(raw_events, list):
-        raise _fail("events", "must be an array of tables ([[events]])")
-    events = tuple(_event(k, raw, float(until)) for k, raw in enumerate(raw_events))
-    _check_targets(events, config.ids)
+        raise fail("events", "must be an array of tables ([[events]])")
+    events = tuple(parse_event(k, raw, float(until)) for k, raw in enumerate(raw_events))
+    check_timeline(events, config)
     return Scenario(
         name=str(data.get("name", name)),
         description=str(data.get("description", "")),
@@ -430,29 +361,6 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
         engine=engine,
         source=data,
     )
-
-
-def _check_targets(events: tuple[ScenarioEvent, ...], ids: tuple[str, ...]) -> None:
-    """Every node an event names must exist by then (or be ``leader``)."""
-    known = set(ids)
-    for k, event in sorted(enumerate(events), key=lambda ke: ke[1].at):
-        path = f"events[{k}]"
-        if event.action == "join":
-            known.add(event.arguments["node"])
-            continue
-        names = []
-        if "node" in event.arguments:
-            names.append(("node", event.arguments["node"]))
-        if event.action == "cut":
-            names += [("nodes", n) for n in event.arguments["nodes"]]
-        if event.action == "partition" and event.arguments["groups"] != "half":
-            names += [("groups", n) for g in event.arguments["groups"] for n in g]
-        for fieldname, node in names:
-            if node != LEADER and node not in known:
-                raise _fail(
-                    f"{path}.{fieldname}",
-                    f"unknown node {node!r} (expected an id of cluster.ids, or '{LEADER}')",
-                )
 
 
 def builtin_names() -> list[str]:
@@ -477,7 +385,10 @@ def load_scenario(source: str | Path, *, seed: int | None = None) -> Scenario:
         text = (resources.files("emergent_lab.scenario") / "builtin" / f"{name}.toml").read_text()
     elif path.is_file():
         name = path.stem
-        text = path.read_text()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ScenarioError(f"{name}: not a text file (a scenario is UTF-8 TOML)") from None
     else:
         raise ScenarioError(
             f"scenario: {str(source)!r} is neither a file nor a built-in scenario "
@@ -487,6 +398,8 @@ def load_scenario(source: str | Path, *, seed: int | None = None) -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError(f"{name}: invalid TOML: {error}") from None
+    if not data:
+        raise ScenarioError(f"{name}: empty scenario (expected at least a [cluster] table)")
     if seed is not None:
         data.setdefault("cluster", {})["seed"] = seed
     return parse_scenario(data, name=name)

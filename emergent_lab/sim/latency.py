@@ -7,6 +7,7 @@ so the delays of a run are decided by its seed. Delays are one-way seconds.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -23,10 +24,12 @@ class LatencyModel(Protocol):
 
 
 def _positive(field: str, value: float, *, allow_zero: bool = True) -> float:
+    bound = ">= 0" if allow_zero else "> 0"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{field}: must be a finite number {bound} (got {value!r})")
     value = float(value)
     ok = math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
     if not ok:
-        bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{field}: must be a finite number {bound} (got {value!r})")
     return value
 
@@ -131,14 +134,32 @@ class MatrixLatency:
 LATENCY_MODELS = ("constant", "uniform", "lognormal", "matrix")
 
 
-def latency_from_mapping(spec: Mapping[str, Any]) -> LatencyModel:
+def latency_from_mapping(spec: Any, *, field: str = "network.latency") -> LatencyModel:
     """Build a latency model from a scenario's ``[network.latency]`` table.
 
     ``matrix`` models name a dataset (``dataset = "seattle"``), which is loaded
-    through :mod:`emergent_lab.datasets`.
+    through :mod:`emergent_lab.datasets`. Errors name ``field`` (an event's
+    ``set_latency`` passes its own path).
     """
+    try:
+        return _latency(spec)
+    except ValueError as error:
+        raise ValueError(str(error).replace("network.latency", field, 1)) from None
+
+
+def _latency(spec: Any) -> LatencyModel:
+    if not isinstance(spec, Mapping):
+        raise ValueError(
+            "network.latency: must be a table like { model = 'lognormal', median = 0.02 } "
+            f"(got {spec!r})"
+        )
     spec = dict(spec)
     model = spec.pop("model", "constant")
+    if not isinstance(model, str) or model not in LATENCY_MODELS:
+        raise ValueError(
+            f"network.latency.model: unknown model {model!r} "
+            f"(expected one of: {', '.join(LATENCY_MODELS)})"
+        )
     builders: dict[str, Any] = {
         "constant": ConstantLatency,
         "uniform": UniformLatency,
@@ -154,22 +175,28 @@ def latency_from_mapping(spec: Mapping[str, Any]) -> LatencyModel:
                 f"network.latency: unknown key(s) {unknown} for model '{model}' "
                 f"(expected: model, {allowed})"
             ) from None
-    if model == "matrix":
-        from emergent_lab.datasets import load_latency
+    # the one model left: a measured matrix
+    from emergent_lab.datasets.latency import LATENCY_DATASETS, load_latency
 
-        allowed_keys = {"dataset", "slice", "jitter", "seed"}
-        unknown_keys = sorted(set(spec) - allowed_keys)
-        if unknown_keys:
-            raise ValueError(
-                f"network.latency.{unknown_keys[0]}: unknown key "
-                f"(expected one of: model, {', '.join(sorted(allowed_keys))})"
-            )
-        if "dataset" not in spec:
-            raise ValueError("network.latency.dataset: required for model 'matrix'")
-        matrix = load_latency(spec["dataset"], slice=spec.get("slice"))
-        filled = matrix.fill_missing()
-        return MatrixLatency(filled.one_way_s(), jitter=float(spec.get("jitter", 0.0)))
-    raise ValueError(
-        f"network.latency.model: unknown model {model!r} "
-        f"(expected one of: {', '.join(LATENCY_MODELS)})"
-    )
+    allowed_keys = {"dataset", "slice", "jitter", "seed"}
+    unknown_keys = sorted(set(spec) - allowed_keys)
+    if unknown_keys:
+        raise ValueError(
+            f"network.latency.{unknown_keys[0]}: unknown key "
+            f"(expected one of: model, {', '.join(sorted(allowed_keys))})"
+        )
+    if spec.get("dataset") not in LATENCY_DATASETS:
+        raise ValueError(
+            "network.latency.dataset: required for model 'matrix' "
+            f"(expected one of: {', '.join(LATENCY_DATASETS)}; got {spec.get('dataset')!r})"
+        )
+    slice_ = spec.get("slice")
+    if slice_ is not None and (isinstance(slice_, bool) or not isinstance(slice_, int)):
+        raise ValueError(f"network.latency.slice: must be an integer (got {slice_!r})")
+    jitter = _positive("network.latency.jitter", spec.get("jitter", 0.0))
+    try:
+        matrix = load_latency(spec["dataset"], slice=slice_)
+    except ValueError as error:
+        raise ValueError(f"network.latency.slice: {error}") from None
+    filled = matrix.fill_missing()
+    return MatrixLatency(filled.one_way_s(), jitter=jitter)

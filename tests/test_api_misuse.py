@@ -1,0 +1,77 @@
+"""Python API misuse is refused with a clear error, and a refused change leaves no trace.
+
+The audit's cases (issue 13, item 6): ``run(nan)`` and friends hung,
+``create`` took or crashed on odd sizes, ``cut(a, a)`` and unknown metrics
+were accepted, and a refused ``set_param`` was half-applied.
+"""
+
+import math
+import signal
+
+import numpy as np
+import pytest
+
+from emergent_lab.cluster import ClusterConfig, SimCluster
+from emergent_lab.scale import ArrayCluster
+
+
+def _hung(signum: int, frame: object) -> None:
+    raise TimeoutError("run() did not return (it used to run forever)")
+
+
+@pytest.mark.parametrize("until", [math.nan, math.inf, None, "10"])
+def test_run_refuses_a_time_that_is_not_finite(until: object) -> None:
+    previous = signal.signal(signal.SIGALRM, _hung)
+    signal.alarm(20)
+    try:
+        for cluster in (SimCluster(ClusterConfig.create(3)), ArrayCluster(ClusterConfig.create(3))):
+            with pytest.raises(ValueError, match="until: must be a finite number"):
+                cluster.run(until)  # type: ignore[arg-type]
+            assert cluster.time == 0.0
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("nodes", [2.5, "abc", True, None])
+def test_create_refuses_a_size_that_is_not_an_integer_or_a_list(nodes: object) -> None:
+    with pytest.raises(
+        ValueError, match=r"cluster.nodes: must be an integer >= 1 or a list of ids"
+    ):
+        ClusterConfig.create(nodes)  # type: ignore[arg-type]
+
+
+def test_create_takes_numpy_integers() -> None:
+    config = ClusterConfig.create(np.int64(5), seed=np.int64(2), seeds=np.int64(2))
+    assert config.ids == ("n0", "n1", "n2", "n3", "n4")
+    assert config.seeds == ("n0", "n1") and config.seed == 2
+
+
+def test_a_link_from_a_node_to_itself_is_refused() -> None:
+    cluster = SimCluster(ClusterConfig.create(3))
+    with pytest.raises(ValueError, match="nodes: a link joins two different nodes"):
+        cluster.cut("n1", "n1")
+    assert cluster.events == []
+
+
+def test_unknown_metrics_are_refused() -> None:
+    cluster = SimCluster(ClusterConfig.create(3))
+    with pytest.raises(
+        ValueError, match=r"metrics.cpu: unknown metric \(expected one of: cpu_free"
+    ):
+        cluster.set_metric("n1", "cpu", 0.5)
+    with pytest.raises(ValueError, match=r"metrics\.bogus: unknown metric"):
+        cluster.join("z", metrics={"bogus": 1.0})
+    assert "z" not in cluster.nodes and cluster.events == []
+
+
+def test_a_refused_live_change_leaves_no_trace() -> None:
+    cluster = SimCluster(ClusterConfig.create(3))
+    cluster.run(2.0)
+    before = cluster.params
+    with pytest.raises(ValueError, match=r"detector\.kind"):
+        cluster.set_param("detector.kind", "cassandra")
+    assert cluster.params == before
+    assert all(node.params == before for node in cluster.nodes.values())
+    assert cluster.events == []
+    cluster.run(4.0)  # and the cluster still runs

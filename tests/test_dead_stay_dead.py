@@ -1,0 +1,101 @@
+"""The dead stay dead: tombstones, suspicion that stops a dead node's state spreading, heals.
+
+Each test reproduces a failure of the quarantine that tombstones replaced
+(issue 13, items 1 and 2).
+"""
+
+import numpy as np
+
+from emergent_lab.cluster import ClusterConfig, SimCluster, build_report
+from emergent_lab.detector import DetectorParams
+from emergent_lab.protocol.messages import StateBatch, version_key
+from emergent_lab.protocol.view import View
+
+DETECTION = 10.0
+"""Generous bound on crash-to-suspicion with the default detector (3 s pause)."""
+
+
+def believers(cluster: SimCluster, node_id: str) -> list[str]:
+    """Running nodes that believe ``node_id`` alive or follow it."""
+    index = cluster.ids.index[node_id]
+    return [
+        n.node_id
+        for n in cluster.nodes.values()
+        if n.running
+        and n.node_id != node_id
+        and (n.opinion == index or (n.alive_mask.shape[0] > index and n.alive_mask[index]))
+    ]
+
+
+def test_a_crashed_leader_is_never_followed_again_after_a_join():
+    # The audit's case: with the quarantine, n3 was followed again every ~65 s to 400 s.
+    cluster = SimCluster(ClusterConfig.create(10, seed=1))
+    cluster.run(20.0)
+    dead = cluster.crash("leader")
+    cluster.run(54.0)
+    cluster.join("z")
+    zombie_seconds = 0.0
+    for step in range(1, 693):  # to 400 s, every 0.5 s
+        cluster.run(54.0 + 0.5 * step)
+        if cluster.time > 20.0 + DETECTION:
+            zombie_seconds += 0.5 * len(believers(cluster, dead))
+    assert zombie_seconds == 0.0
+    assert build_report(cluster).leader_changes == 1  # the failover, then none (11 before)
+    assert cluster.leader() not in (None, dead)
+
+
+def one_state(node: int, generation: int, version: int, heartbeat: int) -> StateBatch:
+    metrics = np.empty(1, dtype=object)
+    metrics[0] = {"m": 1.0}
+    return StateBatch(
+        idx=np.array([node]),
+        key=np.array([version_key(generation, version)]),
+        heartbeat=np.array([heartbeat]),
+        score=np.array([0.5]),
+        opinion=np.array([node]),
+        status=np.array([0], dtype=np.int8),
+        metrics=metrics,
+        state_bytes=np.array([40]),
+    )
+
+
+def test_a_tombstone_refuses_stale_states_however_late_and_admits_newer_heartbeats():
+    view = View(0, DetectorParams(), capacity=3)
+    view.merge(one_state(1, 1, 10, 10), 0.0)
+    view.collect(np.array([1]))
+    # a copy with a newer version but no newer heartbeat, a day later: refused
+    assert not view.merge(one_state(1, 1, 11, 10), 86_400.0).accepted.size
+    assert not view.known[1]
+    assert view.digest()[1] == 0
+    # asked for no more: the tombstone took its key
+    assert not view.compare(np.array([0, version_key(1, 11), 0]))[1].size
+    # a newer heartbeat of the same generation: the node lived on (a partition)
+    assert view.merge(one_state(1, 1, 12, 11), 86_401.0).heartbeats.tolist() == [1]
+    assert view.known[1]
+    view.collect(np.array([1]))
+    # a restart under a higher generation is taken at once, whatever its heartbeat
+    assert view.merge(one_state(1, 2, 1, 0), 86_402.0).heartbeats.tolist() == [1]
+
+
+def reconvergence_after_heal(partition: float) -> float:
+    """Seconds from the heal until the recognised leader last changed (or was missing)."""
+    cluster = SimCluster(ClusterConfig.create(10, seed=2))
+    cluster.run(20.0)
+    cluster.partition("half")
+    cluster.run(20.0 + partition)
+    cluster.heal()
+    healed = cluster.time
+    samples = []
+    for step in range(1, 401):
+        cluster.run(healed + 0.1 * step)
+        samples.append((cluster.time, cluster.leader()))
+    final = samples[-1][1]
+    assert final is not None
+    unsettled = [t for t, leader in samples if leader != final]
+    return (max(unsettled) if unsettled else healed) - healed
+
+
+def test_reconvergence_after_a_heal_does_not_depend_on_the_partition_length():
+    # Quarantine made partitions of 35-65 s wait out gc_after (29 s after a 40 s one).
+    times = [reconvergence_after_heal(length) for length in (20.0, 40.0, 50.0, 90.0)]
+    assert max(times) < 4.0, times
