@@ -36,7 +36,7 @@ FIGURE_CLASS = "emergent-lab-figure"
 NOTE_CLASS = "emergent-lab-figure-note"
 NOTE_TEXT = "▶ Run the cell to draw the figure"
 """How a figure output starts when it cannot be drawn (followed by the figures' titles)."""
-WAIT_MS = 2000
+WAIT_MS = 1000
 """How long a figure waits for BokehJS loaded by an output just before it, then keeps its note."""
 
 _pages_with_bokehjs: set[str] = set()
