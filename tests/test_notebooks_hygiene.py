@@ -3,7 +3,10 @@
 nbval re-executes the notebooks and compares outputs (``make notebooks``);
 this test checks the structure that makes that comparison meaningful: a
 notebook saved half-run, run out of order, with an error, with widget-state
-blobs, or with random-id outputs that nbval would be asked to compare.
+blobs, or with random-id outputs that nbval would be asked to compare. It
+also checks what a learner sees on opening a lesson before running it: the
+kernelspec JupyterLab would write (else opening marks it modified), hints
+instead of dead widgets, and nothing that needs Bokeh's CDN.
 """
 
 import configparser
@@ -21,6 +24,9 @@ RANDOM_ID_TYPES = (
     "application/vnd.jupyter.widget-view+json",
     "application/vnd.bokehjs_exec.v0+json",
 )
+DASHBOARD_HINT = "▶ Run this cell to open the live dashboard."
+FIGURE_CLASS = "emergent-lab-figure"
+"""Marks a figure output of ``emergent_lab.lessons.figures.show`` (random ids inside)."""
 
 
 def _code_cells(path):
@@ -75,7 +81,8 @@ def test_widget_and_bokeh_outputs_are_not_compared(path):
     _, cells = _code_cells(path)
     for cell in cells:
         kinds = {k for o in cell.outputs for k in o.get("data", {})}
-        if kinds & set(RANDOM_ID_TYPES):
+        html = "".join("".join(o.get("data", {}).get("text/html", "")) for o in cell.outputs)
+        if kinds & set(RANDOM_ID_TYPES) or FIGURE_CLASS in html:
             assert cell.source.lstrip().startswith(IGNORE), (
                 f"{path.name}: cell {cell.execution_count} shows a widget or Bokeh document "
                 f"(random ids) without {IGNORE}"
@@ -119,3 +126,79 @@ def test_refresh_cleans_widget_state_and_inline_bokehjs_but_keeps_compared_outpu
     assert "widgets" not in notebook.metadata
     assert notebook.cells[0].outputs == [small]
     assert notebook.cells[1].outputs == [big]  # compared by nbval: never touched
+
+
+def test_refresh_turns_widget_outputs_into_hints_and_sets_the_kernelspec():
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    from emergent_lab.lessons.refresh import DASHBOARD_HINT, WIDGET_HINT, clean
+
+    def widget(repr_text):
+        view = {"model_id": "8c8a", "version_major": 2, "version_minor": 0}
+        return new_output(
+            "execute_result",
+            data={"application/vnd.jupyter.widget-view+json": view, "text/plain": repr_text},
+            execution_count=1,
+        )
+
+    notebook = new_notebook(
+        cells=[
+            new_code_cell(f"{IGNORE}\ndash", outputs=[widget("Dashboard(children=(VBox(…")]),
+            new_code_cell(f"{IGNORE}\npanel", outputs=[widget("VBox(children=(HBox(…")]),
+        ],
+        metadata={
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}
+        },
+    )
+    spec = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+    clean(notebook, spec=spec)
+    assert notebook.metadata.kernelspec == spec
+    dashboard, panel = (c.outputs[0] for c in notebook.cells)
+    assert dashboard.data["text/plain"] == DASHBOARD_HINT
+    assert panel.data["text/plain"] == WIDGET_HINT
+    assert DASHBOARD_HINT in dashboard.data["text/html"]
+    assert dashboard.execution_count == 1
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+def test_kernelspec_is_what_jupyterlab_writes_so_opening_does_not_modify(path):
+    from emergent_lab.lessons.refresh import kernelspec
+
+    notebook = nbformat.read(path, as_version=4)
+    assert dict(notebook.metadata.kernelspec) == kernelspec(), (
+        f"{path.name}: JupyterLab rewrites this kernelspec on opening (the lesson shows as "
+        "modified); re-run python -m emergent_lab.lessons.refresh"
+    )
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+def test_widget_outputs_are_saved_as_a_hint_to_run_the_cell(path):
+    # A widget's saved output refers to state that is not saved: JupyterLab shows its
+    # raw repr (untrusted) or an error (trusted). refresh writes a hint instead.
+    _, cells = _code_cells(path)
+    for cell in cells:
+        for output in cell.outputs:
+            data = output.get("data", {})
+            assert "application/vnd.jupyter.widget-view+json" not in data, (
+                f"{path.name}: cell {cell.execution_count} saved a widget view"
+            )
+            assert "(children=" not in "".join(data.get("text/plain", "")), path.name
+    if path.name.startswith("00_"):
+        dashboard = next(c for c in cells if "open_dashboard(" in c.source)
+        assert dashboard.outputs[0].data["text/plain"] == DASHBOARD_HINT
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+def test_no_lesson_needs_the_bokeh_cdn(path):
+    # Bokeh's default resources come from cdn.bokeh.org (offline: "Javascript Error:
+    # timeout"), and jupyter_bokeh's exec output fails the same way whenever BokehJS
+    # is not in the page, as in any lesson opened without running it.
+    _, cells = _code_cells(path)
+    assert "cdn.bokeh.org" not in path.read_text(), f"{path.name}: refers to Bokeh's CDN"
+    for cell in cells:
+        assert "output_notebook" not in cell.source, f"{path.name}: use lessons.figures.show"
+        assert "bokeh.io" not in cell.source, f"{path.name}: use lessons.figures.show"
+        for output in cell.outputs:
+            assert "application/vnd.bokehjs_exec.v0+json" not in output.get("data", {}), (
+                f"{path.name}: cell {cell.execution_count} saved a Bokeh exec output"
+            )

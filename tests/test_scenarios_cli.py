@@ -140,3 +140,47 @@ def test_a_scheduled_event_that_cannot_apply_is_reported_not_raised(tmp_path):
     _, report = run_scenario(load_scenario(path))
     assert report.converged
     assert [e.action for e in report.events] == ["crash", "crash"]
+
+
+def _output_path_cases(tmp_path):
+    folder = tmp_path / "existing-folder"
+    folder.mkdir()
+    a_file = tmp_path / "a-file.txt"
+    a_file.write_text("")
+    return [
+        (str(tmp_path / "x" / "y" / "out"), f"folder '{tmp_path / 'x' / 'y'}' does not exist"),
+        (str(folder), f"'{folder}' is a folder, expected a file path"),
+        (str(a_file / "out"), f"'{a_file}' is not a folder"),
+        ("/proc/emergent-lab-out", "cannot write '/proc/emergent-lab-out'"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(4))
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [
+        (["run", "leader-crash"], "--json"),
+        (["run", "leader-crash"], "--html"),
+        (["sweep", "leader-crash", "--param", "cluster.fanout=1,2", "--quiet"], "--csv"),
+    ],
+)
+def test_a_bad_output_path_exits_2_before_anything_runs(tmp_path, capsys, command, option, case):
+    path, problem = _output_path_cases(tmp_path)[case]
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    assert main([*command, option, path]) == 2
+    out, err = capsys.readouterr()
+    assert out == "", "the run started before its output path was checked"
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"error: {option}: {problem}")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before, "the check left a file behind"
+
+
+def test_html_of_an_array_engine_run_is_refused_before_the_run(tmp_path, capsys):
+    scenario = tmp_path / "array.toml"
+    scenario.write_text('[cluster]\nnodes = 50\nengine = "array"\n[run]\nuntil = 20\n')
+    assert main(["run", str(scenario), "--html", str(tmp_path / "run.html")]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("error: --html: only the simulated engine")
+    assert not (tmp_path / "run.html").exists()

@@ -4,29 +4,31 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
+from emergent_lab.cli.paths import writable_file
 from emergent_lab.cluster import SimCluster
 from emergent_lab.scenario import builtin_names, load_scenario, run_scenario
 
 
 def _run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, seed=args.seed)
+    # Every output is checked before the run, which may take minutes.
+    json_path = writable_file("--json", args.json) if args.json else None
+    html_path = writable_file("--html", args.html) if args.html else None
+    if html_path is not None and scenario.engine.engine == "array":
+        raise ValueError("--html: only the simulated engine records the per-node history to replay")
     cluster, report = run_scenario(scenario)
     print(report.summary())
-    if args.json:
-        Path(args.json).write_text(json.dumps(report.to_dict(), indent=2) + "\n")
+    if json_path is not None:
+        json_path.write_text(json.dumps(report.to_dict(), indent=2) + "\n")
         print(f"report written to {args.json}")
-    if args.html:
-        if not isinstance(cluster, SimCluster):
-            raise ValueError(
-                "html: only the simulated engine records the per-node history to replay"
-            )
+    if html_path is not None:
+        assert isinstance(cluster, SimCluster)  # array runs were refused before the run
         # Lazy: the engine and the plain CLI never import Bokeh.
         from emergent_lab.widgets.export import save_cluster_html
 
-        save_cluster_html(cluster, args.html, title=scenario.name)
+        save_cluster_html(cluster, html_path, title=scenario.name)
         print(f"replayable HTML written to {args.html}")
     return 0
 

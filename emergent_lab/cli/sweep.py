@@ -6,6 +6,7 @@ import argparse
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from emergent_lab.cli.paths import writable_file
 from emergent_lab.cluster.config import PROTOCOLS
 
 TRUE_WORDS = ("true", "yes")
@@ -44,6 +45,7 @@ def _sweep(args: argparse.Namespace) -> int:
     for option, value in (("--seeds", args.seeds), ("--workers", args.workers)):
         if value < 1:
             raise ValueError(f"{option}: must be an integer >= 1 (got {value})")
+    csv_path = writable_file("--csv", args.csv)
     runs = plan(args.scenario, grid, args.seeds, protocol=args.protocol)
     print(f"{len(runs)} runs of {args.scenario} on {args.workers} worker(s)")
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
@@ -55,7 +57,7 @@ def _sweep(args: argparse.Namespace) -> int:
             executor=pool,
             progress=not args.quiet,
         )
-    table.to_csv(args.csv, index=False)
+    table.to_csv(csv_path, index=False)
     print(f"{len(table)} rows written to {args.csv}")
     return 0
 

@@ -157,6 +157,7 @@ def spread_explorer() -> Any:
     """Sliders for n, fanout and mode; the chart shows the informed share round by round."""
     import ipywidgets as w
 
+    from emergent_lab.lessons.bokehjs import load_bokehjs
     from emergent_lab.lessons.figures import line_chart, show
 
     def draw(n: int, fanout: int, mode: str, seed: int) -> None:
@@ -177,4 +178,7 @@ def spread_explorer() -> Any:
         "mode": w.Dropdown(options=["all", *MODES], value="all", description="mode"),
         "seed": w.IntSlider(value=0, min=0, max=20, description="seed"),
     }
+    # BokehJS goes out as this cell's own output, before the panel draws: loaded
+    # inside the panel's Output widget, its 4 MB would be synced back to the kernel.
+    load_bokehjs()
     return panel(draw, controls)

@@ -140,10 +140,35 @@ def stacked_bars(
 
 
 def show(*figures: Any) -> None:
-    """Display figures in a notebook, stacked (loads BokehJS once per notebook)."""
-    from bokeh.io import output_notebook
-    from bokeh.io import show as bokeh_show
-    from bokeh.layouts import column
+    """Display figures in a notebook, stacked, with BokehJS inline (the lessons work offline).
 
-    output_notebook(hide_banner=True)
-    bokeh_show(column(*figures) if len(figures) > 1 else figures[0])
+    A saved output viewed without BokehJS (an untrusted or freshly opened
+    notebook) shows a note naming the figures instead of an error; see
+    :mod:`emergent_lab.lessons.bokehjs`.
+    """
+    from bokeh.layouts import column
+    from IPython.display import display
+
+    from emergent_lab.lessons.bokehjs import figure_bundle, load_bokehjs
+
+    root = column(*figures) if len(figures) > 1 else figures[0]
+    load_bokehjs()
+    display(figure_bundle(root, titles=_titles(figures)), raw=True)  # type: ignore[no-untyped-call]
+
+
+def _titles(figures: Sequence[Any]) -> list[str]:
+    """The titles of the plots shown, in order (a layout's plots sorted by title)."""
+    from bokeh.models import Plot
+
+    titles: list[str] = []
+    for fig in figures:
+        plots = [fig] if isinstance(fig, Plot) else list(fig.select({"type": Plot}))
+        named = [text for p in plots if (text := _title(p))]
+        titles.extend(named if isinstance(fig, Plot) else sorted(named))
+    return titles
+
+
+def _title(plot: Any) -> str:
+    """A plot's title as text ("" without one); Bokeh allows a string or a ``Title``."""
+    title = plot.title
+    return str(title if isinstance(title, str) else getattr(title, "text", "") or "")

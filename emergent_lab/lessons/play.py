@@ -62,6 +62,10 @@ class LessonPlayer:
         if self._widget is None:
             import ipywidgets as w
 
+            from emergent_lab.lessons.bokehjs import load_bokehjs
+
+            # Outside the Output widget the figure is drawn in (see spread_explorer).
+            load_bokehjs()
             step = w.Button(description="Run 5 s", icon="forward")
             kill = w.Button(description="Kill leader", icon="skull", button_style="danger")
             status = w.HTML()

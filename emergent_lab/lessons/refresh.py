@@ -7,6 +7,13 @@ inline copy of BokehJS (about 8 MB) in the output of a cell whose output nbval
 ignores anyway. This runs each notebook top to bottom in a fresh kernel from
 its own folder and saves it without either.
 
+It also saves what a learner should see before running anything. A widget's
+saved output is only a reference to state that is not saved, which JupyterLab
+shows as the widget's raw ``repr`` (``Dashboard(children=(VBox(…``); it is
+replaced by a one-line hint to run the cell. And the kernelspec is written
+as JupyterLab writes it on opening, so opening a lesson does not mark it
+modified.
+
     python -m emergent_lab.lessons.refresh notebooks/0[0-5]_*.ipynb
 """
 
@@ -22,14 +29,45 @@ from typing import Any
 IGNORE = "# NBVAL_IGNORE_OUTPUT"
 LARGEST_KEPT_OUTPUT = 1_000_000
 """Bytes; larger outputs of ignored cells (inline BokehJS, ~8 MB) are dropped; figures stay."""
+KERNEL = "python3"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+DASHBOARD_HINT = "▶ Run this cell to open the live dashboard."
+WIDGET_HINT = "▶ Run this cell to open its interactive controls."
 
 
-def clean(notebook: Any) -> None:
-    """Drop widget state and oversized outputs of cells whose output nbval ignores."""
+def kernelspec(name: str = KERNEL) -> dict[str, str]:
+    """The ``kernelspec`` metadata JupyterLab writes for kernel ``name`` (its installed spec)."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec = KernelSpecManager().get_kernel_spec(name)
+    return {"display_name": spec.display_name, "language": spec.language, "name": name}
+
+
+def widget_hint(output: Any) -> None:
+    """Replace a widget output's data by a hint to run the cell (its state is never saved)."""
+    shown = "".join(output.data.get("text/plain", ""))
+    hint = DASHBOARD_HINT if shown.startswith("Dashboard(") else WIDGET_HINT
+    output.data = {"text/html": f"<p><b>{hint}</b></p>", "text/plain": hint}
+
+
+def clean(notebook: Any, *, spec: dict[str, str] | None = None) -> None:
+    """Make an executed notebook ready to commit.
+
+    Drops widget state and oversized outputs of cells whose output nbval
+    ignores, turns widget outputs into hints (:func:`widget_hint`) and, if
+    ``spec`` is given, sets it as the kernelspec.
+    """
     notebook.metadata.pop("widgets", None)
+    if spec is not None:
+        notebook.metadata["kernelspec"] = spec
     for cell in notebook.cells:
-        if cell.cell_type == "code" and cell.source.startswith(IGNORE):
+        if cell.cell_type != "code":
+            continue
+        if cell.source.startswith(IGNORE):
             cell.outputs = [o for o in cell.outputs if len(json.dumps(o)) < LARGEST_KEPT_OUTPUT]
+        for output in cell.outputs:
+            if WIDGET_VIEW in output.get("data", {}):
+                widget_hint(output)
 
 
 def refresh(path: Path, *, timeout: int = 300) -> float:
@@ -45,13 +83,13 @@ def refresh(path: Path, *, timeout: int = 300) -> float:
     client = NotebookClient(
         notebook,
         timeout=timeout,
-        kernel_name="python3",
+        kernel_name=KERNEL,
         resources={"metadata": {"path": str(path.parent)}},
     )
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
-    clean(notebook)
+    clean(notebook, spec=kernelspec())
     nbformat.write(notebook, path)  # type: ignore[no-untyped-call]
     return seconds
 

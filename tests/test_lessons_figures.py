@@ -1,0 +1,79 @@
+"""Lesson figures: BokehJS inline once per browser page, and outputs that degrade to a note.
+
+The browser side (drawn after Run All offline, a note when opened) is
+checked in ``test_browser_lessons.py``; these check the kernel side.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+pytest.importorskip("bokeh")
+
+from emergent_lab.lessons import bokehjs
+from emergent_lab.lessons.figures import line_chart, show
+
+
+def _chart(title: str):
+    return line_chart({"a": ([1, 2], [3, 4])}, title=title, x_label="x", y_label="y")
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """What ``show`` publishes, as (kind, payload) pairs, with the page id under control."""
+    import bokeh.io.notebook
+    import IPython.display
+
+    sent: list[tuple[str, object]] = []
+    page = {"id": "page-1"}
+    monkeypatch.setattr(bokehjs, "_pages_with_bokehjs", set())
+    monkeypatch.setattr(bokehjs, "_page", lambda: page["id"])
+    monkeypatch.setattr(
+        bokeh.io.notebook,
+        "load_notebook",
+        lambda resources, **kw: sent.append(("load", resources.mode)),
+    )
+    monkeypatch.setattr(IPython.display, "display", lambda obj, **kw: sent.append(("show", obj)))
+    return sent, page
+
+
+def test_bokehjs_is_sent_inline_once_per_page_and_again_to_a_reloaded_page(published):
+    sent, page = published
+    show(_chart("one"))
+    show(_chart("two"))
+    page["id"] = "page-2"  # a reload: JupyterLab connects with a new client session id
+    show(_chart("three"))
+    assert [kind for kind, _ in sent] == ["load", "show", "show", "load", "show"]
+    assert {mode for kind, mode in sent if kind == "load"} == {"inline"}
+
+
+def test_outside_a_kernel_bokehjs_is_sent_with_every_figure(published, monkeypatch):
+    sent, _ = published
+    monkeypatch.setattr(bokehjs, "_page", lambda: None)
+    show(_chart("one"))
+    show(_chart("two"))
+    assert [kind for kind, _ in sent] == ["load", "show", "load", "show"]
+
+
+def test_a_figure_output_is_a_note_a_root_div_and_a_guarded_script():
+    bundle = bokehjs.figure_bundle(_chart("a </script> title"), titles=["a </script> title"])
+    assert set(bundle) == {"text/html", "text/plain"}
+    assert bundle["text/plain"] == "▶ Run the cell to draw the figure “a </script> title”."
+    page = bundle["text/html"]
+    assert page.startswith(f'<div class="{bokehjs.FIGURE_CLASS}">')
+    assert "a &lt;/script&gt; title" in page  # the note, escaped
+    assert re.search(r'<div id="[^"]+" data-root-id="p\d+"', page)
+    script = page.split('<script type="text/javascript">', 1)[1]
+    assert script.count("</script>") == 1, "a title ended the script early"
+    assert "window.Bokeh === undefined" in script
+    assert "cdn.bokeh.org" not in json.dumps(bundle)
+
+
+def test_show_names_every_figure_in_the_note(published):
+    sent, _ = published
+    show(_chart("first"), _chart("second"))
+    bundle = sent[-1][1]
+    assert bundle["text/plain"] == "▶ Run the cell to draw the figures “first”, “second”."
