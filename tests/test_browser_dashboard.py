@@ -167,8 +167,9 @@ def test_display_alone_draws_a_complete_first_frame(lab: Lab, offline: OfflinePa
         assert _in_viewport(page, selector), f"{selector} is outside the 1280×800 viewport"
     _no_offline_failures(offline)
     # Saved and reloaded: the widget comes back with its nodes.
-    page.keyboard.press("Control+s")
-    page.wait_for_timeout(1000)
+    page.get_by_role("menuitem", name="File", exact=True).click()
+    page.get_by_role("menuitem", name=re.compile(r"^Save Notebook\b")).first.click()
+    page.wait_for_function("() => document.querySelector('.jp-mod-dirty') === null")
     page.reload()
     page.locator(".jp-Notebook").wait_for()
     _assert_complete(page, 20)

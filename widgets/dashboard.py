@@ -12,7 +12,6 @@ shown, so a freshly displayed dashboard is complete before anyone presses Play.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from time import monotonic
@@ -32,23 +31,20 @@ from emergent_lab.scale.options import ARRAY_MAX_NODES
 from emergent_lab.scale.scenario import build_array_cluster
 from emergent_lab.scenario import Scenario, build_cluster, load_scenario
 
+from .actions import NodeActions
 from .array_source import ArrayClusterSource
 from .bokeh_model import BatchedBokehModel
 from .controller import Controller
-from .controls import LEADER_TARGET, PARAM_SLIDERS, Controls
+from .controls import PARAM_SLIDERS, Controls
 from .flock import Flock
 from .frame import live_frame, recorded_frame
 from .layout import extend_positions, node_positions
-from .player import Player
+from .player import FramePacer, Player
 from .renderer import Renderer, Scene
 from .replay import Replay
 from .sim_source import SimClusterSource
 from .views import DashboardViews
 
-CHARTS_EVERY = 0.4
-"""Real seconds between redraws of the time plots while playing."""
-UNACKED_FRAME_EVERY = 1.0
-"""Real seconds after which a frame is drawn even if the browser did not acknowledge the last."""
 RebuildableSource = SimClusterSource | ArrayClusterSource
 """Sources that Reset can rebuild from a seed and a size."""
 HINT = "Emergent-lab dashboard: run this cell (with its kernel) to open it live."
@@ -64,7 +60,7 @@ def _source_of(cluster: SimCluster | ArrayCluster | ClusterSource) -> ClusterSou
     return cluster
 
 
-class Dashboard(w.VBox):  # type: ignore[misc]
+class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
     """A live view of a cluster with controls, for JupyterLab.
 
     Args:
@@ -89,11 +85,7 @@ class Dashboard(w.VBox):  # type: ignore[misc]
         self.source: ClusterSource = source
         self.selection: list[str] = []
         self.replay_time: float | None = None
-        self._charts_drawn = 0.0
-        self._drawn_at = 0.0
-        self._undrawn = 0.0
-        self._frame_number = 0
-        self._acked = 0
+        self.pacer = FramePacer()
         ids = list(source.node_ids())
         self.controls = Controls(
             weights=source.weights(),
@@ -117,7 +109,7 @@ class Dashboard(w.VBox):  # type: ignore[misc]
             interval=lambda: float(self.controls.interval.value),
             on_error=self._play_failed,
         )
-        self.views.flock.on_change("tags", self._on_ack)
+        self.views.flock.on_change("tags", self.pacer.acknowledged)
         self.controller = Controller(self)
         self.controller.wire()
         self.controls.reset.disabled = not isinstance(self.source, RebuildableSource)
@@ -202,43 +194,30 @@ class Dashboard(w.VBox):  # type: ignore[misc]
         c = self.controls
         c.play.description, c.play.icon = "Play", "play"
         c.step.disabled = self.replay_time is not None
+        c.replay.disabled = False
         with self.controller.quietly():
             c.replay.max = max(self.source.time, 0.0)
             c.replay.value = c.replay.max
-        c.replay.disabled = False
-        if self._undrawn > 0 and self.replay_time is None:
+        if self.pacer.undrawn > 0 and self.replay_time is None:
             # Time the browser had not been shown yet: draw where the cluster stopped.
-            self.render(flock_seconds=self._undrawn)
+            self.render(flock_seconds=self.pacer.undrawn)
 
     def advance(self, duration: float) -> None:
         """Advance the cluster by ``duration`` virtual seconds and draw one frame.
 
-        While playing, the time plots are redrawn every :data:`CHARTS_EVERY`
-        real seconds only; every other view, every frame.
+        While playing, a frame is drawn only once the browser has the last
+        one (:class:`~.player.FramePacer`), and the time plots a few times a
+        second; called from code, every call draws.
         """
         check_number("duration", duration, low=0)
         self._require_live("advance")
         self.source.advance(duration)
-        self._undrawn += duration
+        self.pacer.undrawn += duration
         now = monotonic()
-        if self.playing and self._browser_busy(now):
+        if self.playing and self.pacer.busy(now):
             return
-        charts = not self.playing or now - self._charts_drawn >= CHARTS_EVERY
-        self.render(flock_seconds=self._undrawn, charts=charts)
-
-    def _browser_busy(self, now: float) -> bool:
-        """Whether the browser has not yet applied the last frame (then skip drawing this one).
-
-        Time still advances at the chosen speed; only drawing waits. Without
-        any browser view acknowledging (a headless kernel), frames go out at
-        least every :data:`UNACKED_FRAME_EVERY` seconds.
-        """
-        waiting = self._frame_number > self._acked
-        return waiting and now - self._drawn_at < UNACKED_FRAME_EVERY
-
-    def _on_ack(self, _attr: str, _old: list[Any], new: list[Any]) -> None:
-        if new and isinstance(new[0], int | float):
-            self._acked = max(self._acked, int(new[0]))
+        charts = not self.playing or self.pacer.charts_due(now)
+        self.render(flock_seconds=self.pacer.undrawn, charts=charts)
 
     def step(self) -> None:
         """Advance by one gossip round and draw it."""
@@ -246,13 +225,6 @@ class Dashboard(w.VBox):  # type: ignore[misc]
         before = self.source.time
         self.source.step()
         self.render(flock_seconds=self.source.time - before)
-
-    def _require_live(self, verb: str) -> None:
-        if self.replay_time is not None:
-            raise ValueError(
-                f"{verb}: replaying t = {self.replay_time:.1f} s; "
-                "press live, or continue from here to fork the run"
-            )
 
     def reset(self) -> None:
         """Rebuild the cluster from the seed and size fields and the parameters in force."""
@@ -309,109 +281,6 @@ class Dashboard(w.VBox):  # type: ignore[misc]
         """A frame raised while playing: stop, and say why."""
         self.pause()
         self.controller.refuse(error)
-
-    # -- node and network actions -------------------------------------------------------
-
-    def select(self, node_id: str | None) -> None:
-        """Select a node as a tap on it would (None clears the selection).
-
-        On a sampled cluster, an undrawn node is added to the drawing first.
-        """
-        ids = list(self.source.node_ids())
-        if (
-            node_id is not None
-            and node_id not in ids
-            and isinstance(self.source, ArrayClusterSource)
-        ):
-            self.source.draw(node_id)
-            self.render()
-            ids = list(self.source.node_ids())
-        if node_id is not None and node_id not in ids:
-            raise ValueError(f"node: unknown node {node_id!r}")
-        self.views.nodes.selected.indices = [] if node_id is None else [ids.index(node_id)]
-
-    def target(self) -> str:
-        """The node the node actions apply to: the selected one, or whoever leads now."""
-        self._require_live("node")
-        chosen = self.controls.target.value
-        if chosen != LEADER_TARGET:
-            return str(chosen)
-        leader = self.source.leader()
-        if leader is not None:
-            return leader
-        states = self.source.nodes()
-        acting = [s.node_id for s in states if s.acting]
-        if acting:
-            return acting[0]
-        opinions = Counter(s.opinion for s in states if s.up and s.opinion)
-        if not opinions:
-            raise ValueError("node: 'leader' chosen, but no node follows any leader yet")
-        return opinions.most_common(1)[0][0]
-
-    def kill(self) -> str:
-        """Crash the target node; returns its id."""
-        node_id = self.target()
-        self.source.kill(node_id)
-        self.changed()
-        self.controller.say(f"killed {node_id}")
-        return node_id
-
-    def revive(self) -> str:
-        """Restart the target node."""
-        node_id = self.target()
-        self.source.revive(node_id)
-        self.changed()
-        self.controller.say(f"revived {node_id}")
-        return node_id
-
-    def pause_node(self, seconds: float) -> str:
-        """Stall the target node for ``seconds``."""
-        node_id = self.target()
-        self.source.pause(node_id, seconds)
-        self.changed()
-        self.controller.say(f"paused {node_id} for {seconds:g} s")
-        return node_id
-
-    def boost(self) -> str:
-        """Make the target node the best candidate."""
-        node_id = self.target()
-        self.source.boost(node_id)
-        self.changed()
-        self.controller.say(f"{node_id} is now the best candidate")
-        return node_id
-
-    def partition(self, groups: Sequence[Sequence[str]] | str) -> None:
-        """Partition the network into groups, or ``"half"``."""
-        self._require_live("partition")
-        self.source.partition(groups)
-        self.changed()
-        self.controller.say("partitioned")
-
-    def partition_selection(self) -> None:
-        """Cut the selected nodes (box or lasso selection) off from the others."""
-        chosen = set(self.selection)
-        if not chosen:
-            raise ValueError("partition: select a group of nodes first (box or lasso tool)")
-        rest = [i for i in self.source.node_ids() if i not in chosen]
-        self.partition([sorted(chosen, key=list(self.source.node_ids()).index), rest])
-
-    def heal(self) -> None:
-        """Heal every partition."""
-        self._require_live("heal")
-        self.source.heal()
-        self.changed()
-        self.controller.say("healed")
-
-    def loss_burst(self, probability: float, seconds: float) -> None:
-        """Lose messages with ``probability`` for ``seconds``, then restore the loss."""
-        self._require_live("loss burst")
-        self.source.loss(probability, seconds)
-        self.changed()
-        self.controller.say(f"loss {probability:g} for {seconds:g} s")
-
-    def changed(self) -> None:
-        """The cluster was just changed by hand: checkpoint it, so replay and forks hold it."""
-        self.replay_record.remember(self.source, changed=True)
 
     # -- replay ---------------------------------------------------------------------------
 
@@ -478,11 +347,7 @@ class Dashboard(w.VBox):  # type: ignore[misc]
                 the cluster just advanced).
             charts: redraw the time plots too.
         """
-        if charts:
-            self._charts_drawn = monotonic()
-        self._drawn_at = monotonic()
-        self._undrawn = 0.0
-        self._frame_number += 1
+        number = self.pacer.drawn(monotonic(), charts=charts)
         with self.figures.frame(), self.charts.frame():
             states = self.source.nodes()
             ids = [s.node_id for s in states]
@@ -512,7 +377,7 @@ class Dashboard(w.VBox):  # type: ignore[misc]
                     scene = Scene(self.source, None, frame, states, replaying=True)
                 birds = self.replay_record.flock_at(time, self.flock.position)
             self.renderer.draw(scene, birds, self.selection, charts=charts)
-            self.views.network.tags = [self._frame_number]
+            self.views.network.tags = [number]
         self._sync_sliders()
 
     def _sync_sliders(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 
 class Player:
@@ -68,3 +69,51 @@ class Player:
                 self._on_error(error)
                 return
             await asyncio.sleep(max(0.0, interval - (loop.time() - started)))
+
+
+CHARTS_EVERY = 0.4
+"""Real seconds between redraws of the time plots while playing."""
+UNACKED_FRAME_EVERY = 1.0
+"""Real seconds after which a frame is drawn even if the browser did not acknowledge the last."""
+
+
+class FramePacer:
+    """Draw a frame only when the browser has applied the last one.
+
+    The kernel numbers each frame; the browser echoes the number back when it
+    has applied it (see :class:`~.views.DashboardViews`). Frames sent faster
+    than a browser draws would queue behind it, so the picture would lag and
+    go on moving after Pause. Virtual time still advances at the chosen
+    speed: only drawing waits. With no browser view acknowledging (a headless
+    kernel), a frame still goes out every :data:`UNACKED_FRAME_EVERY` seconds.
+    """
+
+    def __init__(self) -> None:
+        self.number = 0
+        self.undrawn = 0.0
+        """Virtual seconds advanced since the last drawn frame."""
+        self._acked = 0
+        self._drawn_at = 0.0
+        self._charts_at = 0.0
+
+    def busy(self, now: float) -> bool:
+        """Whether the browser still lacks the last frame (so skip drawing this one)."""
+        return self.number > self._acked and now - self._drawn_at < UNACKED_FRAME_EVERY
+
+    def charts_due(self, now: float) -> bool:
+        """Whether the time plots should be redrawn with this frame while playing."""
+        return now - self._charts_at >= CHARTS_EVERY
+
+    def drawn(self, now: float, *, charts: bool) -> int:
+        """Note a frame drawn now; returns its number."""
+        self.number += 1
+        self.undrawn = 0.0
+        self._drawn_at = now
+        if charts:
+            self._charts_at = now
+        return self.number
+
+    def acknowledged(self, _attr: str, _old: list[Any], new: list[Any]) -> None:
+        """Bokeh callback: the browser applied frame ``new[0]``."""
+        if new and isinstance(new[0], int | float):
+            self._acked = max(self._acked, int(new[0]))
