@@ -8,9 +8,10 @@ fresh page, which starts a fresh kernel:
   every saved figure shows its "▶ Run the cell to draw the figure" note,
   widget cells show a hint to run them (never a raw ``Dashboard(children=…``
   repr), and opening neither marks the notebook modified nor touches the file;
-- then **Run All**: no "Javascript Error", every figure output and every
-  dashboard has a Bokeh canvas with pixels drawn, and the page asked nothing
-  of any host but 127.0.0.1 (BokehJS comes inline).
+- then **Run All**: no "Javascript Error", every figure output has a Bokeh
+  canvas with pixels drawn and every dashboard shows data, and the page asked
+  nothing of any host but 127.0.0.1 (BokehJS comes inline). Lesson 05's
+  dashboard is a known failure (``BLANK_DASHBOARD``, a strict xfail).
 
 Run All takes 20 s to 70 s a lesson here, so by default it covers the
 lessons that exercise every kind of Bokeh output: 00 (dashboard and a
@@ -67,6 +68,12 @@ WIDGET_HINT = "▶ Run this cell to open"
 DASHBOARD_HINT = "▶ Run this cell to open the live dashboard."
 MIN_PIXELS = 500
 """Painted pixels that tell a drawn chart from an empty canvas."""
+DASHBOARD_MIN_PIXELS = 8000
+"""On the dashboard's most painted canvas: its empty frames and axes paint about 3,000,
+the network view with its gossip links about 16,000."""
+BLANK_DASHBOARD = {"05_faults_and_failover"}
+"""Known bug (widgets/dashboard.py, reported): a dashboard advanced in the cell that
+displays it shows its views without data. Strict: a fixed bug fails here too."""
 SETTLE_S = 2.0
 """Seconds to let late renderers act (jupyter_bokeh's gave up on BokehJS after 1 s)."""
 
@@ -189,9 +196,9 @@ def test_a_lesson_opened_offline_then_run_all(lab: Classroom, lesson: Path, tmp_
         _assert_no_javascript_error(page, lesson.name)
         assert FIGURE_NOTE not in _page_text(page), f"{lesson.name}: a figure was not drawn"
         _assert_drawn(page, _cells_showing(lesson, FIGURE_NOTE), "figure")
-        _assert_drawn(page, _cells_showing(lesson, DASHBOARD_HINT), "dashboard")
         _screenshot(page, tmp_path, f"ran-{lesson.stem}")
         assert record.blocked == [], f"{lesson.name}: requests left the machine"
+        _assert_dashboards_drawn(page, lesson)
     finally:
         page.context.close()
         _shut_down_kernels(server)
@@ -230,13 +237,25 @@ def _cells_showing(path: Path, text: str) -> list[int]:
     ]
 
 
-def _assert_drawn(page: Page, cells: list[int], what: str) -> None:
-    """Each of these cells' outputs holds a Bokeh canvas with pixels drawn."""
+def _assert_dashboards_drawn(page: Page, lesson: Path) -> None:
+    """Every dashboard of the lesson shows data (checked last: a known bug is an xfail)."""
+    cells = _cells_showing(lesson, DASHBOARD_HINT)
+    try:
+        _assert_drawn(page, cells, "dashboard", least=DASHBOARD_MIN_PIXELS)
+    except AssertionError as error:
+        if lesson.stem in BLANK_DASHBOARD:
+            pytest.xfail(f"known: dashboard advanced before display shows no data ({error})")
+        raise
+    assert lesson.stem not in BLANK_DASHBOARD, "fixed: drop it from BLANK_DASHBOARD"
+
+
+def _assert_drawn(page: Page, cells: list[int], what: str, *, least: int = MIN_PIXELS) -> None:
+    """Each of these cells' outputs holds a Bokeh canvas with at least ``least`` pixels drawn."""
     for index in cells:
         cell = page.locator(".jp-Notebook .jp-Cell").nth(index)
         cell.scroll_into_view_if_needed()
         canvases = f".jp-Notebook .jp-Cell >> nth={index} >> .jp-OutputArea-output >> canvas"
         deadline = time.monotonic() + 15
-        while painted_pixels(page, canvases) < MIN_PIXELS and time.monotonic() < deadline:
+        while painted_pixels(page, canvases) < least and time.monotonic() < deadline:
             time.sleep(0.3)
-        assert painted_pixels(page, canvases) >= MIN_PIXELS, f"{what} in cell {index}: not drawn"
+        assert painted_pixels(page, canvases) >= least, f"{what} in cell {index}: not drawn"
