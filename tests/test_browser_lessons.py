@@ -11,7 +11,7 @@ fresh page, which starts a fresh kernel:
 - then **Run All**: no "Javascript Error", every figure output has a Bokeh
   canvas with pixels drawn and every dashboard shows data, and the page asked
   nothing of any host but 127.0.0.1 (BokehJS comes inline). Lesson 05's
-  dashboard is a known failure (``BLANK_DASHBOARD``, a strict xfail).
+  dashboard is advanced in the cell that displays it: it must show data too.
 
 Run All takes 20 s to 70 s a lesson here, so by default it covers the
 lessons that exercise every kind of Bokeh output: 00 (dashboard and a
@@ -71,9 +71,6 @@ MIN_PIXELS = 500
 DASHBOARD_MIN_PIXELS = 8000
 """On the dashboard's most painted canvas: its empty frames and axes paint about 3,000,
 the network view with its gossip links about 16,000."""
-BLANK_DASHBOARD = {"05_faults_and_failover"}
-"""Known bug (widgets/dashboard.py, reported): a dashboard advanced in the cell that
-displays it shows its views without data. Strict: a fixed bug fails here too."""
 SETTLE_S = 2.0
 """Seconds to let late renderers act (jupyter_bokeh's gave up on BokehJS after 1 s)."""
 
@@ -238,15 +235,9 @@ def _cells_showing(path: Path, text: str) -> list[int]:
 
 
 def _assert_dashboards_drawn(page: Page, lesson: Path) -> None:
-    """Every dashboard of the lesson shows data (checked last: a known bug is an xfail)."""
+    """Every dashboard of the lesson shows data."""
     cells = _cells_showing(lesson, DASHBOARD_HINT)
-    try:
-        _assert_drawn(page, cells, "dashboard", least=DASHBOARD_MIN_PIXELS)
-    except AssertionError as error:
-        if lesson.stem in BLANK_DASHBOARD:
-            pytest.xfail(f"known: dashboard advanced before display shows no data ({error})")
-        raise
-    assert lesson.stem not in BLANK_DASHBOARD, "fixed: drop it from BLANK_DASHBOARD"
+    _assert_drawn(page, cells, "dashboard", least=DASHBOARD_MIN_PIXELS)
 
 
 def _assert_drawn(page: Page, cells: list[int], what: str, *, least: int = MIN_PIXELS) -> None:

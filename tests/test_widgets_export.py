@@ -70,7 +70,8 @@ def test_dashboard_save_html_is_standalone_with_a_time_slider(tmp_path: Path) ->
     final = cluster.leader()
     assert final is not None and final != leader
     # One label per frame: the first frames show no leader, the last the final one.
-    labels = [re.search(r"leader: (?:<b>)?([^<\s]+)", label).group(1) for label in frame_labels(docs)]
+    found = [re.search(r"leader: (?:<b>)?([^<\s]+)", label) for label in frame_labels(docs)]
+    labels = [match.group(1) for match in found if match is not None]
     assert len(labels) == 40
     assert labels[0] == "emerging…"
     assert labels[-1] == final

@@ -19,12 +19,11 @@ from typing import Any
 
 import ipywidgets as w
 import numpy as np
-from bokeh.io import output_notebook
-from bokeh.resources import INLINE
 
 from emergent_lab.arrays import FloatArray
 from emergent_lab.cluster import SimCluster
 from emergent_lab.cluster.source import ClusterSource
+from emergent_lab.lessons.refresh import DASHBOARD_HINT
 from emergent_lab.protocol.params import check_number
 from emergent_lab.scale.engine import ArrayCluster
 from emergent_lab.scale.options import ARRAY_MAX_NODES
@@ -47,8 +46,6 @@ from .views import DashboardViews
 
 RebuildableSource = SimClusterSource | ArrayClusterSource
 """Sources that Reset can rebuild from a seed and a size."""
-HINT = "Emergent-lab dashboard: run this cell (with its kernel) to open it live."
-"""What a saved notebook shows in place of the widget when no kernel runs it."""
 
 
 def _source_of(cluster: SimCluster | ArrayCluster | ClusterSource) -> ClusterSource:
@@ -261,20 +258,22 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
         """Display: load BokehJS from the installed package, stop a play task, send the frame.
 
         ``BokehModel`` views need BokehJS in the page and do not bring it;
-        ``output_notebook`` puts it there, inline, so nothing is fetched from
-        outside the machine. The figures' state is serialised afresh, so the
+        ``load_bokehjs`` puts it there inline (nothing is fetched from outside
+        the machine), once per browser page. The figures' state is serialised afresh, so the
         new view starts from the frame drawn last, not from an empty document.
         A saved notebook without widget state shows the one-line hint instead
         of a raw widget repr.
         """
+        from emergent_lab.lessons.bokehjs import load_bokehjs
+
         if self.playing:
             self.pause()
-        output_notebook(resources=INLINE, hide_banner=True)
+        load_bokehjs()
         self.figures.refresh_bundle()
         self.charts.refresh_bundle()
         bundle = super()._repr_mimebundle_(**kwargs)
         if isinstance(bundle, dict) and "text/plain" in bundle:
-            bundle["text/plain"] = HINT
+            bundle["text/plain"] = DASHBOARD_HINT
         return bundle
 
     def _play_failed(self, error: Exception) -> None:
