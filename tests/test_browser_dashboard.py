@@ -203,7 +203,7 @@ def test_pause_never_jumps_back(lab: Lab, offline: OfflinePage) -> None:
         assert "replay" not in page.locator(".emergent-time").first.inner_text()
         assert shown >= last, f"paused at {shown} s after {last} s"
         slider = page.locator(".widget-slider", has_text="replay t").locator(".widget-readout")
-        assert abs(float(slider.first.inner_text()) - shown) <= 0.1, "the view is not at now"
+        assert abs(float(slider.first.inner_text()) - shown) < 0.15, "the view is not at now"
         page.wait_for_timeout(800)
         assert _time(page) == shown, "the view moved after Pause"
         assert "replay" not in page.locator(".emergent-time").first.inner_text()
