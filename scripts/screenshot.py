@@ -1,7 +1,8 @@
 """Regenerate ``docs/dashboard.png``, the README's picture, with the browser test's harness.
 
-Runs ``tests/test_browser_dashboard.py`` (real JupyterLab, headless Chromium)
-with ``EMERGENT_LAB_SCREENSHOT`` pointing at the picture. ``CI=true`` is set
+Runs the Play-and-kill test of ``tests/test_browser_dashboard.py`` (real
+JupyterLab, headless Chromium at 1280×800, every request outside 127.0.0.1
+blocked) with ``EMERGENT_LAB_SCREENSHOT`` pointing at the picture. ``CI=true`` is set
 so that a missing Chromium fails loudly instead of skipping without a picture.
 
     .venv/bin/python scripts/screenshot.py [PATH]
@@ -22,7 +23,8 @@ def main(argv: list[str]) -> int:
     target = Path(argv[0]).resolve() if argv else ROOT / "docs" / "dashboard.png"
     env = {**os.environ, "EMERGENT_LAB_SCREENSHOT": str(target), "CI": "true"}
     test = ROOT / "tests" / "test_browser_dashboard.py"
-    code = subprocess.call([sys.executable, "-m", "pytest", "-q", str(test)], cwd=ROOT, env=env)
+    command = [sys.executable, "-m", "pytest", "-q", str(test), "-k", "play_then_kill"]
+    code = subprocess.call(command, cwd=ROOT, env=env)
     if code == 0:
         print(f"screenshot written to {target}")
     return code

@@ -278,7 +278,9 @@ def test_play_then_kill_the_leader(lab: Lab, offline: OfflinePage, tmp_path: Pat
         first.group(1)
     )
     page.get_by_text(f"{first.group(1)} · down · follows").wait_for()
-    page.wait_for_timeout(2500)
+    # For the picture: the scenario crashes the next leader at 30 s; wait for one leader again.
+    wait_for_text(page, ".emergent-time", r"t = (4[5-9]|[5-9]\d)\.", timeout_ms=90_000)
+    wait_for_text(page, ".emergent-leader", r"converged", timeout_ms=90_000)
     button(page, "Pause").click()
     page.locator(".jp-OutputArea-output:has(.emergent-leader)").first.evaluate(
         "el => el.scrollIntoView({block: 'start'})"
