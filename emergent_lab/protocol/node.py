@@ -97,6 +97,7 @@ class Node:
         self.acting = False
         self.running = False
         self.paused_until = -math.inf
+        self.started_at = math.inf
         self.alive_mask = np.zeros(self.view.capacity, dtype=bool)
         self._timers: dict[str, Cancellable] = {}
         self._publish_own_state()
@@ -112,6 +113,7 @@ class Node:
         if self.running:
             return
         self.running = True
+        self.started_at = self.clock.now()
         self.evaluate()
         self._every("heartbeat", self._heartbeat_tick, self.rng.random())
         self._every("gossip", self._gossip_tick, self.rng.random())
@@ -322,9 +324,7 @@ class Node:
         rank = self.ids.rank
         opinion = self.opinion
         recognised = NO_NODE
-        if self.seeds.size and np.count_nonzero(v.known) <= 1:
-            # Joining: a node that has seeds but has heard from no peer yet is
-            # not a cluster of one; it holds no opinion until it hears back.
+        if self._joining(now):
             opinion = NO_NODE
         elif members.size:
             recognised = self._recognition(members)
@@ -346,6 +346,19 @@ class Node:
             self.recognised = recognised
             self.acting = acting
             self.listener.node_changed(self, now)
+
+    def _joining(self, now: float) -> bool:
+        """Whether this node still waits to hear from a peer before holding an opinion.
+
+        A node that has seeds but has heard from no peer yet is not a cluster
+        of one; it holds no opinion until it hears back, for at most
+        ``gc_after`` (by then any seed that never answered would have been
+        collected, so it leads itself, as Akka's first seed does after its
+        seed-node timeout). Keys, not ``known``: a survivor that buried every
+        peer has heard from them.
+        """
+        heard = int(np.count_nonzero(self.view.key)) > 1
+        return bool(self.seeds.size) and not heard and now - self.started_at < self.params.gc_after
 
     def _set_alive(self, alive: np.ndarray, now: float) -> None:
         """Adopt a new liveness mask and tell the listener whom it now suspects or trusts."""
