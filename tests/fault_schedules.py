@@ -8,7 +8,9 @@ the network heals and loses nothing any more, and no fault follows. After
 ``SETTLE`` seconds of quiet:
 
 * **one leader**: every running node recognises the same running leader,
-  whose true score is within the emergence threshold of the best's;
+  whose true score is within the emergence threshold of the best's (a node
+  that joined when all its seeds were down is outside the cluster, and must
+  be still joining: it may not lead a cluster of its own);
 * **the dead stay dead**: no running node believes alive a node that has
   been down since before the quiet period (by then longer than its
   detection time, ``SETTLE``, and long enough to be collected by the end);
@@ -122,6 +124,12 @@ def _dead_and_split(cluster: SimCluster, down: set[str]) -> list[str]:
 
 def _one_leader(cluster: SimCluster) -> list[str]:
     running = [n for n in cluster.nodes.values() if n.running]
+    outside = [n for n in running if n.joining(cluster.time)]
+    for node in outside:  # a joiner is outside the cluster only while no seed of it is up
+        up_seeds = [cluster.ids.ids[s] for s in node.seeds if cluster.is_up(cluster.ids.ids[s])]
+        if up_seeds:
+            return [f"{node.node_id} still joining although its seeds {up_seeds} are up"]
+    running = [n for n in running if n not in outside]
     if not running:
         return []
     recognised = {n.id_of(n.recognised) for n in running}

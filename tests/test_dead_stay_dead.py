@@ -123,3 +123,16 @@ def test_a_node_restarted_alone_stops_waiting_for_its_seeds() -> None:
     cluster.restart("n2")
     cluster.run(30.0)
     assert cluster.leader() == "n2"
+
+
+def test_a_joiner_whose_seeds_are_all_down_does_not_lead_a_cluster_of_its_own() -> None:
+    # Found by benchmarks/fault_properties.py: it waited gc_after, then acted
+    # as leader beside the real one, forever (split leadership).
+    cluster = SimCluster(ClusterConfig.create(5, seed=1, gc_after=5.0))
+    cluster.run(10.0)
+    for seed in ("n0", "n1", "n2"):
+        cluster.crash(seed)
+    cluster.join("z")
+    cluster.run(40.0)
+    assert len(cluster.acting_leaders()) == 1
+    assert cluster.nodes["z"].joining(cluster.time)

@@ -167,7 +167,7 @@ class SimCluster:
             clock=self.scheduler,
             transport=self.network,
             rng=self.rng,
-            seeds=[s for s in self.config.seeds if s != node_id],
+            seeds=self.config.seeds,
             generation=generation,
             listener=self.observer,
         )
