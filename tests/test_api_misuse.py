@@ -78,7 +78,7 @@ def test_a_refused_live_change_leaves_no_trace() -> None:
 
 
 def test_leader_is_a_target_never_an_id() -> None:
-    with pytest.raises(ValueError, match="cluster.ids: 'leader' names whoever leads"):
+    with pytest.raises(ValueError, match=r"cluster\.ids: 'leader' names whoever leads"):
         ClusterConfig.create(["a", "leader"])
     cluster = SimCluster(ClusterConfig.create(3))
     with pytest.raises(ValueError, match="node: 'leader' names whoever leads"):
