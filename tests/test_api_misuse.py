@@ -75,3 +75,12 @@ def test_a_refused_live_change_leaves_no_trace() -> None:
     assert all(node.params == before for node in cluster.nodes.values())
     assert cluster.events == []
     cluster.run(4.0)  # and the cluster still runs
+
+
+def test_leader_is_a_target_never_an_id() -> None:
+    with pytest.raises(ValueError, match=r"cluster\.ids: 'leader' names whoever leads"):
+        ClusterConfig.create(["a", "leader"])
+    cluster = SimCluster(ClusterConfig.create(3))
+    with pytest.raises(ValueError, match="node: 'leader' names whoever leads"):
+        cluster.join("leader")
+    assert cluster.events == []

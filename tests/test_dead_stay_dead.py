@@ -99,3 +99,40 @@ def test_reconvergence_after_a_heal_does_not_depend_on_the_partition_length():
     # Quarantine made partitions of 35-65 s wait out gc_after (29 s after a 40 s one).
     times = [reconvergence_after_heal(length) for length in (20.0, 40.0, 50.0, 90.0)]
     assert max(times) < 4.0, times
+
+
+def test_a_survivor_that_buried_every_peer_leads_itself() -> None:
+    # Found by the fault-schedule property test: once its peers were collected
+    # the survivor counted as "joining" (it has seeds, and held only itself)
+    # and recognised no leader, ever.
+    cluster = SimCluster(ClusterConfig.create(3, seed=1, gc_after=5.0))
+    cluster.run(10.0)
+    cluster.crash("n0")
+    cluster.crash("n1")
+    cluster.run(40.0)
+    assert cluster.nodes["n2"].recognised == cluster.nodes["n2"].index
+    assert cluster.leader() == "n2"
+
+
+def test_a_node_restarted_alone_stops_waiting_for_its_seeds() -> None:
+    # A restarted node whose seeds are all gone waited for them forever.
+    cluster = SimCluster(ClusterConfig.create(3, seed=1, gc_after=5.0))
+    cluster.run(10.0)
+    for node in ("n0", "n1", "n2"):
+        cluster.crash(node)
+    cluster.restart("n2")
+    cluster.run(30.0)
+    assert cluster.leader() == "n2"
+
+
+def test_a_joiner_whose_seeds_are_all_down_does_not_lead_a_cluster_of_its_own() -> None:
+    # Found by benchmarks/fault_properties.py: it waited gc_after, then acted
+    # as leader beside the real one, forever (split leadership).
+    cluster = SimCluster(ClusterConfig.create(5, seed=1, gc_after=5.0))
+    cluster.run(10.0)
+    for seed in ("n0", "n1", "n2"):
+        cluster.crash(seed)
+    cluster.join("z")
+    cluster.run(40.0)
+    assert len(cluster.acting_leaders()) == 1
+    assert cluster.nodes["z"].joining(cluster.time)

@@ -1,7 +1,7 @@
 """Building clusters on the simulator, driving faults, observing and reporting."""
 
-from emergent_lab.cluster.cluster import ACTIONS, LEADER, EventRecord, SimCluster
-from emergent_lab.cluster.config import ClusterConfig, random_metrics
+from emergent_lab.cluster.cluster import ACTIONS, EventRecord, SimCluster
+from emergent_lab.cluster.config import LEADER, ClusterConfig, random_metrics
 from emergent_lab.cluster.observer import ClusterRecord, NodeRecord, Observer
 from emergent_lab.cluster.report import EventReport, Report, build_report
 

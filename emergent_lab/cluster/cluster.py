@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from emergent_lab.cluster.config import PROTOCOLS, ClusterConfig, random_metrics
+from emergent_lab.cluster.config import LEADER, PROTOCOLS, ClusterConfig, random_metrics
 from emergent_lab.cluster.observer import Observer
 from emergent_lab.protocol.ids import IdTable, node_sort_key, validate_node_id
 from emergent_lab.protocol.node import NO_NODE, Node, best_candidate
@@ -41,8 +41,6 @@ ACTIONS = (
     "set_weights",
     "set_param",
 )
-LEADER = "leader"
-"""A target that means whoever leads when the event happens."""
 
 
 @dataclass
@@ -168,7 +166,7 @@ class SimCluster:
             clock=self.scheduler,
             transport=self.network,
             rng=self.rng,
-            seeds=[s for s in self.config.seeds if s != node_id],
+            seeds=self.config.seeds,
             generation=generation,
             listener=self.observer,
         )
@@ -301,6 +299,8 @@ class SimCluster:
         """Add a new node that knows only the seeds."""
         if node in self.nodes:
             raise ValueError(f"node: {node!r} already exists (use restart)")
+        if node == LEADER:
+            raise ValueError(f"node: {LEADER!r} names whoever leads, it cannot be an id")
         validate_node_id(node)
         if metrics is None:
             metrics = random_metrics(self.score_function, 1, rng=self.rng)[0]

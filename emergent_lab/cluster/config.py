@@ -21,6 +21,8 @@ PROTOCOLS: Mapping[str, type[Node]] = {"emergent": Node, "bully": BullyNode}
 """Node classes a cluster can run, by name: the emergent leader, or the Bully election."""
 
 
+LEADER = "leader"
+"""A target that means whoever leads when the event happens (so never a node's id)."""
 DEFAULT_SEEDS = 3
 """How many of the first ids (in natural order) are seeds, unless a cluster names its own."""
 
@@ -115,6 +117,8 @@ class ClusterConfig:
             ids = default_ids(nodes)
         else:
             ids = tuple(validate_node_id(i, field="cluster.ids") for i in nodes)
+            if LEADER in ids:
+                raise ValueError(f"cluster.ids: {LEADER!r} names whoever leads, not a node")
             if not ids or len(set(ids)) != len(ids):
                 raise ValueError("cluster.ids: must be a non-empty list of distinct ids")
         if params is None:

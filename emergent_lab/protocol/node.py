@@ -53,7 +53,8 @@ class Node:
         clock: the time source and timers (virtual in the simulator).
         transport: where messages go.
         rng: this node's share of the run's seeded generator.
-        seeds: ids to contact when the node knows no live peer (joining).
+        seeds: ids to contact when the node knows no live peer (joining); this
+            node's own id may be among them (it then is a seed itself).
         generation: the incarnation; a restart must use a higher one.
         listener: told about opinion, recognition and suspicion changes.
     """
@@ -85,7 +86,9 @@ class Node:
         self.clock = clock
         self.transport = transport
         self.rng = rng
-        self.seeds = np.array(sorted({ids.intern(s) for s in seeds} - {self.index}), dtype=np.int64)
+        seed_set = {ids.intern(s) for s in seeds}
+        self.is_seed = self.index in seed_set
+        self.seeds = np.array(sorted(seed_set - {self.index}), dtype=np.int64)
         self.generation = int(generation)
         self.listener: NodeListener = listener if listener is not None else SilentListener()
         self.view = View(self.index, params.detector, capacity=len(ids))
@@ -98,6 +101,7 @@ class Node:
         self.acting = False
         self.running = False
         self.paused_until = -math.inf
+        self.started_at = math.inf
         self.alive_mask = np.zeros(self.view.capacity, dtype=bool)
         self._timers: dict[str, Cancellable] = {}
         self._publish_own_state()
@@ -113,6 +117,7 @@ class Node:
         if self.running:
             return
         self.running = True
+        self.started_at = self.clock.now()
         self.evaluate()
         self._every("heartbeat", self._heartbeat_tick, self.rng.random())
         self._every("gossip", self._gossip_tick, self.rng.random())
@@ -328,9 +333,7 @@ class Node:
         rank = self.ids.rank
         opinion = self.opinion
         recognised = NO_NODE
-        if self.seeds.size and np.count_nonzero(v.known) <= 1:
-            # Joining: a node that has seeds but has heard from no peer yet is
-            # not a cluster of one; it holds no opinion until it hears back.
+        if self.joining(now):
             opinion = NO_NODE
         elif members.size:
             recognised = self._recognition(members)
@@ -352,6 +355,21 @@ class Node:
             self.recognised = recognised
             self.acting = acting
             self.listener.node_changed(self, now)
+
+    def joining(self, now: float) -> bool:
+        """Whether this node still waits to hear from a peer before holding an opinion.
+
+        A node that has seeds but has heard from no peer yet is not a cluster
+        of one; it holds no opinion until it hears back. A seed itself waits
+        at most ``gc_after`` (by then a seed that never answered would have
+        been collected) and then leads itself, as Akka's first seed forms a
+        cluster after its seed-node timeout; any other node keeps waiting, or
+        every node whose seeds are down would lead a cluster of its own.
+        Keys, not ``known``: a survivor that buried every peer has heard from them.
+        """
+        if not self.seeds.size or int(np.count_nonzero(self.view.key)) > 1:
+            return False
+        return not self.is_seed or now - self.started_at < self.params.gc_after
 
     def _set_alive(self, alive: np.ndarray, now: float) -> None:
         """Adopt a new liveness mask and tell the listener whom it now suspects or trusts."""

@@ -34,8 +34,8 @@ from typing import Any, Literal
 import numpy as np
 
 from emergent_lab.arrays import BoolArray, FloatArray, IntArray
-from emergent_lab.cluster.cluster import LEADER, EventRecord, log_event, resolve_groups
-from emergent_lab.cluster.config import ClusterConfig
+from emergent_lab.cluster.cluster import EventRecord, log_event, resolve_groups
+from emergent_lab.cluster.config import LEADER, ClusterConfig
 from emergent_lab.protocol.ids import IdTable, node_sort_key
 from emergent_lab.protocol.messages import (
     DIGEST_ENTRY_BYTES,

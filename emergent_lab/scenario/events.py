@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from emergent_lab.cluster.cluster import ACTIONS, LEADER
-from emergent_lab.cluster.config import ClusterConfig
+from emergent_lab.cluster.cluster import ACTIONS
+from emergent_lab.cluster.config import LEADER, ClusterConfig
 from emergent_lab.protocol.ids import validate_node_id
 from emergent_lab.protocol.params import check_live_parameter, check_number
 from emergent_lab.scenario.errors import checked, checked_under, fail
