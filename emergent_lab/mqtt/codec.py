@@ -77,7 +77,8 @@ REASONS = (
 )
 """Every reason a payload can be rejected for, in the order ``observe`` lists them."""
 
-_METRIC_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_METRIC_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+"""Matched in full: ``$`` would accept a trailing newline."""
 _STATUS_NAMES = {STATUS_UP: "up", STATUS_LEFT: "left"}
 _STATUS_CODES = {name: code for code, name in _STATUS_NAMES.items()}
 SIG = "sig"
@@ -212,7 +213,7 @@ def _metrics(value: Any, name: str = "metrics") -> dict[str, float]:
         raise Rejected("too_large", f"{name} has {len(value)} entries (limit {MAX_METRICS})")
     metrics: dict[str, float] = {}
     for key, raw in value.items():
-        if not _METRIC_NAME.match(key):
+        if not _METRIC_NAME.fullmatch(key):
             raise Rejected("bad_metrics", f"{name}: invalid metric name {key[:70]!r}")
         metrics[key] = _number(raw, f"{name}.{key}", -1e300, 1e300)
     return metrics
