@@ -99,7 +99,7 @@ def test_a_digest_keeps_its_versions_under_the_receivers_own_indices() -> None:
     assert envelope is not None and isinstance(envelope.message, GossipSyn)
     got = envelope.message.digest
     assert envelope.sender == "n2"
-    assert got[receiver.index["n1"]] == version_key(1, 4)
+    assert "n1" not in receiver  # merely named: no evidence it exists, not admitted
     assert got[receiver.index["n3"]] == version_key(2, 9)
     assert got[receiver.index["me"]] == 0
     assert got.shape[0] == len(receiver)
@@ -190,14 +190,24 @@ def test_a_refused_gossip_message_interns_no_id() -> None:
     assert receiver.ids == ["me"]
 
 
-def test_a_message_naming_too_many_new_ids_is_refused_whole() -> None:
+def test_a_digest_naming_many_new_ids_admits_none_of_them() -> None:
     sender = IdTable([f"n{i}" for i in range(10)])
     digest = np.full(10, version_key(1, 1), dtype=np.int64)
     receiver = IdTable(["me"])
     inbox = Inbox(receiver, max_ids=5)
-    assert inbox.gossip(carry(GossipSyn(0, digest), sender), me="me") is None
+    assert inbox.gossip(carry(GossipSyn(0, digest), sender), me="me") is not None
+    assert receiver.ids == ["me", "n0"]  # only the sender, which vouches for itself
+
+
+def test_states_beyond_the_table_are_left_out_and_counted() -> None:
+    sender = IdTable([f"n{i}" for i in range(10)])
+    rows = [dict(ROWS[0], node=f"n{i}", opinion=None) for i in range(1, 10)]
+    receiver = IdTable(["me"])
+    inbox = Inbox(receiver, max_ids=5)
+    envelope = inbox.gossip(carry(GossipAck2(0, batch(sender, rows)), sender), me="me")
+    assert envelope is not None and len(envelope.message.deltas) == 3
     assert dict(inbox.rejected) == {"too_many_nodes": 1}
-    assert len(receiver) == 1
+    assert len(receiver) == 5
 
 
 def test_gossip_addressed_to_someone_else_is_refused() -> None:

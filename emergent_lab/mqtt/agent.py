@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from emergent_lab.mqtt.admission import RecyclingIdTable
 from emergent_lab.mqtt.auth import Signer, seal
 from emergent_lab.mqtt.bridge import DeviceMirror, LeaderPublisher
 from emergent_lab.mqtt.clock import LoopClock
@@ -34,7 +35,7 @@ from emergent_lab.mqtt.inbox import Inbox
 from emergent_lab.mqtt.settings import BrokerSettings
 from emergent_lab.mqtt.topics import ClusterTopics
 from emergent_lab.mqtt.transport import Connection, MqttTransport
-from emergent_lab.protocol.ids import IdTable, validate_node_id
+from emergent_lab.protocol.ids import validate_node_id
 from emergent_lab.protocol.messages import VERSION_BITS, GossipSyn
 from emergent_lab.protocol.node import Node
 from emergent_lab.protocol.params import ProtocolParams, check_number
@@ -101,7 +102,7 @@ class Agent:
         self.config = config
         self.settings = settings
         self.topics = ClusterTopics(config.cluster)
-        self.ids = IdTable()
+        self.ids = RecyclingIdTable()
         self.signer = Signer(config.key) if config.key is not None else None
         self.inbox = Inbox(self.ids, signer=self.signer, score=config.score)
         self.rng = np.random.default_rng(config.rng_seed)
@@ -183,13 +184,24 @@ class Agent:
             listener=self.publisher,
         )
         self.node = node
+        admission = self.inbox.admission
+        admission.grace = max(config.params.gc_after, 10 * config.params.heartbeat_interval)
+        admission.attach(node)
+        admission.on_evict.append(self._forget)
         self.mirror = DeviceMirror(node, config.score)
         node.start()
         for status in list(self.peer_status.values()):
             self._greet(status)
 
+    def _forget(self, node_id: str) -> None:
+        """An evicted id leaves every per-id table of the agent too."""
+        self._greeted.pop(node_id, None)
+        if self.transport is not None:
+            self.transport.devices.discard(node_id)
+
     async def _status_loop(self) -> None:
         while True:
+            self.inbox.admission.sweep()
             self.publish_status()
             await asyncio.sleep(self.config.status_interval)
 
@@ -233,10 +245,17 @@ class Agent:
         elif topic_id is not None and topic == topics.status(topic_id):
             status = self.inbox.status(payload, topic_id=topic_id)
             if status is not None and status.node != me:
-                self.peer_status[status.node] = status
+                self._remember(status)
                 if status.online and self.transport is not None:
                     self.transport.devices.discard(status.node)
                 self._greet(status)
+
+    def _remember(self, status: NodeStatus) -> None:
+        """Keep who is online (only that: statuses can be large), at most ``max_ids`` of them."""
+        if not status.online:
+            self.peer_status.pop(status.node, None)
+        elif status.node in self.peer_status or len(self.peer_status) < self.inbox.max_ids:
+            self.peer_status[status.node] = NodeStatus(status.node, status.generation, True)
 
     def _greet(self, status: NodeStatus) -> None:
         """Open an exchange with an agent seen online for the first time in this generation.
@@ -249,10 +268,10 @@ class Agent:
             return
         if self._greeted.get(status.node, 0) >= status.generation:
             return
-        if status.node not in self.ids and len(self.ids) >= self.inbox.max_ids:
+        if not self.inbox.admission.admit(status.node, status.node):
             return
         self._greeted[status.node] = status.generation
-        peer = self.ids.intern(status.node)
+        peer = self.ids.index[status.node]
         node.view.ensure_capacity(len(self.ids))
         transport.send(node.index, peer, GossipSyn(node.index, node.view.digest()))
 
@@ -271,10 +290,19 @@ class Agent:
         if node is None:
             return NodeStatus(self.config.node_id, self.config.generation, online=False)
         view = node.view
-        peers = np.flatnonzero(view.known)
-        peers = peers[peers != node.index]
-        phi = view.detector.phi(node.clock.now(), peers) if peers.size else np.zeros(0)
         alive = node.alive_mask
+        admission = self.inbox.admission
+        # Provisional ids are listed only while alive, so a flood cannot bloat the status.
+        peers = np.array(
+            [
+                j
+                for j in np.flatnonzero(view.known).tolist()
+                if j != node.index
+                and ((j < alive.shape[0] and alive[j]) or not admission.is_provisional(j))
+            ],
+            dtype=np.int64,
+        )
+        phi = view.detector.phi(node.clock.now(), peers) if peers.size else np.zeros(0)
         summaries = tuple(
             PeerSummary(
                 node=self.ids.ids[j],

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from emergent_lab.mqtt.admission import Admission
 from emergent_lab.protocol.ids import IdTable, validate_node_id
 from emergent_lab.protocol.messages import (
     STATUS_LEFT,
@@ -231,6 +232,8 @@ class GossipEnvelope:
     generation: int
     seq: int
     message: Message
+    refused: int = 0
+    """States left out because their nodes could not be admitted."""
 
 
 def _state_object(batch: StateBatch, row: int, ids: IdTable) -> dict[str, Any]:
@@ -326,15 +329,6 @@ def _parse_states(value: Any) -> list[_ParsedState]:
     return states
 
 
-def _intern_all(ids: IdTable, names: set[str], max_ids: int) -> None:
-    """Intern every id, or none if that would grow the table past ``max_ids``."""
-    new = names - set(ids.index)
-    if len(ids) + len(new) > max_ids:
-        raise Rejected("too_many_nodes", f"{len(ids) + len(new)} ids (limit {max_ids})")
-    for name in sorted(new):
-        ids.intern(name)
-
-
 def _batch(states: list[_ParsedState], ids: IdTable) -> StateBatch:
     metrics = np.empty(len(states), dtype=object)
     for row, state in enumerate(states):
@@ -356,14 +350,21 @@ def _batch(states: list[_ParsedState], ids: IdTable) -> StateBatch:
     )
 
 
-def decode_gossip(obj: Mapping[str, Any], ids: IdTable, *, max_ids: int) -> GossipEnvelope:
-    """Validate a gossip object and translate its ids to indices of ``ids``.
+def decode_gossip(obj: Mapping[str, Any], admission: Admission) -> GossipEnvelope:
+    """Validate a gossip object and translate its ids to indices of the process's table.
 
-    Ids are interned only once the whole message is valid, so a rejected
-    message leaves the table as it was.
+    Ids enter the table only through ``admission`` and only once the whole
+    message is valid, so a rejected message leaves the table as it was. An id
+    merely named (in a digest, a request, as an opinion) is not admitted: a
+    digest entry or request for an unknown id is ignored and an unknown
+    opinion reads as "none" (the holder's next version, a heartbeat later,
+    names it again). A state of an unknown node is admitted as vouched for by
+    the sender, within the sender's quota; states beyond it are left out and
+    counted in ``GossipEnvelope.refused``.
 
     Raises:
-        Rejected: on any problem, with its reason.
+        Rejected: on any problem, with its reason (``too_many_nodes`` if
+            even the sender cannot be admitted).
     """
     _check_version(obj)
     kind = obj.get("type")
@@ -380,7 +381,7 @@ def decode_gossip(obj: Mapping[str, Any], ids: IdTable, *, max_ids: int) -> Goss
     to = _node_id(obj["to"], "to")
     generation = _int(obj["generation"], "generation", MAX_GENERATION)
     seq = _int(obj["seq"], "seq", 2**62)
-    names = {sender}
+    ids = admission.ids
     if kind == "syn":
         digest: dict[str, int] = {}
         for node, pair in _entries(obj["digest"], "digest", dict).items():
@@ -390,27 +391,38 @@ def decode_gossip(obj: Mapping[str, Any], ids: IdTable, *, max_ids: int) -> Goss
                 _int(pair[0], "digest.generation", MAX_GENERATION),
                 _int(pair[1], "digest.version", MAX_COUNTER),
             )
-        names |= set(digest)
-        _intern_all(ids, names, max_ids)
+        _admit_sender(admission, sender, set(digest))
         dense = np.zeros(len(ids), dtype=np.int64)
         for node, key in digest.items():
-            dense[ids.index[node]] = key
-        message: Message = GossipSyn(ids.index[sender], dense)
+            if node in ids.index:
+                dense[ids.index[node]] = key
+        return GossipEnvelope(sender, to, generation, seq, GossipSyn(ids.index[sender], dense))
+    states = _parse_states(obj["states"])
+    request: list[str] = []
+    if kind == "ack":
+        request = [_node_id(n, "request") for n in _entries(obj["request"], "request", list)]
+    named = {s.node for s in states} | {s.opinion for s in states if s.opinion is not None}
+    _admit_sender(admission, sender, named | set(request))
+    protect = named | {sender}
+    admitted = [s for s in states if admission.admit(s.node, sender, protect)]
+    refused = len(states) - len(admitted)
+    for state in admitted:
+        if state.opinion is not None and state.opinion not in ids.index:
+            state.opinion = None
+    batch = _batch(admitted, ids)
+    if kind == "ack":
+        wanted = np.array(sorted({ids.index[n] for n in request if n in ids.index}), dtype=np.int64)
+        message: Message = GossipAck(ids.index[sender], batch, wanted)
     else:
-        states = _parse_states(obj["states"])
-        names |= {s.node for s in states} | {s.opinion for s in states if s.opinion is not None}
-        request: list[str] = []
-        if kind == "ack":
-            request = [_node_id(n, "request") for n in _entries(obj["request"], "request", list)]
-            names |= set(request)
-        _intern_all(ids, names, max_ids)
-        batch = _batch(states, ids)
-        if kind == "ack":
-            wanted = np.array(sorted({ids.index[n] for n in request}), dtype=np.int64)
-            message = GossipAck(ids.index[sender], batch, wanted)
-        else:
-            message = GossipAck2(ids.index[sender], batch)
-    return GossipEnvelope(sender, to, generation, seq, message)
+        message = GossipAck2(ids.index[sender], batch)
+    return GossipEnvelope(sender, to, generation, seq, message, refused)
+
+
+def _admit_sender(admission: Admission, sender: str, named: set[str]) -> None:
+    """A gossip sender vouches for itself; without room for it the message is refused."""
+    if not admission.admit(sender, sender, named):
+        limit = admission.max_ids
+        raise Rejected("too_many_nodes", f"no room for sender {sender} (limit {limit} ids)")
 
 
 # -- devices ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from emergent_lab.mqtt.admission import Admission
 from emergent_lab.mqtt.auth import ReplayGuard, Signer
 from emergent_lab.mqtt.codec import (
     MAX_GOSSIP_BYTES,
@@ -34,7 +35,8 @@ from emergent_lab.protocol.ids import IdTable
 from emergent_lab.score import ScoreFunction
 
 MAX_IDS = 10_000
-"""Most distinct ids a process learns; beyond it, messages naming new ids are refused."""
+"""Most ids a process holds at once; beyond it, the least valuable make room
+(see :mod:`emergent_lab.mqtt.admission`)."""
 
 _T = TypeVar("_T")
 
@@ -48,7 +50,7 @@ class Inbox:
             (then nothing is signed and freshness is not enforced).
         score: the cluster's score function; a device whose metrics it cannot
             score is refused as ``bad_metrics``.
-        max_ids: the cap on ``ids``.
+        max_ids: the cap on ``ids``, kept by :attr:`admission`.
     """
 
     def __init__(
@@ -63,6 +65,7 @@ class Inbox:
         self.signer = signer
         self.score = score
         self.max_ids = max_ids
+        self.admission = Admission(ids, max_ids=max_ids)
         self.accepted = 0
         self.rejected: Counter[str] = Counter()
         self._gossip_guard = ReplayGuard(max_ids)
@@ -93,7 +96,7 @@ class Inbox:
         """A gossip message addressed to ``me``, or ``None`` (counted) if refused."""
 
         def decode(obj: Mapping[str, Any]) -> GossipEnvelope:
-            envelope = decode_gossip(obj, self.ids, max_ids=self.max_ids)
+            envelope = decode_gossip(obj, self.admission)
             if envelope.to != me:
                 raise Rejected("wrong_topic", f"addressed to {envelope.to}, not {me}")
             if self.signer is not None and not self._gossip_guard.fresh(
@@ -102,17 +105,24 @@ class Inbox:
                 raise Rejected("replay", f"not newer than the last from {envelope.sender}")
             return envelope
 
-        return self._vet(payload, MAX_GOSSIP_BYTES, decode)
+        envelope = self._vet(payload, MAX_GOSSIP_BYTES, decode)
+        if envelope is not None and envelope.refused:
+            self.rejected["too_many_nodes"] += 1
+        return envelope
 
-    def device(self, payload: bytes, *, topic_id: str | None) -> DeviceReport | None:
-        """A device heartbeat published under its own id, or ``None`` (counted)."""
+    def device(
+        self, payload: bytes, *, topic_id: str | None, admit: bool = True
+    ) -> DeviceReport | None:
+        """A device heartbeat published under its own id, or ``None`` (counted).
+
+        With ``admit`` the device's id is admitted into the table (its heartbeat
+        is direct evidence); an observer, which mirrors nothing, passes False.
+        """
 
         def decode(obj: Mapping[str, Any]) -> DeviceReport:
             report = decode_device(obj)
             if report.node != topic_id:
                 raise Rejected("wrong_topic", f"{report.node} published under {topic_id}")
-            if report.node not in self.ids and len(self.ids) >= self.max_ids:
-                raise Rejected("too_many_nodes", f"{len(self.ids)} ids (limit {self.max_ids})")
             if self.score is not None:
                 try:
                     self.score.score(report.metrics)
@@ -122,6 +132,8 @@ class Inbox:
                 report.node, report.generation, report.heartbeat
             ):
                 raise Rejected("replay", f"not newer than the last from {report.node}")
+            if admit and not self.admission.admit(report.node, report.node):
+                raise Rejected("too_many_nodes", f"no room for {report.node} ({self.max_ids} ids)")
             return report
 
         return self._vet(payload, MAX_SMALL_BYTES, decode)

@@ -18,7 +18,7 @@ from typing import Any
 
 from emergent_lab.mqtt.auth import Signer
 from emergent_lab.mqtt.codec import REASONS, DeviceReport, NodeStatus
-from emergent_lab.mqtt.inbox import Inbox
+from emergent_lab.mqtt.inbox import MAX_IDS, Inbox
 from emergent_lab.mqtt.settings import BrokerSettings
 from emergent_lab.mqtt.topics import ClusterTopics
 from emergent_lab.mqtt.transport import Connection
@@ -44,7 +44,7 @@ class Observation:
     inbox: Inbox = field(init=False)
     statuses: dict[str, NodeStatus] = field(default_factory=dict)
     devices: dict[str, DeviceReport] = field(default_factory=dict)
-    """The last heartbeat heard from each device."""
+    """The last heartbeat heard from each device (at most ``MAX_IDS`` devices)."""
     leader: str | None = None
     members: tuple[str, ...] = ()
     _counters: Event | None = None
@@ -73,8 +73,9 @@ class Observation:
         if topic_id is None:
             return events
         if topic == topics.device_state(topic_id):
-            report = self.inbox.device(payload, topic_id=topic_id)
-            if report is not None:
+            report = self.inbox.device(payload, topic_id=topic_id, admit=False)
+            known = report is not None and report.node in self.devices
+            if report is not None and (known or len(self.devices) < MAX_IDS):
                 before = self.devices.get(report.node)
                 self.devices[report.node] = report
                 if before is None or before.generation < report.generation:
