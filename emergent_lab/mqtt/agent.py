@@ -23,7 +23,7 @@ import numpy as np
 
 from emergent_lab.mqtt.admission import RecyclingIdTable
 from emergent_lab.mqtt.auth import Signer, seal
-from emergent_lab.mqtt.bridge import DeviceMirror, LeaderPublisher
+from emergent_lab.mqtt.bridge import DeviceMirror
 from emergent_lab.mqtt.clock import LoopClock
 from emergent_lab.mqtt.codec import (
     MAX_GENERATION,
@@ -32,6 +32,7 @@ from emergent_lab.mqtt.codec import (
     PeerSummary,
 )
 from emergent_lab.mqtt.inbox import Inbox
+from emergent_lab.mqtt.leader import LeaderPublisher
 from emergent_lab.mqtt.settings import BrokerSettings
 from emergent_lab.mqtt.topics import ClusterTopics
 from emergent_lab.mqtt.transport import Connection, MqttTransport
@@ -106,7 +107,13 @@ class Agent:
         self.signer = Signer(config.key) if config.key is not None else None
         self.inbox = Inbox(self.ids, signer=self.signer, score=config.score)
         self.rng = np.random.default_rng(config.rng_seed)
-        self.publisher = LeaderPublisher(self._publish_leader)
+        self.publisher = LeaderPublisher(
+            self._publish_leader,
+            me=config.node_id,
+            generation=config.generation,
+            grace=config.params.heartbeat_interval,
+            writer=self._is_writer,
+        )
         self.peer_status: dict[str, NodeStatus] = {}
         self.node: Node | None = None
         self.mirror: DeviceMirror | None = None
@@ -192,6 +199,26 @@ class Agent:
         node.start()
         for status in list(self.peer_status.values()):
             self._greet(status)
+        self._watch_leader_topic()
+
+    def _watch_leader_topic(self) -> None:
+        """Check the retained leader every half heartbeat interval (see :mod:`.leader`)."""
+        node = self.node
+        if node is None or not node.running:
+            return
+        self.publisher.check(node, node.clock.now())
+        node.clock.call_later(node.params.heartbeat_interval / 2, self._watch_leader_topic)
+
+    def _is_writer(self, node: Node) -> bool:
+        """The recognised leader writes the topic; for a device leader, the first agent alive."""
+        if node.acting:
+            return True
+        devices = self.transport.devices if self.transport is not None else set()
+        leader = node.id_of(node.recognised)
+        if leader is None or leader not in devices:
+            return False
+        agents = [j for j in np.flatnonzero(node.alive_mask) if self.ids.ids[j] not in devices]
+        return bool(agents) and min(agents, key=lambda j: self.ids.rank[j]) == node.index
 
     def _forget(self, node_id: str) -> None:
         """An evicted id leaves every per-id table of the agent too."""
@@ -210,16 +237,8 @@ class Agent:
     def _on_connect(self) -> None:
         """(Re)connected: the broker may have lost retained messages, so restate ours."""
         self.publisher.forget()
-        if self.node is None:
-            return
-        self.publish_status()
-        node = self.node
-
-        def restate_leader() -> None:
-            if self.publisher.retained is None:
-                self.publisher.announce(node)
-
-        node.clock.call_later(2 * self.config.params.gossip_interval, restate_leader)
+        if self.node is not None:
+            self.publish_status()
 
     def _on_message(self, topic: str, payload: bytes) -> None:
         topics, me = self.topics, self.config.node_id
@@ -229,10 +248,8 @@ class Agent:
                 self.node.view.ensure_capacity(len(self.ids))
                 self.node.receive(envelope.message)
             return
-        if topic == topics.leader:
-            announcement = self.inbox.leader(payload)
-            if announcement is not None:
-                self.publisher.seen(announcement)
+        if topic == topics.leader:  # an empty payload is a deletion: seen as None
+            self.publisher.seen(self.inbox.leader(payload) if payload else None)
             return
         topic_id = topics.topic_node(topic)
         if topic_id is not None and topic == topics.device_state(topic_id):

@@ -469,11 +469,26 @@ def decode_device(obj: Mapping[str, Any]) -> DeviceReport:
 
 @dataclass(frozen=True)
 class LeaderAnnouncement:
-    """The retained leader: who, since when (unix seconds), among how many members."""
+    """The retained leader: who, since when (unix seconds), among how many members, and a stamp.
+
+    ``by``, ``generation`` and ``seq`` stamp it: the announcing agent, its
+    incarnation and a counter it bumps per announcement. Stamps of one
+    announcer only grow, so a reader that saw ``(generation, seq)`` from
+    ``by`` refuses anything not newer: a recorded announcement replayed later
+    is recognisably stale.
+    """
 
     leader: str | None
     since: float
     members: int
+    by: str
+    generation: int
+    seq: int
+
+    @property
+    def stamp(self) -> tuple[int, int]:
+        """``(generation, seq)`` of the announcer: only grows."""
+        return (self.generation, self.seq)
 
     def to_wire(self) -> dict[str, Any]:
         """The wire object (unsigned)."""
@@ -482,6 +497,9 @@ class LeaderAnnouncement:
             "leader": self.leader,
             "since": self.since,
             "members": self.members,
+            "by": self.by,
+            "generation": self.generation,
+            "seq": self.seq,
         }
 
 
@@ -492,11 +510,14 @@ def decode_leader(obj: Mapping[str, Any]) -> LeaderAnnouncement:
         Rejected: on any problem, with its reason.
     """
     _check_version(obj)
-    _check_keys(obj, {"v", "leader", "since", "members"})
+    _check_keys(obj, {"v", "leader", "since", "members", "by", "generation", "seq"})
     return LeaderAnnouncement(
         leader=_optional_id(obj["leader"], "leader"),
         since=_number(obj["since"], "since", 0.0, 1e11),
         members=_int(obj["members"], "members", 2**31),
+        by=_node_id(obj["by"], "by"),
+        generation=_int(obj["generation"], "generation", MAX_GENERATION),
+        seq=_int(obj["seq"], "seq", 2**62),
     )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from emergent_lab.mqtt.auth import Signer
 from emergent_lab.mqtt.codec import REASONS, DeviceReport, NodeStatus
 from emergent_lab.mqtt.inbox import MAX_IDS, Inbox
+from emergent_lab.mqtt.leader import Stamps
 from emergent_lab.mqtt.settings import BrokerSettings
 from emergent_lab.mqtt.topics import ClusterTopics
 from emergent_lab.mqtt.transport import Connection
@@ -47,6 +48,9 @@ class Observation:
     """The last heartbeat heard from each device (at most ``MAX_IDS`` devices)."""
     leader: str | None = None
     members: tuple[str, ...] = ()
+    stamps: Stamps = field(default_factory=Stamps)
+    """Newest stamp per announcer: a replayed announcement is stale and ignored."""
+    stale: int = 0
     _counters: Event | None = None
 
     def __post_init__(self) -> None:
@@ -58,7 +62,9 @@ class Observation:
         topics = self.topics
         if topic == topics.leader:
             announcement = self.inbox.leader(payload)
-            if announcement is not None:
+            if announcement is not None and not self.stamps.fresh(announcement):
+                self.stale += 1
+            elif announcement is not None:
                 self.leader = announcement.leader
                 events.append(
                     self._event(
