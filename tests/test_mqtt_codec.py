@@ -205,7 +205,8 @@ def test_states_beyond_the_table_are_left_out_and_counted() -> None:
     receiver = IdTable(["me"])
     inbox = Inbox(receiver, max_ids=5)
     envelope = inbox.gossip(carry(GossipAck2(0, batch(sender, rows)), sender), me="me")
-    assert envelope is not None and len(envelope.message.deltas) == 3
+    assert envelope is not None and isinstance(envelope.message, GossipAck2)
+    assert len(envelope.message.deltas) == 3
     assert dict(inbox.rejected) == {"too_many_nodes": 1}
     assert len(receiver) == 5
 
@@ -470,6 +471,9 @@ def fake_node(recognised: str | None, *, acting: bool, members: int) -> Any:
     )
 
 
+NONE = np.zeros(0, dtype=np.int64)
+
+
 def test_only_the_writer_announces_and_others_repair_after_the_grace() -> None:
     from emergent_lab.mqtt.leader import LeaderPublisher
 
@@ -494,7 +498,7 @@ def test_only_the_writer_announces_and_others_repair_after_the_grace() -> None:
     publisher.seen(sent[-1])  # its own, current: right
     publisher.check(follower, 0.3)
     writing["now"] = True
-    publisher.suspicions_changed(fake_node("n2", acting=False, members=4), None, None, 0.4)
+    publisher.suspicions_changed(fake_node("n2", acting=False, members=4), NONE, NONE, 0.4)
     spoof = LeaderAnnouncement("evil", 1.0, 9, by="n3", generation=1, seq=7)
     publisher.seen(spoof)
     publisher.check(follower, 0.5)  # the writer repairs at once
