@@ -200,6 +200,7 @@ def _agent(args: argparse.Namespace) -> int:
         status_interval=args.status_interval,
         discovery=args.discovery,
         rng_seed=args.rng_seed,
+        state_dir=args.state_dir,
     )
     agent = Agent(config, _settings(args))
     print(f"agent {args.id} (generation {args.generation}) on {agent.settings.url}", flush=True)
@@ -298,6 +299,10 @@ def register(sub: Any) -> None:
         help="seconds to look for peers before starting (default %(default)s)",
     )
     agent.add_argument("--rng-seed", type=int, help="seed of the node's random choices")
+    agent.add_argument(
+        "--state-dir",
+        help="directory keeping replay stamps across restarts (with --key-file)",
+    )
     agent.set_defaults(handler=_agent)
 
     device = sub.add_parser("device", help="simulate a device that publishes heartbeats")

@@ -34,6 +34,7 @@ from emergent_lab.mqtt.codec import (
 from emergent_lab.mqtt.inbox import Inbox
 from emergent_lab.mqtt.leader import LeaderPublisher
 from emergent_lab.mqtt.settings import BrokerSettings
+from emergent_lab.mqtt.state import StampStore
 from emergent_lab.mqtt.topics import ClusterTopics
 from emergent_lab.mqtt.transport import Connection, MqttTransport
 from emergent_lab.protocol.ids import validate_node_id
@@ -65,6 +66,8 @@ class AgentConfig:
             starts, so that it joins the cluster it finds instead of leading
             a cluster of one.
         rng_seed: seed of the node's generator (peer choice, timer phases).
+        state_dir: where replay stamps are kept across restarts (see
+            :mod:`emergent_lab.mqtt.state`), or ``None`` to keep them in memory only.
     """
 
     node_id: str
@@ -78,6 +81,7 @@ class AgentConfig:
     status_interval: float = 1.0
     discovery: float = 0.5
     rng_seed: int | None = None
+    state_dir: str | None = None
 
     def __post_init__(self) -> None:
         validate_node_id(self.node_id, field="--id")
@@ -107,6 +111,11 @@ class Agent:
         self.signer = Signer(config.key) if config.key is not None else None
         self.inbox = Inbox(self.ids, signer=self.signer, score=config.score)
         self.rng = np.random.default_rng(config.rng_seed)
+        self.stamps: StampStore | None = None
+        if config.state_dir is not None:
+            guards = {"devices": self.inbox.device_guard, "gossip": self.inbox.gossip_guard}
+            self.stamps = StampStore(config.state_dir, guards)
+            self.stamps.load()
         self.publisher = LeaderPublisher(
             self._publish_leader,
             me=config.node_id,
@@ -154,6 +163,8 @@ class Agent:
                 self.node.stop()
             if ticker is not None:
                 ticker.cancel()
+            if self.stamps is not None:
+                self.stamps.save()
             offline = NodeStatus(self.config.node_id, self.config.generation, online=False)
             await self.connection.publish_now(
                 self.topics.status(self.config.node_id), self._sealed(offline), retain=True
@@ -195,6 +206,7 @@ class Agent:
         admission.grace = max(config.params.gc_after, 10 * config.params.heartbeat_interval)
         admission.attach(node)
         admission.on_evict.append(self._forget)
+        self.inbox.newest_held = self._newest_held
         self.mirror = DeviceMirror(node, config.score)
         node.start()
         for status in list(self.peer_status.values()):
@@ -220,6 +232,14 @@ class Agent:
         agents = [j for j in np.flatnonzero(node.alive_mask) if self.ids.ids[j] not in devices]
         return bool(agents) and min(agents, key=lambda j: self.ids.rank[j]) == node.index
 
+    def _newest_held(self, node_id: str) -> int:
+        """The version key this agent's view holds of ``node_id`` (tombstones included)."""
+        index = self.ids.index.get(node_id)
+        node = self.node
+        if index is None or node is None or index >= node.view.capacity:
+            return 0
+        return int(node.view.key[index])
+
     def _forget(self, node_id: str) -> None:
         """An evicted id leaves every per-id table of the agent too."""
         self._greeted.pop(node_id, None)
@@ -229,6 +249,8 @@ class Agent:
     async def _status_loop(self) -> None:
         while True:
             self.inbox.admission.sweep()
+            if self.stamps is not None:
+                self.stamps.save()
             self.publish_status()
             await asyncio.sleep(self.config.status_interval)
 

@@ -94,6 +94,10 @@ class ReplayGuard:
         self.capacity = capacity
         self._newest: OrderedDict[str, tuple[int, int]] = OrderedDict()
 
+    def stamps(self) -> dict[str, tuple[int, int]]:
+        """The newest stamp of every remembered sender (for :mod:`emergent_lab.mqtt.state`)."""
+        return dict(self._newest)
+
     def fresh(self, sender: str, generation: int, counter: int) -> bool:
         """True (and remembered) if this is newer than anything accepted from ``sender``."""
         stamp = (generation, counter)

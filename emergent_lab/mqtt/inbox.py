@@ -32,6 +32,7 @@ from emergent_lab.mqtt.codec import (
     parse_json,
 )
 from emergent_lab.protocol.ids import IdTable
+from emergent_lab.protocol.messages import version_key
 from emergent_lab.score import ScoreFunction
 
 MAX_IDS = 10_000
@@ -68,8 +69,12 @@ class Inbox:
         self.admission = Admission(ids, max_ids=max_ids)
         self.accepted = 0
         self.rejected: Counter[str] = Counter()
-        self._gossip_guard = ReplayGuard(max_ids)
-        self._device_guard = ReplayGuard(max_ids)
+        self.gossip_guard = ReplayGuard(max_ids)
+        self.device_guard = ReplayGuard(max_ids)
+        self.newest_held: Callable[[str], int] | None = None
+        """The version key the process's view holds of a node (0: none), if it has a view:
+        with a key, a device heartbeat older than it is a replay (a restarted agent
+        learns these keys from its peers)."""
 
     @property
     def total(self) -> int:
@@ -99,7 +104,7 @@ class Inbox:
             envelope = decode_gossip(obj, self.admission)
             if envelope.to != me:
                 raise Rejected("wrong_topic", f"addressed to {envelope.to}, not {me}")
-            if self.signer is not None and not self._gossip_guard.fresh(
+            if self.signer is not None and not self.gossip_guard.fresh(
                 envelope.sender, envelope.generation, envelope.seq
             ):
                 raise Rejected("replay", f"not newer than the last from {envelope.sender}")
@@ -128,10 +133,14 @@ class Inbox:
                     self.score.score(report.metrics)
                 except ValueError as error:
                     raise Rejected("bad_metrics", str(error)) from None
-            if self.signer is not None and not self._device_guard.fresh(
+            if self.signer is not None and not self.device_guard.fresh(
                 report.node, report.generation, report.heartbeat
             ):
                 raise Rejected("replay", f"not newer than the last from {report.node}")
+            held = self.newest_held
+            stamp = version_key(report.generation, report.heartbeat)
+            if self.signer is not None and held is not None and stamp < held(report.node):
+                raise Rejected("replay", f"{report.node}: a newer state is already held")
             if admit and not self.admission.admit(report.node, report.node):
                 raise Rejected("too_many_nodes", f"no room for {report.node} ({self.max_ids} ids)")
             return report
