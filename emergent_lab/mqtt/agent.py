@@ -43,6 +43,9 @@ from emergent_lab.protocol.node import Node
 from emergent_lab.protocol.params import ProtocolParams, check_number
 from emergent_lab.score import ScoreFunction
 
+GOODBYE_SECONDS = 0.15
+"""Longest wait for the goodbye status, then for the disconnect, so a stop takes under 1 s."""
+
 
 def _capacity_preset() -> ScoreFunction:
     return ScoreFunction.preset("capacity")
@@ -166,12 +169,16 @@ class Agent:
             if self.stamps is not None:
                 self.stamps.save()
             offline = NodeStatus(self.config.node_id, self.config.generation, online=False)
-            await self.connection.publish_now(
+            goodbye = self.connection.publish_now(
                 self.topics.status(self.config.node_id), self._sealed(offline), retain=True
             )
+            # The broker may be stopping too: neither the goodbye nor the disconnect may wait
+            # for it (if the goodbye is lost, the broker publishes the will instead).
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(goodbye, GOODBYE_SECONDS)
             session.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await session
+            with contextlib.suppress(asyncio.CancelledError, asyncio.TimeoutError):
+                await asyncio.wait_for(session, GOODBYE_SECONDS)
 
     def stop(self) -> None:
         """Ask :meth:`run` to finish (safe from a signal handler on the loop)."""
