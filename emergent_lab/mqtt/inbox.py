@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from emergent_lab.mqtt.admission import Admission
-from emergent_lab.mqtt.auth import ReplayGuard, Signer
+from emergent_lab.mqtt.auth import ReplayGuard, Signer, is_envelope
 from emergent_lab.mqtt.codec import (
     MAX_GOSSIP_BYTES,
     MAX_SMALL_BYTES,
@@ -85,11 +85,11 @@ class Inbox:
         self, payload: bytes, limit: int, decode: Callable[[Mapping[str, Any]], _T]
     ) -> _T | None:
         try:
-            obj = parse_json(payload, limit=limit)
+            obj: Mapping[str, Any] = parse_json(payload, limit=limit)
             if self.signer is not None:
-                problem = self.signer.problem(obj)
-                if problem is not None:
-                    raise Rejected(problem, "signature check failed")
+                obj = self.signer.open(obj, limit=limit)
+            elif is_envelope(obj):  # an open cluster checks no signature, but reads the body
+                obj = parse_json(obj["body"].encode("utf-8"), limit=limit)
             result = decode(obj)
         except Rejected as rejection:
             self.rejected[rejection.reason] += 1
