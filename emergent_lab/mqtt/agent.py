@@ -131,6 +131,7 @@ class Agent:
         self.mirror: DeviceMirror | None = None
         self.transport: MqttTransport | None = None
         self._greeted: dict[str, int] = {}
+        self._started_at = 0.0
         self._stop = asyncio.Event()
         me, generation = config.node_id, config.generation
         self.connection = Connection(
@@ -209,6 +210,7 @@ class Agent:
             listener=self.publisher,
         )
         self.node = node
+        self._started_at = node.clock.now()
         admission = self.inbox.admission
         admission.grace = max(config.params.gc_after, 10 * config.params.heartbeat_interval)
         admission.attach(node)
@@ -225,11 +227,23 @@ class Agent:
         node = self.node
         if node is None or not node.running:
             return
-        self.publisher.check(node, node.clock.now())
+        if self._settled(node):
+            self.publisher.check(node, node.clock.now())
         node.clock.call_later(node.params.heartbeat_interval / 2, self._watch_leader_topic)
+
+    def _settled(self, node: Node) -> bool:
+        """Whether the node has gossiped long enough to speak for the cluster.
+
+        A (re)starting agent that has heard of few members yet may recognise
+        itself for a moment; it must not tell the devices so. It stays off the
+        leader topic for three gossip intervals.
+        """
+        return node.clock.now() - self._started_at >= 3 * node.params.gossip_interval
 
     def _is_writer(self, node: Node) -> bool:
         """The recognised leader writes the topic; for a device leader, the first agent alive."""
+        if not self._settled(node):
+            return False
         if node.acting:
             return True
         devices = self.transport.devices if self.transport is not None else set()
