@@ -16,15 +16,20 @@ from emergent_lab.mqtt.processes import AgentProcess, BrokerProcess
 LIMIT = 1.0
 
 
-@pytest.fixture(params=["mosquitto", "amqtt"])
+@pytest.fixture
 def broker(request: pytest.FixtureRequest) -> Iterator[BrokerProcess]:
-    if request.param == "mosquitto":
+    kind = request.param
+    if kind == "mosquitto":
         require("mosquitto")
-    with BrokerProcess(request.param) as running:
+    with BrokerProcess(kind) as running:
         yield running
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize(
+    "broker, signum",
+    [("mosquitto", signal.SIGTERM), ("amqtt", signal.SIGINT)],
+    indirect=["broker"],
+)
 def test_agents_and_broker_stop_together_within_a_second(
     broker: BrokerProcess, signum: signal.Signals
 ) -> None:
