@@ -99,7 +99,7 @@ def test_a_digest_keeps_its_versions_under_the_receivers_own_indices() -> None:
     assert envelope is not None and isinstance(envelope.message, GossipSyn)
     got = envelope.message.digest
     assert envelope.sender == "n2"
-    assert got[receiver.index["n1"]] == version_key(1, 4)
+    assert "n1" not in receiver  # merely named: no evidence it exists, not admitted
     assert got[receiver.index["n3"]] == version_key(2, 9)
     assert got[receiver.index["me"]] == 0
     assert got.shape[0] == len(receiver)
@@ -190,14 +190,25 @@ def test_a_refused_gossip_message_interns_no_id() -> None:
     assert receiver.ids == ["me"]
 
 
-def test_a_message_naming_too_many_new_ids_is_refused_whole() -> None:
+def test_a_digest_naming_many_new_ids_admits_none_of_them() -> None:
     sender = IdTable([f"n{i}" for i in range(10)])
     digest = np.full(10, version_key(1, 1), dtype=np.int64)
     receiver = IdTable(["me"])
     inbox = Inbox(receiver, max_ids=5)
-    assert inbox.gossip(carry(GossipSyn(0, digest), sender), me="me") is None
+    assert inbox.gossip(carry(GossipSyn(0, digest), sender), me="me") is not None
+    assert receiver.ids == ["me", "n0"]  # only the sender, which vouches for itself
+
+
+def test_states_beyond_the_table_are_left_out_and_counted() -> None:
+    sender = IdTable([f"n{i}" for i in range(10)])
+    rows = [dict(ROWS[0], node=f"n{i}", opinion=None) for i in range(1, 10)]
+    receiver = IdTable(["me"])
+    inbox = Inbox(receiver, max_ids=5)
+    envelope = inbox.gossip(carry(GossipAck2(0, batch(sender, rows)), sender), me="me")
+    assert envelope is not None and isinstance(envelope.message, GossipAck2)
+    assert len(envelope.message.deltas) == 3
     assert dict(inbox.rejected) == {"too_many_nodes": 1}
-    assert len(receiver) == 1
+    assert len(receiver) == 5
 
 
 def test_gossip_addressed_to_someone_else_is_refused() -> None:
@@ -210,10 +221,10 @@ def test_gossip_addressed_to_someone_else_is_refused() -> None:
 
 def test_leader_and_status_round_trip() -> None:
     inbox = Inbox(IdTable())
-    leader = LeaderAnnouncement("n3", 1_700_000_000.5, 7)
+    leader = LeaderAnnouncement("n3", 1_700_000_000.5, 7, by="n3", generation=2, seq=5)
     assert inbox.leader(dump_json(leader.to_wire())) == leader
     assert inbox.leader(dump_json({**leader.to_wire(), "leader": None})) == LeaderAnnouncement(
-        None, 1_700_000_000.5, 7
+        None, 1_700_000_000.5, 7, by="n3", generation=2, seq=5
     )
     status = NodeStatus(
         "n1",
@@ -361,7 +372,7 @@ def valid_payloads() -> list[dict[str, Any]]:
         ),
         encode_gossip(GossipAck2(2, deltas), sender, to="me", generation=1, seq=3),
         dict(GOOD_DEVICE),
-        LeaderAnnouncement("n1", 1.0, 3).to_wire(),
+        LeaderAnnouncement("n1", 1.0, 3, by="n1", generation=1, seq=1).to_wire(),
         NodeStatus(
             "n1", 1, online=True, peers=(PeerSummary("n2", 1, 1, 0.5, 2.0, True),)
         ).to_wire(),
@@ -460,22 +471,43 @@ def fake_node(recognised: str | None, *, acting: bool, members: int) -> Any:
     )
 
 
-def test_the_leader_topic_changes_only_when_the_recognised_leader_does() -> None:
-    from emergent_lab.mqtt.bridge import LeaderPublisher
+NONE = np.zeros(0, dtype=np.int64)
+
+
+def test_only_the_writer_announces_and_others_repair_after_the_grace() -> None:
+    from emergent_lab.mqtt.leader import LeaderPublisher
 
     sent: list[LeaderAnnouncement] = []
     clock = iter([100.0, 200.0, 300.0, 400.0])
-    publisher = LeaderPublisher(sent.append, wall_clock=lambda: next(clock))
-    publisher.announce(fake_node(None, acting=False, members=1))  # nothing known: stay quiet
-    publisher.announce(fake_node("n2", acting=False, members=3))
-    publisher.announce(fake_node("n2", acting=False, members=4))  # a follower: no news
-    publisher.announce(fake_node("n2", acting=True, members=4))  # the leader: new count
-    publisher.seen(LeaderAnnouncement("n3", 150.0, 5))  # someone else announced n3
-    publisher.announce(fake_node("n3", acting=False, members=5))
-    publisher.forget()  # reconnected: the broker may have lost the retained leader
-    publisher.announce(fake_node("n3", acting=False, members=5))
-    assert sent == [
-        LeaderAnnouncement("n2", 100.0, 3),
-        LeaderAnnouncement("n2", 100.0, 4),
-        LeaderAnnouncement("n3", 200.0, 5),
+    writing = {"now": False}
+    publisher = LeaderPublisher(
+        sent.append,
+        me="n1",
+        generation=2,
+        grace=0.2,
+        writer=lambda node: writing["now"],
+        wall_clock=lambda: next(clock),
+    )
+    follower = fake_node("n2", acting=False, members=3)
+    publisher.node_changed(follower, 0.0)  # not the writer: quiet
+    publisher.check(follower, 0.0)  # the topic is empty: wrong from now on
+    publisher.check(follower, 0.1)  # still within the grace
+    assert sent == []
+    publisher.check(follower, 0.2)  # the writer did not repair it: this agent does
+    assert sent == [LeaderAnnouncement("n2", 100.0, 3, by="n1", generation=2, seq=1)]
+    publisher.seen(sent[-1])  # its own, current: right
+    publisher.check(follower, 0.3)
+    writing["now"] = True
+    publisher.suspicions_changed(fake_node("n2", acting=False, members=4), NONE, NONE, 0.4)
+    spoof = LeaderAnnouncement("evil", 1.0, 9, by="n3", generation=1, seq=7)
+    publisher.seen(spoof)
+    publisher.check(follower, 0.5)  # the writer repairs at once
+    publisher.seen(LeaderAnnouncement("n2", 1.0, 9, by="n3", generation=1, seq=6))  # replayed
+    assert publisher.retained is None and publisher.stale == 1
+    publisher.seen(sent[0])  # its own superseded announcement: stale too
+    assert publisher.retained is None and publisher.stale == 2
+    assert [(a.leader, a.members, a.seq) for a in sent] == [
+        ("n2", 3, 1),
+        ("n2", 4, 2),
+        ("n2", 3, 3),
     ]

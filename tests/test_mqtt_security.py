@@ -28,8 +28,9 @@ def broker(request: pytest.FixtureRequest) -> Iterator[BrokerProcess]:
         yield running
 
 
-def publish(broker: BrokerProcess, topic: str, payload: bytes) -> None:
-    command = ["mosquitto_pub", "-h", "127.0.0.1", "-p", str(broker.port), "-t", topic, "-s"]
+def publish(broker: BrokerProcess, topic: str, payload: bytes, *, retain: bool = False) -> None:
+    command = ["mosquitto_pub", "-h", "127.0.0.1", "-p", str(broker.port), "-t", topic]
+    command += (["-r"] if retain else []) + (["-s"] if payload else ["-n"])
     subprocess.run(command, input=payload, check=True, timeout=10)
 
 

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from emergent_lab.mqtt.admission import RecyclingIdTable
 from emergent_lab.mqtt.auth import Signer, seal
-from emergent_lab.mqtt.bridge import DeviceMirror, LeaderPublisher
+from emergent_lab.mqtt.bridge import DeviceMirror
 from emergent_lab.mqtt.clock import LoopClock
 from emergent_lab.mqtt.codec import (
     MAX_GENERATION,
@@ -31,14 +32,19 @@ from emergent_lab.mqtt.codec import (
     PeerSummary,
 )
 from emergent_lab.mqtt.inbox import Inbox
+from emergent_lab.mqtt.leader import LeaderPublisher
 from emergent_lab.mqtt.settings import BrokerSettings
+from emergent_lab.mqtt.state import StampStore
 from emergent_lab.mqtt.topics import ClusterTopics
 from emergent_lab.mqtt.transport import Connection, MqttTransport
-from emergent_lab.protocol.ids import IdTable, validate_node_id
+from emergent_lab.protocol.ids import validate_node_id
 from emergent_lab.protocol.messages import VERSION_BITS, GossipSyn
 from emergent_lab.protocol.node import Node
 from emergent_lab.protocol.params import ProtocolParams, check_number
 from emergent_lab.score import ScoreFunction
+
+GOODBYE_SECONDS = 0.15
+"""Longest wait for the goodbye status, then for the disconnect, so a stop takes under 1 s."""
 
 
 def _capacity_preset() -> ScoreFunction:
@@ -63,6 +69,8 @@ class AgentConfig:
             starts, so that it joins the cluster it finds instead of leading
             a cluster of one.
         rng_seed: seed of the node's generator (peer choice, timer phases).
+        state_dir: where replay stamps are kept across restarts (see
+            :mod:`emergent_lab.mqtt.state`), or ``None`` to keep them in memory only.
     """
 
     node_id: str
@@ -76,6 +84,7 @@ class AgentConfig:
     status_interval: float = 1.0
     discovery: float = 0.5
     rng_seed: int | None = None
+    state_dir: str | None = None
 
     def __post_init__(self) -> None:
         validate_node_id(self.node_id, field="--id")
@@ -101,16 +110,28 @@ class Agent:
         self.config = config
         self.settings = settings
         self.topics = ClusterTopics(config.cluster)
-        self.ids = IdTable()
+        self.ids = RecyclingIdTable()
         self.signer = Signer(config.key) if config.key is not None else None
         self.inbox = Inbox(self.ids, signer=self.signer, score=config.score)
         self.rng = np.random.default_rng(config.rng_seed)
-        self.publisher = LeaderPublisher(self._publish_leader)
+        self.stamps: StampStore | None = None
+        if config.state_dir is not None:
+            guards = {"devices": self.inbox.device_guard, "gossip": self.inbox.gossip_guard}
+            self.stamps = StampStore(config.state_dir, guards)
+            self.stamps.load()
+        self.publisher = LeaderPublisher(
+            self._publish_leader,
+            me=config.node_id,
+            generation=config.generation,
+            grace=config.params.heartbeat_interval,
+            writer=self._is_writer,
+        )
         self.peer_status: dict[str, NodeStatus] = {}
         self.node: Node | None = None
         self.mirror: DeviceMirror | None = None
         self.transport: MqttTransport | None = None
         self._greeted: dict[str, int] = {}
+        self._started_at = 0.0
         self._stop = asyncio.Event()
         me, generation = config.node_id, config.generation
         self.connection = Connection(
@@ -146,13 +167,19 @@ class Agent:
                 self.node.stop()
             if ticker is not None:
                 ticker.cancel()
+            if self.stamps is not None:
+                self.stamps.save()
             offline = NodeStatus(self.config.node_id, self.config.generation, online=False)
-            await self.connection.publish_now(
+            goodbye = self.connection.publish_now(
                 self.topics.status(self.config.node_id), self._sealed(offline), retain=True
             )
+            # The broker may be stopping too: neither the goodbye nor the disconnect may wait
+            # for it (if the goodbye is lost, the broker publishes the will instead).
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(goodbye, GOODBYE_SECONDS)
             session.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await session
+            with contextlib.suppress(asyncio.CancelledError, asyncio.TimeoutError):
+                await asyncio.wait_for(session, GOODBYE_SECONDS)
 
     def stop(self) -> None:
         """Ask :meth:`run` to finish (safe from a signal handler on the loop)."""
@@ -183,13 +210,68 @@ class Agent:
             listener=self.publisher,
         )
         self.node = node
+        self._started_at = node.clock.now()
+        admission = self.inbox.admission
+        admission.grace = max(config.params.gc_after, 10 * config.params.heartbeat_interval)
+        admission.attach(node)
+        admission.on_evict.append(self._forget)
+        self.inbox.newest_held = self._newest_held
         self.mirror = DeviceMirror(node, config.score)
         node.start()
         for status in list(self.peer_status.values()):
             self._greet(status)
+        self._watch_leader_topic()
+
+    def _watch_leader_topic(self) -> None:
+        """Check the retained leader every half heartbeat interval (see :mod:`.leader`)."""
+        node = self.node
+        if node is None or not node.running:
+            return
+        if self._settled(node):
+            self.publisher.check(node, node.clock.now())
+        node.clock.call_later(node.params.heartbeat_interval / 2, self._watch_leader_topic)
+
+    def _settled(self, node: Node) -> bool:
+        """Whether the node has gossiped long enough to speak for the cluster.
+
+        A (re)starting agent that has heard of few members yet may recognise
+        itself for a moment; it must not tell the devices so. It stays off the
+        leader topic for three gossip intervals.
+        """
+        return node.clock.now() - self._started_at >= 3 * node.params.gossip_interval
+
+    def _is_writer(self, node: Node) -> bool:
+        """The recognised leader writes the topic; for a device leader, the first agent alive."""
+        if not self._settled(node):
+            return False
+        if node.acting:
+            return True
+        devices = self.transport.devices if self.transport is not None else set()
+        leader = node.id_of(node.recognised)
+        if leader is None or leader not in devices:
+            return False
+        agents = [j for j in np.flatnonzero(node.alive_mask) if self.ids.ids[j] not in devices]
+        return bool(agents) and min(agents, key=lambda j: self.ids.rank[j]) == node.index
+
+    def _newest_held(self, node_id: str) -> int:
+        """The version key this agent's view holds of ``node_id`` (tombstones included)."""
+        index = self.ids.index.get(node_id)
+        node = self.node
+        if index is None or node is None or index >= node.view.capacity:
+            return 0
+        return int(node.view.key[index])
+
+    def _forget(self, node_id: str) -> None:
+        """An evicted id leaves every per-id table of the agent too."""
+        self._greeted.pop(node_id, None)
+        if self.transport is not None:
+            self.transport.devices.discard(node_id)
 
     async def _status_loop(self) -> None:
         while True:
+            self.inbox.admission.sweep()
+            if self.stamps is not None:
+                self.stamps.save()
             self.publish_status()
             await asyncio.sleep(self.config.status_interval)
 
@@ -198,16 +280,8 @@ class Agent:
     def _on_connect(self) -> None:
         """(Re)connected: the broker may have lost retained messages, so restate ours."""
         self.publisher.forget()
-        if self.node is None:
-            return
-        self.publish_status()
-        node = self.node
-
-        def restate_leader() -> None:
-            if self.publisher.retained is None:
-                self.publisher.announce(node)
-
-        node.clock.call_later(2 * self.config.params.gossip_interval, restate_leader)
+        if self.node is not None:
+            self.publish_status()
 
     def _on_message(self, topic: str, payload: bytes) -> None:
         topics, me = self.topics, self.config.node_id
@@ -217,10 +291,8 @@ class Agent:
                 self.node.view.ensure_capacity(len(self.ids))
                 self.node.receive(envelope.message)
             return
-        if topic == topics.leader:
-            announcement = self.inbox.leader(payload)
-            if announcement is not None:
-                self.publisher.seen(announcement)
+        if topic == topics.leader:  # an empty payload is a deletion: seen as None
+            self.publisher.seen(self.inbox.leader(payload) if payload else None)
             return
         topic_id = topics.topic_node(topic)
         if topic_id is not None and topic == topics.device_state(topic_id):
@@ -233,10 +305,17 @@ class Agent:
         elif topic_id is not None and topic == topics.status(topic_id):
             status = self.inbox.status(payload, topic_id=topic_id)
             if status is not None and status.node != me:
-                self.peer_status[status.node] = status
+                self._remember(status)
                 if status.online and self.transport is not None:
                     self.transport.devices.discard(status.node)
                 self._greet(status)
+
+    def _remember(self, status: NodeStatus) -> None:
+        """Keep who is online (only that: statuses can be large), at most ``max_ids`` of them."""
+        if not status.online:
+            self.peer_status.pop(status.node, None)
+        elif status.node in self.peer_status or len(self.peer_status) < self.inbox.max_ids:
+            self.peer_status[status.node] = NodeStatus(status.node, status.generation, True)
 
     def _greet(self, status: NodeStatus) -> None:
         """Open an exchange with an agent seen online for the first time in this generation.
@@ -249,10 +328,10 @@ class Agent:
             return
         if self._greeted.get(status.node, 0) >= status.generation:
             return
-        if status.node not in self.ids and len(self.ids) >= self.inbox.max_ids:
+        if not self.inbox.admission.admit(status.node, status.node):
             return
         self._greeted[status.node] = status.generation
-        peer = self.ids.intern(status.node)
+        peer = self.ids.index[status.node]
         node.view.ensure_capacity(len(self.ids))
         transport.send(node.index, peer, GossipSyn(node.index, node.view.digest()))
 
@@ -271,10 +350,19 @@ class Agent:
         if node is None:
             return NodeStatus(self.config.node_id, self.config.generation, online=False)
         view = node.view
-        peers = np.flatnonzero(view.known)
-        peers = peers[peers != node.index]
-        phi = view.detector.phi(node.clock.now(), peers) if peers.size else np.zeros(0)
         alive = node.alive_mask
+        admission = self.inbox.admission
+        # Provisional ids are listed only while alive, so a flood cannot bloat the status.
+        peers = np.array(
+            [
+                j
+                for j in np.flatnonzero(view.known).tolist()
+                if j != node.index
+                and ((j < alive.shape[0] and alive[j]) or not admission.is_provisional(j))
+            ],
+            dtype=np.int64,
+        )
+        phi = view.detector.phi(node.clock.now(), peers) if peers.size else np.zeros(0)
         summaries = tuple(
             PeerSummary(
                 node=self.ids.ids[j],

@@ -1,12 +1,18 @@
 """Optional message authentication with a shared cluster key.
 
 Anyone who can publish to the broker can otherwise speak for any node, so a
-cluster may share a secret key: every payload then carries ``"sig"``, the hex
-HMAC-SHA256 of its *canonical JSON* (the object without ``"sig"``, keys
-sorted, no whitespace, ASCII only, as ``json.dumps(obj, sort_keys=True,
-separators=(",", ":"))`` prints it). Signing the parsed object rather than the
-raw bytes lets a device build its payload with any JSON library, as long as it
-signs the canonical form.
+cluster may share a secret key. A signed payload is an *envelope*::
+
+    {"body": "<the payload's JSON text>", "sig": "<hex HMAC-SHA256 of that text>"}
+
+The signature covers the exact bytes of ``body`` (its UTF-8 encoding) as the
+sender wrote them, so a device in any language signs what it prints, with
+whatever float formatting it likes (``0.50``, ``1e+06``): nothing is
+re-serialised before checking. The older form, ``"sig"`` inside the object
+over its *canonical JSON* (keys sorted, no whitespace, as ``json.dumps(obj,
+sort_keys=True, separators=(",", ":"))`` prints it), is still accepted, since
+checking it costs one branch; it is fragile for non-Python senders because
+their number formatting must match Python's.
 
 A valid signature does not make a message fresh: a recorded message can be
 replayed. :class:`ReplayGuard` remembers, per sender, the newest
@@ -23,8 +29,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from emergent_lab.mqtt.codec import SIG, dump_json
+from emergent_lab.mqtt.codec import SIG, Rejected, dump_json, parse_json
 
+BODY = "body"
+"""The key of an envelope's signed text."""
 MIN_KEY_BYTES = 16
 """Shortest key accepted: HMAC with a guessable key authenticates nothing."""
 
@@ -67,6 +75,28 @@ class Signer:
         """A copy of ``obj`` carrying its signature."""
         return {**obj, SIG: self.signature(obj)}
 
+    def sign_bytes(self, body: bytes) -> str:
+        """The hex HMAC-SHA256 of exactly ``body``."""
+        return hmac.new(self._key, body, hashlib.sha256).hexdigest()
+
+    def open(self, obj: Mapping[str, Any], *, limit: int) -> Mapping[str, Any]:
+        """The payload inside a correctly signed envelope (or a correctly signed object).
+
+        Raises:
+            Rejected: ``unsigned`` or ``bad_signature``; for an envelope, also
+                whatever parsing its body raises.
+        """
+        if not is_envelope(obj):
+            problem = self.problem(obj)
+            if problem is not None:
+                raise Rejected(problem, "signature check failed")
+            return obj
+        body = obj[BODY].encode("utf-8")
+        sig = obj[SIG]
+        if not isinstance(sig, str) or not hmac.compare_digest(sig, self.sign_bytes(body)):
+            raise Rejected("bad_signature", "the signature does not match the body")
+        return parse_json(body, limit=limit)
+
     def problem(self, obj: Mapping[str, Any]) -> str | None:
         """``None`` if ``obj`` is correctly signed, else ``"unsigned"`` or ``"bad_signature"``."""
         sig = obj.get(SIG)
@@ -77,9 +107,17 @@ class Signer:
         return None
 
 
+def is_envelope(obj: Mapping[str, Any]) -> bool:
+    """Whether ``obj`` is a signed envelope: exactly a string ``body`` and a ``sig``."""
+    return set(obj) == {BODY, SIG} and isinstance(obj[BODY], str)
+
+
 def seal(obj: Mapping[str, Any], signer: Signer | None) -> bytes:
-    """The payload bytes of ``obj``: signed when the cluster has a key."""
-    return dump_json(signer.sign(obj) if signer is not None else obj)
+    """The payload bytes of ``obj``: with a key, an envelope signing its exact text."""
+    if signer is None:
+        return dump_json(obj)
+    body = dump_json(obj)
+    return dump_json({BODY: body.decode(), SIG: signer.sign_bytes(body)})
 
 
 class ReplayGuard:
@@ -93,6 +131,10 @@ class ReplayGuard:
     def __init__(self, capacity: int = 10_000) -> None:
         self.capacity = capacity
         self._newest: OrderedDict[str, tuple[int, int]] = OrderedDict()
+
+    def stamps(self) -> dict[str, tuple[int, int]]:
+        """The newest stamp of every remembered sender (for :mod:`emergent_lab.mqtt.state`)."""
+        return dict(self._newest)
 
     def fresh(self, sender: str, generation: int, counter: int) -> bool:
         """True (and remembered) if this is newer than anything accepted from ``sender``."""

@@ -1,4 +1,4 @@
-"""Devices in, leader out: what connects small devices to a gossiping node.
+"""Devices in: what connects small devices to a gossiping node.
 
 A device does not gossip; it publishes a heartbeat with its metrics. Every
 agent mirrors each device as a member of its own view: the heartbeat becomes
@@ -15,21 +15,15 @@ alive candidate of the mirroring node's view (the leader rule without its
 hysteresis): views converge, so every mirror of a device votes alike, and a
 device never props up one node's stale opinion.
 
-The recognised leader goes the other way: :class:`LeaderPublisher` listens to
-the node and publishes its recognised leader, retained, whenever it changes
-and differs from what the topic already holds, so devices and scripts can act
-on it without speaking the protocol.
+The recognised leader goes the other way, through
+:class:`~emergent_lab.mqtt.leader.LeaderPublisher`.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import Any
-
 import numpy as np
 
-from emergent_lab.mqtt.codec import DeviceReport, LeaderAnnouncement
+from emergent_lab.mqtt.codec import DeviceReport
 from emergent_lab.protocol.messages import (
     STATUS_UP,
     GossipAck2,
@@ -89,65 +83,3 @@ class DeviceMirror:
             ),
         )
         node.receive(GossipAck2(node.index, batch))
-
-
-class LeaderPublisher:
-    """A node listener that publishes the node's recognised leader, retained.
-
-    Args:
-        publish: sends one announcement (retained) to the leader topic.
-        wall_clock: unix time for the ``since`` field (``time.time`` by default).
-    """
-
-    def __init__(
-        self,
-        publish: Callable[[LeaderAnnouncement], None],
-        *,
-        wall_clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.publish = publish
-        self.wall_clock = wall_clock
-        self.retained: LeaderAnnouncement | None = None
-        """What the leader topic holds, as last received (None: nothing seen)."""
-        self.published = 0
-
-    def seen(self, announcement: LeaderAnnouncement) -> None:
-        """Record what the leader topic now holds."""
-        self.retained = announcement
-
-    def forget(self) -> None:
-        """After a reconnect the broker may have lost its retained messages."""
-        self.retained = None
-
-    def announce(self, node: Node) -> None:
-        """Publish the node's recognised leader unless the topic already says so.
-
-        The leader itself also keeps the ``members`` count current; other
-        nodes leave an unchanged leader alone, so a stable cluster is quiet.
-        """
-        leader = node.id_of(node.recognised)
-        members = int(node.alive_mask.sum())
-        retained = self.retained
-        if retained is None and leader is None:
-            return
-        if retained is not None and retained.leader == leader:
-            if not node.acting or retained.members == members:
-                return
-            since = retained.since
-        else:
-            since = round(self.wall_clock(), 3)
-        announcement = LeaderAnnouncement(leader=leader, since=since, members=members)
-        self.retained = announcement
-        self.published += 1
-        self.publish(announcement)
-
-    def node_changed(self, node: Any, now: float) -> None:
-        """The node's recognition may have changed: announce it."""
-        self.announce(node)
-
-    def suspicions_changed(
-        self, node: Any, suspected: np.ndarray, restored: np.ndarray, now: float
-    ) -> None:
-        """Membership changed: the leader refreshes the announced member count."""
-        if node.acting:
-            self.announce(node)

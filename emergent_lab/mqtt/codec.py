@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from emergent_lab.mqtt.admission import Admission
 from emergent_lab.protocol.ids import IdTable, validate_node_id
 from emergent_lab.protocol.messages import (
     STATUS_LEFT,
@@ -77,7 +78,8 @@ REASONS = (
 )
 """Every reason a payload can be rejected for, in the order ``observe`` lists them."""
 
-_METRIC_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_METRIC_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+"""Matched in full: ``$`` would accept a trailing newline."""
 _STATUS_NAMES = {STATUS_UP: "up", STATUS_LEFT: "left"}
 _STATUS_CODES = {name: code for code, name in _STATUS_NAMES.items()}
 SIG = "sig"
@@ -212,7 +214,7 @@ def _metrics(value: Any, name: str = "metrics") -> dict[str, float]:
         raise Rejected("too_large", f"{name} has {len(value)} entries (limit {MAX_METRICS})")
     metrics: dict[str, float] = {}
     for key, raw in value.items():
-        if not _METRIC_NAME.match(key):
+        if not _METRIC_NAME.fullmatch(key):
             raise Rejected("bad_metrics", f"{name}: invalid metric name {key[:70]!r}")
         metrics[key] = _number(raw, f"{name}.{key}", -1e300, 1e300)
     return metrics
@@ -230,6 +232,8 @@ class GossipEnvelope:
     generation: int
     seq: int
     message: Message
+    refused: int = 0
+    """States left out because their nodes could not be admitted."""
 
 
 def _state_object(batch: StateBatch, row: int, ids: IdTable) -> dict[str, Any]:
@@ -325,15 +329,6 @@ def _parse_states(value: Any) -> list[_ParsedState]:
     return states
 
 
-def _intern_all(ids: IdTable, names: set[str], max_ids: int) -> None:
-    """Intern every id, or none if that would grow the table past ``max_ids``."""
-    new = names - set(ids.index)
-    if len(ids) + len(new) > max_ids:
-        raise Rejected("too_many_nodes", f"{len(ids) + len(new)} ids (limit {max_ids})")
-    for name in sorted(new):
-        ids.intern(name)
-
-
 def _batch(states: list[_ParsedState], ids: IdTable) -> StateBatch:
     metrics = np.empty(len(states), dtype=object)
     for row, state in enumerate(states):
@@ -355,14 +350,21 @@ def _batch(states: list[_ParsedState], ids: IdTable) -> StateBatch:
     )
 
 
-def decode_gossip(obj: Mapping[str, Any], ids: IdTable, *, max_ids: int) -> GossipEnvelope:
-    """Validate a gossip object and translate its ids to indices of ``ids``.
+def decode_gossip(obj: Mapping[str, Any], admission: Admission) -> GossipEnvelope:
+    """Validate a gossip object and translate its ids to indices of the process's table.
 
-    Ids are interned only once the whole message is valid, so a rejected
-    message leaves the table as it was.
+    Ids enter the table only through ``admission`` and only once the whole
+    message is valid, so a rejected message leaves the table as it was. An id
+    merely named (in a digest, a request, as an opinion) is not admitted: a
+    digest entry or request for an unknown id is ignored and an unknown
+    opinion reads as "none" (the holder's next version, a heartbeat later,
+    names it again). A state of an unknown node is admitted as vouched for by
+    the sender, within the sender's quota; states beyond it are left out and
+    counted in ``GossipEnvelope.refused``.
 
     Raises:
-        Rejected: on any problem, with its reason.
+        Rejected: on any problem, with its reason (``too_many_nodes`` if
+            even the sender cannot be admitted).
     """
     _check_version(obj)
     kind = obj.get("type")
@@ -379,7 +381,7 @@ def decode_gossip(obj: Mapping[str, Any], ids: IdTable, *, max_ids: int) -> Goss
     to = _node_id(obj["to"], "to")
     generation = _int(obj["generation"], "generation", MAX_GENERATION)
     seq = _int(obj["seq"], "seq", 2**62)
-    names = {sender}
+    ids = admission.ids
     if kind == "syn":
         digest: dict[str, int] = {}
         for node, pair in _entries(obj["digest"], "digest", dict).items():
@@ -389,27 +391,38 @@ def decode_gossip(obj: Mapping[str, Any], ids: IdTable, *, max_ids: int) -> Goss
                 _int(pair[0], "digest.generation", MAX_GENERATION),
                 _int(pair[1], "digest.version", MAX_COUNTER),
             )
-        names |= set(digest)
-        _intern_all(ids, names, max_ids)
+        _admit_sender(admission, sender, set(digest))
         dense = np.zeros(len(ids), dtype=np.int64)
         for node, key in digest.items():
-            dense[ids.index[node]] = key
-        message: Message = GossipSyn(ids.index[sender], dense)
+            if node in ids.index:
+                dense[ids.index[node]] = key
+        return GossipEnvelope(sender, to, generation, seq, GossipSyn(ids.index[sender], dense))
+    states = _parse_states(obj["states"])
+    request: list[str] = []
+    if kind == "ack":
+        request = [_node_id(n, "request") for n in _entries(obj["request"], "request", list)]
+    named = {s.node for s in states} | {s.opinion for s in states if s.opinion is not None}
+    _admit_sender(admission, sender, named | set(request))
+    protect = named | {sender}
+    admitted = [s for s in states if admission.admit(s.node, sender, protect)]
+    refused = len(states) - len(admitted)
+    for state in admitted:
+        if state.opinion is not None and state.opinion not in ids.index:
+            state.opinion = None
+    batch = _batch(admitted, ids)
+    if kind == "ack":
+        wanted = np.array(sorted({ids.index[n] for n in request if n in ids.index}), dtype=np.int64)
+        message: Message = GossipAck(ids.index[sender], batch, wanted)
     else:
-        states = _parse_states(obj["states"])
-        names |= {s.node for s in states} | {s.opinion for s in states if s.opinion is not None}
-        request: list[str] = []
-        if kind == "ack":
-            request = [_node_id(n, "request") for n in _entries(obj["request"], "request", list)]
-            names |= set(request)
-        _intern_all(ids, names, max_ids)
-        batch = _batch(states, ids)
-        if kind == "ack":
-            wanted = np.array(sorted({ids.index[n] for n in request}), dtype=np.int64)
-            message = GossipAck(ids.index[sender], batch, wanted)
-        else:
-            message = GossipAck2(ids.index[sender], batch)
-    return GossipEnvelope(sender, to, generation, seq, message)
+        message = GossipAck2(ids.index[sender], batch)
+    return GossipEnvelope(sender, to, generation, seq, message, refused)
+
+
+def _admit_sender(admission: Admission, sender: str, named: set[str]) -> None:
+    """A gossip sender vouches for itself; without room for it the message is refused."""
+    if not admission.admit(sender, sender, named):
+        limit = admission.max_ids
+        raise Rejected("too_many_nodes", f"no room for sender {sender} (limit {limit} ids)")
 
 
 # -- devices ------------------------------------------------------------------------------
@@ -456,11 +469,26 @@ def decode_device(obj: Mapping[str, Any]) -> DeviceReport:
 
 @dataclass(frozen=True)
 class LeaderAnnouncement:
-    """The retained leader: who, since when (unix seconds), among how many members."""
+    """The retained leader: who, since when (unix seconds), among how many members, and a stamp.
+
+    ``by``, ``generation`` and ``seq`` stamp it: the announcing agent, its
+    incarnation and a counter it bumps per announcement. Stamps of one
+    announcer only grow, so a reader that saw ``(generation, seq)`` from
+    ``by`` refuses anything not newer: a recorded announcement replayed later
+    is recognisably stale.
+    """
 
     leader: str | None
     since: float
     members: int
+    by: str
+    generation: int
+    seq: int
+
+    @property
+    def stamp(self) -> tuple[int, int]:
+        """``(generation, seq)`` of the announcer: only grows."""
+        return (self.generation, self.seq)
 
     def to_wire(self) -> dict[str, Any]:
         """The wire object (unsigned)."""
@@ -469,6 +497,9 @@ class LeaderAnnouncement:
             "leader": self.leader,
             "since": self.since,
             "members": self.members,
+            "by": self.by,
+            "generation": self.generation,
+            "seq": self.seq,
         }
 
 
@@ -479,11 +510,14 @@ def decode_leader(obj: Mapping[str, Any]) -> LeaderAnnouncement:
         Rejected: on any problem, with its reason.
     """
     _check_version(obj)
-    _check_keys(obj, {"v", "leader", "since", "members"})
+    _check_keys(obj, {"v", "leader", "since", "members", "by", "generation", "seq"})
     return LeaderAnnouncement(
         leader=_optional_id(obj["leader"], "leader"),
         since=_number(obj["since"], "since", 0.0, 1e11),
         members=_int(obj["members"], "members", 2**31),
+        by=_node_id(obj["by"], "by"),
+        generation=_int(obj["generation"], "generation", MAX_GENERATION),
+        seq=_int(obj["seq"], "seq", 2**62),
     )
 
 

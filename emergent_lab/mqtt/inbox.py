@@ -14,7 +14,8 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from emergent_lab.mqtt.auth import ReplayGuard, Signer
+from emergent_lab.mqtt.admission import Admission
+from emergent_lab.mqtt.auth import ReplayGuard, Signer, is_envelope
 from emergent_lab.mqtt.codec import (
     MAX_GOSSIP_BYTES,
     MAX_SMALL_BYTES,
@@ -31,10 +32,12 @@ from emergent_lab.mqtt.codec import (
     parse_json,
 )
 from emergent_lab.protocol.ids import IdTable
+from emergent_lab.protocol.messages import version_key
 from emergent_lab.score import ScoreFunction
 
 MAX_IDS = 10_000
-"""Most distinct ids a process learns; beyond it, messages naming new ids are refused."""
+"""Most ids a process holds at once; beyond it, the least valuable make room
+(see :mod:`emergent_lab.mqtt.admission`)."""
 
 _T = TypeVar("_T")
 
@@ -48,7 +51,7 @@ class Inbox:
             (then nothing is signed and freshness is not enforced).
         score: the cluster's score function; a device whose metrics it cannot
             score is refused as ``bad_metrics``.
-        max_ids: the cap on ``ids``.
+        max_ids: the cap on ``ids``, kept by :attr:`admission`.
     """
 
     def __init__(
@@ -63,10 +66,15 @@ class Inbox:
         self.signer = signer
         self.score = score
         self.max_ids = max_ids
+        self.admission = Admission(ids, max_ids=max_ids)
         self.accepted = 0
         self.rejected: Counter[str] = Counter()
-        self._gossip_guard = ReplayGuard(max_ids)
-        self._device_guard = ReplayGuard(max_ids)
+        self.gossip_guard = ReplayGuard(max_ids)
+        self.device_guard = ReplayGuard(max_ids)
+        self.newest_held: Callable[[str], int] | None = None
+        """The version key the process's view holds of a node (0: none), if it has a view:
+        with a key, a device heartbeat older than it is a replay (a restarted agent
+        learns these keys from its peers)."""
 
     @property
     def total(self) -> int:
@@ -77,11 +85,11 @@ class Inbox:
         self, payload: bytes, limit: int, decode: Callable[[Mapping[str, Any]], _T]
     ) -> _T | None:
         try:
-            obj = parse_json(payload, limit=limit)
+            obj: Mapping[str, Any] = parse_json(payload, limit=limit)
             if self.signer is not None:
-                problem = self.signer.problem(obj)
-                if problem is not None:
-                    raise Rejected(problem, "signature check failed")
+                obj = self.signer.open(obj, limit=limit)
+            elif is_envelope(obj):  # an open cluster checks no signature, but reads the body
+                obj = parse_json(obj["body"].encode("utf-8"), limit=limit)
             result = decode(obj)
         except Rejected as rejection:
             self.rejected[rejection.reason] += 1
@@ -93,35 +101,48 @@ class Inbox:
         """A gossip message addressed to ``me``, or ``None`` (counted) if refused."""
 
         def decode(obj: Mapping[str, Any]) -> GossipEnvelope:
-            envelope = decode_gossip(obj, self.ids, max_ids=self.max_ids)
+            envelope = decode_gossip(obj, self.admission)
             if envelope.to != me:
                 raise Rejected("wrong_topic", f"addressed to {envelope.to}, not {me}")
-            if self.signer is not None and not self._gossip_guard.fresh(
+            if self.signer is not None and not self.gossip_guard.fresh(
                 envelope.sender, envelope.generation, envelope.seq
             ):
                 raise Rejected("replay", f"not newer than the last from {envelope.sender}")
             return envelope
 
-        return self._vet(payload, MAX_GOSSIP_BYTES, decode)
+        envelope = self._vet(payload, MAX_GOSSIP_BYTES, decode)
+        if envelope is not None and envelope.refused:
+            self.rejected["too_many_nodes"] += 1
+        return envelope
 
-    def device(self, payload: bytes, *, topic_id: str | None) -> DeviceReport | None:
-        """A device heartbeat published under its own id, or ``None`` (counted)."""
+    def device(
+        self, payload: bytes, *, topic_id: str | None, admit: bool = True
+    ) -> DeviceReport | None:
+        """A device heartbeat published under its own id, or ``None`` (counted).
+
+        With ``admit`` the device's id is admitted into the table (its heartbeat
+        is direct evidence); an observer, which mirrors nothing, passes False.
+        """
 
         def decode(obj: Mapping[str, Any]) -> DeviceReport:
             report = decode_device(obj)
             if report.node != topic_id:
                 raise Rejected("wrong_topic", f"{report.node} published under {topic_id}")
-            if report.node not in self.ids and len(self.ids) >= self.max_ids:
-                raise Rejected("too_many_nodes", f"{len(self.ids)} ids (limit {self.max_ids})")
             if self.score is not None:
                 try:
                     self.score.score(report.metrics)
                 except ValueError as error:
                     raise Rejected("bad_metrics", str(error)) from None
-            if self.signer is not None and not self._device_guard.fresh(
+            if self.signer is not None and not self.device_guard.fresh(
                 report.node, report.generation, report.heartbeat
             ):
                 raise Rejected("replay", f"not newer than the last from {report.node}")
+            held = self.newest_held
+            stamp = version_key(report.generation, report.heartbeat)
+            if self.signer is not None and held is not None and stamp < held(report.node):
+                raise Rejected("replay", f"{report.node}: a newer state is already held")
+            if admit and not self.admission.admit(report.node, report.node):
+                raise Rejected("too_many_nodes", f"no room for {report.node} ({self.max_ids} ids)")
             return report
 
         return self._vet(payload, MAX_SMALL_BYTES, decode)

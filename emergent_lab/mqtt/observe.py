@@ -18,7 +18,8 @@ from typing import Any
 
 from emergent_lab.mqtt.auth import Signer
 from emergent_lab.mqtt.codec import REASONS, DeviceReport, NodeStatus
-from emergent_lab.mqtt.inbox import Inbox
+from emergent_lab.mqtt.inbox import MAX_IDS, Inbox
+from emergent_lab.mqtt.leader import Stamps
 from emergent_lab.mqtt.settings import BrokerSettings
 from emergent_lab.mqtt.topics import ClusterTopics
 from emergent_lab.mqtt.transport import Connection
@@ -44,9 +45,12 @@ class Observation:
     inbox: Inbox = field(init=False)
     statuses: dict[str, NodeStatus] = field(default_factory=dict)
     devices: dict[str, DeviceReport] = field(default_factory=dict)
-    """The last heartbeat heard from each device."""
+    """The last heartbeat heard from each device (at most ``MAX_IDS`` devices)."""
     leader: str | None = None
     members: tuple[str, ...] = ()
+    stamps: Stamps = field(default_factory=Stamps)
+    """Newest stamp per announcer: a replayed announcement is stale and ignored."""
+    stale: int = 0
     _counters: Event | None = None
 
     def __post_init__(self) -> None:
@@ -58,7 +62,9 @@ class Observation:
         topics = self.topics
         if topic == topics.leader:
             announcement = self.inbox.leader(payload)
-            if announcement is not None:
+            if announcement is not None and not self.stamps.fresh(announcement):
+                self.stale += 1
+            elif announcement is not None:
                 self.leader = announcement.leader
                 events.append(
                     self._event(
@@ -73,8 +79,9 @@ class Observation:
         if topic_id is None:
             return events
         if topic == topics.device_state(topic_id):
-            report = self.inbox.device(payload, topic_id=topic_id)
-            if report is not None:
+            report = self.inbox.device(payload, topic_id=topic_id, admit=False)
+            known = report is not None and report.node in self.devices
+            if report is not None and (known or len(self.devices) < MAX_IDS):
                 before = self.devices.get(report.node)
                 self.devices[report.node] = report
                 if before is None or before.generation < report.generation:

@@ -11,7 +11,8 @@ import re
 
 import numpy as np
 
-NODE_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+NODE_ID_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+"""Matched in full (``fullmatch``): ``$`` would accept a trailing newline, which breaks a topic."""
 _DIGITS = re.compile(r"(\d+)")
 _NAME_NUMBER = re.compile(r"([^\d]+)(\d+)")
 """The usual shape of an id (``n42``, ``edge-7``): a fast path of :func:`node_sort_key`."""
@@ -23,7 +24,7 @@ def validate_node_id(node_id: object, *, field: str = "node") -> str:
     Ids become MQTT topic levels, so they may only use letters, digits, ``_``,
     ``.`` and ``-`` (1 to 64 characters): no ``/``, ``+`` or ``#``.
     """
-    if not isinstance(node_id, str) or not NODE_ID_PATTERN.match(node_id):
+    if not isinstance(node_id, str) or not NODE_ID_PATTERN.fullmatch(node_id):
         raise ValueError(
             f"{field}: invalid node id {node_id!r} (expected 1-64 characters of "
             "letters, digits, '_', '.', '-')"

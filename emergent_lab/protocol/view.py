@@ -245,6 +245,30 @@ class View:
             take = take & ~stale
         return take
 
+    def forget(self, idx: np.ndarray) -> None:
+        """Forget peers entirely, tombstones included, so their slots can hold other ids.
+
+        Only a process that recycles its id table under hostile input calls it
+        (:mod:`emergent_lab.mqtt.admission`); opinions naming a forgotten peer
+        become "none", as they would otherwise name the slot's next id.
+        """
+        if not idx.size:
+            return
+        self.key[idx] = 0
+        self.heartbeat[idx] = 0
+        self.score[idx] = 0.0
+        self.opinion[idx] = -1
+        self.opinion[np.isin(self.opinion, idx)] = -1
+        self.status[idx] = 0
+        self.metrics[idx] = None
+        self.state_bytes[idx] = 0
+        self.known[idx] = False
+        self.suspected[idx] = False
+        self._suspecting = int(np.count_nonzero(self.suspected))
+        self._buried = int(np.count_nonzero(~self.known & (self.key != 0)))
+        self.detector.reset(idx)
+        self._digest = None
+
     def collect(self, idx: np.ndarray) -> None:
         """Drop peers that have been dead long enough, leaving a tombstone of each.
 
