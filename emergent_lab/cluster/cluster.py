@@ -63,6 +63,41 @@ class Marker(Protocol):
         ...
 
 
+class Scheduled(Protocol):
+    """A cluster of either engine, as a scheduled action sees it."""
+
+    @property
+    def time(self) -> float:
+        """Virtual time now."""
+        ...
+
+    @property
+    def events(self) -> list[EventRecord]:
+        """Faults and changes so far, for the report."""
+        ...
+
+    @property
+    def observer(self) -> Marker:
+        """Where events are marked on the timeline."""
+        ...
+
+
+def apply_scheduled(cluster: Scheduled, action: str, arguments: dict[str, Any]) -> None:
+    """Run a scheduled action on either engine; one refused at its time is recorded as skipped.
+
+    A timeline is validated before it runs, but a target can still be gone
+    when its time comes (a node that crashed meanwhile): the run goes on, and
+    the report says what was skipped and why.
+    """
+    method: Callable[..., Any] = getattr(cluster, action)
+    try:
+        method(**arguments)
+    except (ValueError, KeyError) as error:
+        reason = str(error).strip("'\"")
+        cluster.events.append(EventRecord(cluster.time, action, dict(arguments), [], reason))
+        cluster.observer.mark(cluster.time, "skipped", f"{action}: {reason}")
+
+
 def log_event(
     events: list[EventRecord],
     observer: Marker,
@@ -452,14 +487,7 @@ class SimCluster:
         self.scheduler.schedule_at(float(time), partial(self._apply, action, arguments))
 
     def _apply(self, action: str, arguments: dict[str, Any]) -> None:
-        """Run a scheduled action; one refused at its time is recorded as skipped."""
-        method: Callable[..., Any] = getattr(self, action)
-        try:
-            method(**arguments)
-        except (ValueError, KeyError) as error:
-            reason = str(error).strip("'\"")
-            self.events.append(EventRecord(self.time, action, dict(arguments), [], reason))
-            self.observer.mark(self.time, "skipped", f"{action}: {reason}")
+        apply_scheduled(self, action, arguments)
 
     def add_score_noise(self, amplitude: float, interval: float) -> None:
         """Jitter every node's metrics by up to ±amplitude of their range, every interval.

@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
 
 from emergent_lab.arrays import BoolArray, FloatArray, IntArray
-from emergent_lab.cluster.cluster import EventRecord, log_event, resolve_groups
+from emergent_lab.cluster.cluster import EventRecord, apply_scheduled, log_event, resolve_groups
 from emergent_lab.cluster.config import LEADER, ClusterConfig
 from emergent_lab.protocol.ids import IdTable, node_sort_key
 from emergent_lab.protocol.messages import (
@@ -536,10 +536,4 @@ class ArrayCluster:
         while self._pending and self._pending[0][0] <= until:
             at, _, action, arguments = heapq.heappop(self._pending)
             self.time = max(self.time, at)
-            method: Callable[..., Any] = getattr(self, action)
-            try:
-                method(**arguments)
-            except (ValueError, KeyError) as error:
-                reason = str(error).strip("'\"")
-                self.events.append(EventRecord(self.time, action, dict(arguments), [], reason))
-                self.observer.mark(self.time, "skipped", f"{action}: {reason}")
+            apply_scheduled(self, action, arguments)
