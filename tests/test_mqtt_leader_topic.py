@@ -123,3 +123,35 @@ def test_spoofed_replayed_and_deleted_leaders_are_corrected_within_two_heartbeat
             agent.kill()
         tap.close()
         watcher.close()
+
+
+OUTAGE = 15.0
+BACK_WITHIN = 5.0
+"""Issue 14: after a 15 s broker outage, the first correct retained value within 5 s."""
+
+
+def test_after_a_long_broker_outage_the_first_retained_leader_is_right(
+    mosquitto: BrokerProcess,
+) -> None:
+    name = f"o{mosquitto.port}"
+    watcher = Watcher(mosquitto.url, name)
+    agents = start_agents(
+        mosquitto.url, name, [{"cpu_free": cpu, "mem_free": 0.5} for cpu in (0.3, 0.45, 0.6)]
+    )
+    try:
+        watcher.wait_stable_leader("n3", 20)
+        mosquitto.stop()
+        time.sleep(OUTAGE)
+        mark = watcher.mark()
+        mosquitto.start()  # retained messages are gone with the old broker
+        back = time.time()
+        first = watcher.wait(lambda e: e["event"] == "leader", BACK_WITHIN + 5, mark)
+        time.sleep(2.0)
+        leaders = [e for e in watcher.events[mark:] if e["event"] == "leader"]
+        print(f"first retained leader {first['leader']} {first['time'] - back:.2f} s after return")
+        assert first["leader"] == "n3" and first["time"] - back <= BACK_WITHIN, first
+        assert all(e["leader"] == "n3" for e in leaders), leaders
+    finally:
+        for agent in agents:
+            agent.kill()
+        watcher.close()

@@ -131,7 +131,7 @@ class Agent:
         self.mirror: DeviceMirror | None = None
         self.transport: MqttTransport | None = None
         self._greeted: dict[str, int] = {}
-        self._started_at = 0.0
+        self._connected_at = 0.0
         self._stop = asyncio.Event()
         me, generation = config.node_id, config.generation
         self.connection = Connection(
@@ -210,7 +210,7 @@ class Agent:
             listener=self.publisher,
         )
         self.node = node
-        self._started_at = node.clock.now()
+        self._connected_at = node.clock.now()
         admission = self.inbox.admission
         admission.grace = max(config.params.gc_after, 10 * config.params.heartbeat_interval)
         admission.attach(node)
@@ -234,11 +234,12 @@ class Agent:
     def _settled(self, node: Node) -> bool:
         """Whether the node has gossiped long enough to speak for the cluster.
 
-        A (re)starting agent that has heard of few members yet may recognise
+        A (re)starting agent that has heard of few members yet, or one back from
+        a broker outage (during which it suspected everyone), may recognise
         itself for a moment; it must not tell the devices so. It stays off the
-        leader topic for three gossip intervals.
+        leader topic for five gossip intervals after it starts or reconnects.
         """
-        return node.clock.now() - self._started_at >= 3 * node.params.gossip_interval
+        return node.clock.now() - self._connected_at >= 5 * node.params.gossip_interval
 
     def _is_writer(self, node: Node) -> bool:
         """The recognised leader writes the topic; for a device leader, the first agent alive."""
@@ -281,6 +282,7 @@ class Agent:
         """(Re)connected: the broker may have lost retained messages, so restate ours."""
         self.publisher.forget()
         if self.node is not None:
+            self._connected_at = self.node.clock.now()
             self.publish_status()
 
     def _on_message(self, topic: str, payload: bytes) -> None:

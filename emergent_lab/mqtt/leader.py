@@ -15,7 +15,7 @@ other agent repairs a wrong value only after it stayed wrong for ``grace``
 seconds (one heartbeat interval), which covers a writer that died or has
 not noticed yet. The agent checks every half heartbeat interval, so a spoof,
 a deletion or a stale value is corrected within two heartbeat intervals. A
-freshly (re)started agent stays off the topic for its first three gossip
+freshly (re)started or reconnected agent stays off the topic for five gossip
 intervals, while it may still believe itself alone.
 """
 
