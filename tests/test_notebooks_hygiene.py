@@ -202,3 +202,19 @@ def test_no_lesson_needs_the_bokeh_cdn(path):
             assert "application/vnd.bokehjs_exec.v0+json" not in output.get("data", {}), (
                 f"{path.name}: cell {cell.execution_count} saved a Bokeh exec output"
             )
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+def test_a_saved_dashboard_says_it_is_a_dashboard(path):
+    """A cell that opens a dashboard saves the dashboard hint, not the generic widget one."""
+    from emergent_lab.lessons.refresh import DASHBOARD_HINT, WIDGET_HINT
+
+    _, cells = _code_cells(path)
+    for cell in cells:
+        shown = " ".join(
+            str(o.get("data", {}).get("text/plain", "")) for o in cell.outputs
+        )
+        if "dashboard" in cell.source.lower() and WIDGET_HINT in shown:
+            raise AssertionError(f"{path.name}: a dashboard cell saved {WIDGET_HINT!r}")
+        if "dashboard" in cell.source.lower() and "Run this cell" in shown:
+            assert DASHBOARD_HINT in shown

@@ -46,7 +46,9 @@ def kernelspec(name: str = KERNEL) -> dict[str, str]:
 def widget_hint(output: Any) -> None:
     """Replace a widget output's data by a hint to run the cell (its state is never saved)."""
     shown = "".join(output.data.get("text/plain", ""))
-    hint = DASHBOARD_HINT if shown.startswith("Dashboard(") else WIDGET_HINT
+    # A dashboard names itself with the hint (its own text/plain); older ones with their repr.
+    dashboard = shown == DASHBOARD_HINT or shown.startswith("Dashboard(")
+    hint = DASHBOARD_HINT if dashboard else WIDGET_HINT
     output.data = {"text/html": f"<p><b>{hint}</b></p>", "text/plain": hint}
 
 
