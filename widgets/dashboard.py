@@ -191,8 +191,10 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
         c = self.controls
         c.play.description, c.play.icon = "Play", "play"
         c.step.disabled = self.replay_time is not None
-        c.replay.disabled = False
-        with self.controller.quietly():
+        # One message for all three: the browser's slider never sees the new maximum
+        # with the old value (it would clamp it and send the old value back as a drag).
+        with self.controller.quietly(), c.replay.hold_sync():
+            c.replay.disabled = False
             c.replay.max = max(self.source.time, 0.0)
             c.replay.value = c.replay.max
         if self.pacer.undrawn > 0 and self.replay_time is None:
