@@ -76,11 +76,13 @@ class Narrator:
             up = next(s.up for s in states if s.node_id == node_id)
             others = running - 1 if up else running
             if before == 0:
-                what = "falsely suspected" if up else "suspected"
+                # "Though it is up", not "falsely": behind a partition the suspicion is right.
+                though = " though it is up" if up else ""
                 self._add(
                     now,
                     "suspect",
-                    f"{node_id} {what} by {count} of {others}: phi crossed {threshold:g}",
+                    f"{node_id} suspected by {count} of {others}{though}: "
+                    f"phi crossed {threshold:g}",
                 )
             elif count >= others > before:
                 self._add(now, "suspect", f"all {others} running nodes now suspect {node_id}")
