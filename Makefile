@@ -28,7 +28,7 @@ cli-demo: $(STAMP)
 # Re-execute the lessons after an engine change (saved without widget state
 # and without the inline BokehJS copy).
 refresh-notebooks: $(STAMP)
-	$(PY) -m emergent_lab.lessons.refresh notebooks/*.ipynb
+	$(PY) -m scripts.refresh_lessons notebooks/*.ipynb
 
 # Mosquitto and Chromium for the integration tests: required under CI,
 # optional elsewhere (those tests skip with a reason when they are missing).
@@ -37,7 +37,7 @@ sysdeps:
 	else bash scripts/system-deps.sh || echo "(tests that need them will skip)"; fi
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check $(wildcard emergent_lab widgets tests benchmarks scripts)
+	$(VENV)/bin/ruff check $(wildcard emergent_lab tests benchmarks scripts)
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy

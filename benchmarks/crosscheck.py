@@ -1,8 +1,8 @@
 """Cross-check of the two engines at sizes too slow for every commit: n = 1,000 and 2,000.
 
 The same scenario and the same rules as ``tests/test_scale_crosscheck.py``
-(:func:`~emergent_lab.scale.measure.crosscheck_times`,
-:func:`~emergent_lab.scale.compare.agreement`): dissemination medians within
+(:func:`~emergent_lab.analysis.measure.crosscheck_times`,
+:func:`~emergent_lab.analysis.compare.agreement`): dissemination medians within
 20 % and a KS test at 1 %; full-view failover the same, after a lag of at
 most one round; top-k failover 0.95-1.35 times the exact engine's. Runs go
 to a process pool, one per core.
@@ -20,8 +20,8 @@ from concurrent.futures import ProcessPoolExecutor
 
 from options import pop_option
 
-from emergent_lab.scale.compare import agreement, median_ratio
-from emergent_lab.scale.measure import CROSSCHECK_ENGINES, crosscheck_times
+from emergent_lab.analysis.compare import agreement, median_ratio
+from emergent_lab.analysis.measure import CROSSCHECK_ENGINES, crosscheck_times
 
 ROUND_LAG = 1.0
 

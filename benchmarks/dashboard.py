@@ -33,10 +33,9 @@ AIM_MS_AT_200 = 10.0
 
 
 def one(n: int) -> dict[str, float]:
-    from emergent_lab.widgets import Dashboard
-
-    from emergent_lab.cluster import SimCluster
-    from emergent_lab.cluster.config import ClusterConfig
+    from emergent_lab.exact import SimCluster
+    from emergent_lab.jupyter import Dashboard
+    from emergent_lab.run.config import ClusterConfig
 
     cluster = SimCluster(ClusterConfig.create(n, seed=1))
     board = Dashboard(cluster)

@@ -23,8 +23,8 @@ import time
 import numpy as np
 from options import pop_option
 
-from emergent_lab.scale import push_pull_rounds, push_rounds
-from emergent_lab.scale.measure import rounds_to_follow
+from emergent_lab.analysis import push_pull_rounds, push_rounds
+from emergent_lab.analysis.measure import rounds_to_follow
 
 
 def main(sizes: list[int], seeds: int, pause: float) -> None:

@@ -21,8 +21,9 @@ import numpy as np
 from options import pop_option
 
 from emergent_lab import ClusterConfig, SimCluster
-from emergent_lab.scale import ArrayCluster, failover_bound
-from emergent_lab.scale.measure import failover_time, leader_silence
+from emergent_lab.analysis import failover_bound
+from emergent_lab.analysis.measure import failover_time, leader_silence
+from emergent_lab.array import ArrayCluster
 
 ENGINES = ("exact", "full", "topk")
 

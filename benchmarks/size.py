@@ -29,7 +29,8 @@ GOAL_S, GOAL_GIB, BUDGET_S = 60.0, 4.0, 600.0
 
 def one(n: int) -> dict[str, float]:
     from emergent_lab import ClusterConfig
-    from emergent_lab.scale import ArrayCluster, build_array_report
+    from emergent_lab.array import ArrayCluster
+    from emergent_lab.run import build_report
 
     start = time.perf_counter()
     config = ClusterConfig.create(n, seed=1)
@@ -43,7 +44,7 @@ def one(n: int) -> dict[str, float]:
     crash_at = cluster.time
     while (cluster.leader() is None or cluster.leader() == leader) and cluster.time < crash_at + 60:
         cluster.step_slot()
-    report = build_array_report(cluster)
+    report = build_report(cluster)
     return {
         "n": n,
         "wall_s": time.perf_counter() - start,

@@ -45,7 +45,7 @@ def one(engine: str, n: int, seconds: float) -> dict[str, object]:
         sim.run(seconds)
         final = sim.leader()
     else:
-        from emergent_lab.scale import ArrayCluster
+        from emergent_lab.array import ArrayCluster
 
         cluster = SimCluster(config) if engine == "exact" else ArrayCluster(config, view=engine)
         cluster.at(seconds / 2, "crash", node="leader")

@@ -1,10 +1,9 @@
 """emergent-lab: leadership that emerges from gossip, simulated deterministically.
 
 The engine has no Jupyter, Bokeh or MQTT imports: those live in
-``emergent_lab.widgets`` and ``emergent_lab.mqtt`` and are imported on demand.
+``emergent_lab.jupyter`` and ``emergent_lab.mqtt`` and are imported on demand.
 """
 
-from emergent_lab.cluster import ClusterConfig, Report, SimCluster, build_report
 from emergent_lab.detector import (
     DetectorBank,
     DetectorParams,
@@ -12,7 +11,9 @@ from emergent_lab.detector import (
     PhiAccrualDetector,
     make_detector,
 )
+from emergent_lab.exact import SimCluster
 from emergent_lab.protocol import Node, ProtocolParams
+from emergent_lab.run import ClusterConfig, Report, build_report
 from emergent_lab.scenario import Scenario, ScenarioError, load_scenario, run_scenario
 from emergent_lab.score import PRESETS, MetricSpec, ScoreFunction
 from emergent_lab.sim import Scheduler, SimNetwork

@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from emergent_lab.baselines.messages import ELECTION_KINDS
-from emergent_lab.cluster.config import PROTOCOLS
-from emergent_lab.cluster.report import Report, build_report
 from emergent_lab.detector import DetectorParams
+from emergent_lab.run.config import PROTOCOLS
+from emergent_lab.run.report import Report, build_report
 from emergent_lab.scenario.errors import ScenarioError
 from emergent_lab.scenario.runner import build_cluster, run_scenario
 from emergent_lab.scenario.schema import (

@@ -8,10 +8,9 @@ import pytest
 from hypothesis import settings
 
 if TYPE_CHECKING:
-    from emergent_lab.widgets import Dashboard
-
-    from emergent_lab.cluster import SimCluster
-    from emergent_lab.scale import ArrayCluster
+    from emergent_lab.array import ArrayCluster
+    from emergent_lab.exact import SimCluster
+    from emergent_lab.jupyter import Dashboard
 
 settings.register_profile("ci", max_examples=60, deadline=None)
 settings.register_profile("dev", max_examples=40, deadline=None)
@@ -26,7 +25,7 @@ def dash(cluster: SimCluster | ArrayCluster) -> Iterator[Dashboard]:
     not at the top, so modules that need no Jupyter packages still collect
     without them (the widget modules skip themselves when they are missing).
     """
-    from emergent_lab.widgets import Dashboard
+    from emergent_lab.jupyter import Dashboard
 
     board = Dashboard(cluster)
     yield board

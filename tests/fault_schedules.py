@@ -27,7 +27,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from emergent_lab.cluster import ClusterConfig, SimCluster
+from emergent_lab.exact import SimCluster
+from emergent_lab.run import ClusterConfig
 
 FAULTS_FROM = 3.0
 QUIET_FROM = 30.0

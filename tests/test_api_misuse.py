@@ -11,8 +11,9 @@ import signal
 import numpy as np
 import pytest
 
-from emergent_lab.cluster import ClusterConfig, SimCluster
-from emergent_lab.scale import ArrayCluster
+from emergent_lab.array import ArrayCluster
+from emergent_lab.exact import SimCluster
+from emergent_lab.run import ClusterConfig
 
 
 def _hung(signum: int, frame: object) -> None:

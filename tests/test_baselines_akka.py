@@ -1,7 +1,7 @@
 import numpy as np
 
-from emergent_lab.baselines.akka import AKKA_STYLE, akka_style
 from emergent_lab.scenario import build_cluster, load_scenario, run_scenario
+from emergent_lab.scenario.akka import AKKA_STYLE, akka_style
 
 
 def test_akka_style_is_the_lowest_id_preset_with_full_convergence() -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from emergent_lab import ClusterConfig, DetectorParams, SimCluster, build_report
 from emergent_lab.baselines import ELECTION_KINDS, BullyNode
-from emergent_lab.protocol.ids import node_sort_key
+from emergent_lab.core.ids import node_sort_key
 
 
 def bully_cluster(n: int, *, score: str = "lowest-id", seed: int = 1, **params: Any) -> SimCluster:

@@ -2,7 +2,8 @@
 
 import pytest
 
-from emergent_lab.cluster import ClusterConfig, SimCluster, build_report
+from emergent_lab.exact import SimCluster
+from emergent_lab.run import ClusterConfig, build_report
 from emergent_lab.scenario import load_scenario, run_scenario
 from emergent_lab.score import ScoreFunction
 

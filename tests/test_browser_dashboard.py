@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 LEADER = re.compile(r"leader:\s*(n\d+)")
 TIME = re.compile(r"(?:t|replay) = ([0-9.]+) s")
-IMPORT = "from emergent_lab.widgets import Dashboard\n\n"
+IMPORT = "from emergent_lab.jupyter import Dashboard\n\n"
 DISPLAY = IMPORT + 'dash = Dashboard.from_scenario("leader-crash")\ndash'
 SOURCES_JS = """() => {
   const out = {};
@@ -230,8 +230,7 @@ def test_split_in_half_reads_split(lab: Lab, offline: OfflinePage) -> None:
 
 
 def test_replay_then_continue_from_here(lab: Lab, offline: OfflinePage) -> None:
-    from emergent_lab.widgets import SimClusterSource
-
+    from emergent_lab.jupyter import SimClusterSource
     from emergent_lab.scenario import build_cluster, load_scenario
 
     page = offline.page
@@ -297,10 +296,9 @@ def test_play_then_kill_the_leader(lab: Lab, offline: OfflinePage, tmp_path: Pat
 
 
 def test_exported_html_replays_without_a_kernel(browser: Browser, tmp_path: Path) -> None:
-    from emergent_lab.widgets import save_cluster_html
-
-    from emergent_lab.cluster import SimCluster
-    from emergent_lab.cluster.config import ClusterConfig
+    from emergent_lab.exact import SimCluster
+    from emergent_lab.jupyter import save_cluster_html
+    from emergent_lab.run.config import ClusterConfig
 
     cluster = SimCluster(ClusterConfig.create(10, seed=4))
     cluster.run(20.0)

@@ -6,10 +6,11 @@ Each test reproduces a failure of the quarantine that tombstones replaced
 
 import numpy as np
 
-from emergent_lab.cluster import ClusterConfig, SimCluster, build_report
 from emergent_lab.detector import DetectorParams
+from emergent_lab.exact import SimCluster
 from emergent_lab.protocol.messages import StateBatch, version_key
 from emergent_lab.protocol.view import View
+from emergent_lab.run import ClusterConfig, build_report
 
 DETECTION = 10.0
 """Generous bound on crash-to-suspicion with the default detector (3 s pause)."""

@@ -12,12 +12,12 @@ import pytest
 
 from emergent_lab.cli import parser
 from emergent_lab.cli.mqtt import _params
-from emergent_lab.cluster import ClusterConfig
 from emergent_lab.detector import DetectorParams
 from emergent_lab.mqtt.processes import AgentProcess
 from emergent_lab.protocol.params import ProtocolParams
-from emergent_lab.scale.scenario import build_array_cluster
+from emergent_lab.run import ClusterConfig
 from emergent_lab.scenario import load_scenario, parse_scenario
+from emergent_lab.scenario.array import build_array_cluster
 from emergent_lab.sweep import plan
 
 AKKA_CLUSTER = ProtocolParams(
@@ -73,7 +73,7 @@ def test_scenario_files_sweeps_and_the_array_engine_use_the_same_defaults(
 
 def test_the_dashboard_and_its_reset_use_the_same_defaults(tmp_path: Path) -> None:
     pytest.importorskip("jupyter_bokeh")
-    from emergent_lab.widgets import Dashboard
+    from emergent_lab.jupyter import Dashboard
 
     dashboard = Dashboard.from_scenario(scenario_file(tmp_path, "[cluster]\nnodes = 10\n"))
     assert dashboard.source.cluster.params == AKKA_CLUSTER  # type: ignore[attr-defined]

@@ -55,7 +55,8 @@ def test_running_in_slices_is_the_same_run() -> None:
 
 
 def test_a_bully_cluster_forks_too() -> None:
-    from emergent_lab.cluster import ClusterConfig, SimCluster
+    from emergent_lab.exact import SimCluster
+    from emergent_lab.run import ClusterConfig
 
     original = SimCluster(ClusterConfig.create(12, seed=3, protocol_name="bully"))
     original.run(15.0)

@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emergent_lab.protocol.ids import IdTable, node_sort_key
+from emergent_lab.core.ids import IdTable, node_sort_key
 
 ID_ALPHABET = "abcz_.-0123456789"
 

@@ -13,8 +13,8 @@ import pytest
 
 pytest.importorskip("bokeh")
 
-from emergent_lab.lessons import bokehjs
-from emergent_lab.lessons.figures import line_chart, show
+from emergent_lab.jupyter import bokehjs
+from emergent_lab.jupyter.figures import line_chart, show
 
 
 def _chart(title: str):

@@ -4,15 +4,21 @@ import itertools
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from emergent_lab import DetectorParams, ScoreFunction
-from emergent_lab.lessons import scenario_variant
-from emergent_lab.lessons.dissemination import engine_rounds, model_rounds, model_spread, push_bound
-from emergent_lab.lessons.phi import arrivals, phi_outcome, timeout_outcome
-from emergent_lab.lessons.scoring import IOT_DEVICES, emerged_leader, rank_nodes, tie_break
+from emergent_lab.analysis import scenario_variant
+from emergent_lab.analysis.dissemination import (
+    engine_rounds,
+    model_rounds,
+    model_spread,
+    push_bound,
+)
+from emergent_lab.analysis.phi import arrivals, phi_outcome, timeout_outcome
+from emergent_lab.analysis.scoring import IOT_DEVICES, emerged_leader, rank_nodes, tie_break
 from emergent_lab.scenario import ScenarioError
 
 # -- lesson 01: score functions --------------------------------------------------------------------
@@ -123,7 +129,7 @@ def test_fixed_timeout_counts_gaps_longer_than_the_timeout():
 
 
 def test_emergence_threshold_above_the_noise_stops_thrashing():
-    from emergent_lab.lessons.thresholds import emergence_sweep
+    from emergent_lab.analysis.thresholds import emergence_sweep
 
     zero, above = emergence_sweep([0.0, 0.05], seeds=[1])
     assert zero["leader changes"] > 10
@@ -131,7 +137,7 @@ def test_emergence_threshold_above_the_noise_stops_thrashing():
 
 
 def test_convergence_threshold_trades_splits_for_time_to_recognition():
-    from emergent_lab.lessons.thresholds import convergence_sweep
+    from emergent_lab.analysis.thresholds import convergence_sweep
 
     low, full = convergence_sweep([0.3, 1.0], seeds=[1])
     assert low["split leadership s"] > full["split leadership s"]
@@ -139,8 +145,8 @@ def test_convergence_threshold_trades_splits_for_time_to_recognition():
 
 
 def test_real_load_thrashes_without_a_threshold():
-    from emergent_lab.cluster.report import build_report
-    from emergent_lab.lessons.thresholds import real_load_cluster
+    from emergent_lab.analysis.thresholds import real_load_cluster
+    from emergent_lab.run.report import build_report
 
     calm = build_report(real_load_cluster(0.1, until=150.0), warmup=10.0)
     thrash = build_report(real_load_cluster(0.0, until=150.0), warmup=10.0)
@@ -151,7 +157,7 @@ def test_real_load_thrashes_without_a_threshold():
 
 
 def test_failover_is_detection_plus_dissemination():
-    from emergent_lab.lessons.failover import failover_decomposition
+    from emergent_lab.analysis.failover import failover_decomposition
 
     (row,) = failover_decomposition(seeds=[1])
     assert row["new leader"] != row["crashed"]
@@ -161,7 +167,7 @@ def test_failover_is_detection_plus_dissemination():
 
 
 def test_backbone_partition_splits_coasts_then_heals_to_one_leader():
-    from emergent_lab.lessons.failover import backbone_cluster, backbone_report, router_names
+    from emergent_lab.analysis.failover import backbone_cluster, backbone_report, router_names
 
     cluster, (west, east) = backbone_cluster("Abilene")
     names = router_names("Abilene")
@@ -184,10 +190,15 @@ def test_scenario_variant_applies_and_validates_changes():
 # -- the package stays headless --------------------------------------------------------------------
 
 
-def test_importing_the_lessons_loads_no_jupyter_or_bokeh():
+def test_importing_the_analysis_loads_no_jupyter_or_bokeh():
+    """The lessons' measurements run headless: every analysis module, imported, pulls in no UI."""
+    modules = sorted(
+        f"emergent_lab.analysis.{p.stem}"
+        for p in (Path(__file__).parents[1] / "emergent_lab" / "analysis").glob("*.py")
+    )
+    assert len(modules) >= 10
     code = (
-        "import sys, emergent_lab.lessons, emergent_lab.lessons.figures, "
-        "emergent_lab.lessons.play, emergent_lab.lessons.failover, emergent_lab.lessons.phi; "
+        f"import sys, emergent_lab.live, emergent_lab.sweep, {', '.join(modules)}; "
         "print(sorted(m for m in ('bokeh', 'ipywidgets', 'IPython') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -195,7 +206,7 @@ def test_importing_the_lessons_loads_no_jupyter_or_bokeh():
 
 
 def test_lesson_player_steps_and_kills_without_a_browser():
-    from emergent_lab.lessons.play import LessonPlayer
+    from emergent_lab.jupyter.play import LessonPlayer
     from emergent_lab.scenario import load_scenario, parse_scenario
 
     quiet = dict(load_scenario("leader-crash").source)
@@ -211,8 +222,8 @@ def test_lesson_player_steps_and_kills_without_a_browser():
 
 def test_figures_build():
     pytest.importorskip("bokeh")
-    from emergent_lab.lessons.figures import line_chart, stacked_bars, timeline_chart
-    from emergent_lab.lessons.play import LessonPlayer
+    from emergent_lab.jupyter.figures import line_chart, stacked_bars, timeline_chart
+    from emergent_lab.jupyter.play import LessonPlayer
 
     player = LessonPlayer("leader-crash")
     player.advance(10.0)
@@ -225,7 +236,7 @@ def test_explorer_panels_draw_and_redraw_on_change():
     pytest.importorskip("ipywidgets")
     import ipywidgets as w
 
-    from emergent_lab.lessons.explore import panel
+    from emergent_lab.jupyter.panels import panel
 
     seen = []
     slider = w.IntSlider(value=1)

@@ -7,8 +7,8 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from emergent_lab.analysis import run_variant
 from emergent_lab.datasets import load_cpu_traces, load_latency
-from emergent_lab.lessons import run_variant
 from emergent_lab.scenario import ScenarioError, builtin_names, load_scenario, parse_scenario
 
 NEW = ["iot-mesh", "microservice-mesh", "cdn-edge", "p2p-churn", "cpu-traces"]

@@ -1,4 +1,4 @@
-from emergent_lab.lessons import format_table
+from emergent_lab.analysis import format_table
 
 
 def test_columns_follow_the_first_row_and_align_right():

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from emergent_lab.core.ids import IdTable
 from emergent_lab.mqtt.auth import ReplayGuard, Signer, canonical_json, load_key, seal
 from emergent_lab.mqtt.codec import (
     MAX_SMALL_BYTES,
@@ -25,7 +26,6 @@ from emergent_lab.mqtt.codec import (
     parse_json,
 )
 from emergent_lab.mqtt.inbox import Inbox
-from emergent_lab.protocol.ids import IdTable
 from emergent_lab.protocol.messages import (
     STATUS_LEFT,
     STATUS_UP,

@@ -11,10 +11,10 @@ import pytest
 from test_mqtt_cluster import require
 
 from emergent_lab.cli import main
-from emergent_lab.cluster.source import ClusterSource
 from emergent_lab.mqtt.live import start_lesson
 from emergent_lab.mqtt.processes import free_port, wait_for_port
 from emergent_lab.mqtt.settings import BrokerSettings
+from emergent_lab.run.source import ClusterSource
 
 
 def test_urls_give_host_port_and_tls() -> None:

@@ -4,9 +4,10 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from emergent_lab.cluster import ClusterConfig, SimCluster
-from emergent_lab.protocol.ids import IdTable
+from emergent_lab.core.ids import IdTable
+from emergent_lab.exact import SimCluster
 from emergent_lab.protocol.messages import DIGEST_ENTRY_BYTES, HEADER_BYTES, GossipSyn
+from emergent_lab.run import ClusterConfig
 from emergent_lab.sim import (
     ConstantLatency,
     LogNormalLatency,

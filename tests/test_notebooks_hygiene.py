@@ -26,7 +26,7 @@ RANDOM_ID_TYPES = (
 )
 DASHBOARD_HINT = "▶ Run this cell to open the live dashboard."
 FIGURE_CLASS = "emergent-lab-figure"
-"""Marks a figure output of ``emergent_lab.lessons.figures.show`` (random ids inside)."""
+"""Marks a figure output of ``emergent_lab.jupyter.figures.show`` (random ids inside)."""
 
 
 def _code_cells(path):
@@ -111,7 +111,7 @@ def test_sanitizers_never_touch_measured_numbers():
 def test_refresh_cleans_widget_state_and_inline_bokehjs_but_keeps_compared_outputs():
     from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-    from emergent_lab.lessons.refresh import clean
+    from scripts.refresh_lessons import clean
 
     big = new_output("display_data", data={"application/javascript": "x" * 2_000_000})
     small = new_output("stream", text="measured 4.58\n")
@@ -131,7 +131,7 @@ def test_refresh_cleans_widget_state_and_inline_bokehjs_but_keeps_compared_outpu
 def test_refresh_turns_widget_outputs_into_hints_and_sets_the_kernelspec():
     from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-    from emergent_lab.lessons.refresh import DASHBOARD_HINT, WIDGET_HINT, clean
+    from scripts.refresh_lessons import DASHBOARD_HINT, WIDGET_HINT, clean
 
     def widget(repr_text):
         view = {"model_id": "8c8a", "version_major": 2, "version_minor": 0}
@@ -162,12 +162,12 @@ def test_refresh_turns_widget_outputs_into_hints_and_sets_the_kernelspec():
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
 def test_kernelspec_is_what_jupyterlab_writes_so_opening_does_not_modify(path):
-    from emergent_lab.lessons.refresh import kernelspec
+    from scripts.refresh_lessons import kernelspec
 
     notebook = nbformat.read(path, as_version=4)
     assert dict(notebook.metadata.kernelspec) == kernelspec(), (
         f"{path.name}: JupyterLab rewrites this kernelspec on opening (the lesson shows as "
-        "modified); re-run python -m emergent_lab.lessons.refresh"
+        "modified); re-run python -m scripts.refresh_lessons"
     )
 
 
@@ -207,7 +207,7 @@ def test_no_lesson_needs_the_bokeh_cdn(path):
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
 def test_a_saved_dashboard_says_it_is_a_dashboard(path):
     """A cell that opens a dashboard saves the dashboard hint, not the generic widget one."""
-    from emergent_lab.lessons.refresh import DASHBOARD_HINT, WIDGET_HINT
+    from scripts.refresh_lessons import DASHBOARD_HINT, WIDGET_HINT
 
     _, cells = _code_cells(path)
     for cell in cells:

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from emergent_lab.array import ArrayCluster
 from emergent_lab.cli import main
-from emergent_lab.cluster import ClusterConfig, SimCluster, build_report
-from emergent_lab.scale import ArrayCluster
-from emergent_lab.scale.report import build_array_report
+from emergent_lab.exact import SimCluster
+from emergent_lab.run import ClusterConfig, build_report
 
 
 def test_a_skipped_event_says_so_in_the_summary_and_the_json(
@@ -40,7 +40,7 @@ def test_the_array_engine_reports_skipped_events_too() -> None:
     cluster.at(5.0, "crash", node="n1")
     cluster.at(6.0, "crash", node="n1")
     cluster.run(20.0)
-    first, second = build_array_report(cluster).events
+    first, second = build_report(cluster).events
     assert first.skipped is None and second.skipped == "node: 'n1' is not running"
     assert second.reconverged_after_s is None
 

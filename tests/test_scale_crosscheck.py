@@ -2,7 +2,7 @@
 
 The same scenario (equal scores, a node promoted at 8 s, that node crashed
 at 13 s) runs on both engines over ten seeds at n = 100 and six at n = 400
-(:func:`~emergent_lab.scale.measure.crosscheck_times`); the distributions
+(:func:`~emergent_lab.analysis.measure.crosscheck_times`); the distributions
 of dissemination times (until every node follows the promoted node) and
 failover times (until one leader is recognised again) must agree:
 
@@ -27,9 +27,9 @@ from functools import cache
 
 import pytest
 
-from emergent_lab.scale import median_ratio
-from emergent_lab.scale.compare import agreement
-from emergent_lab.scale.measure import crosscheck_times
+from emergent_lab.analysis import median_ratio
+from emergent_lab.analysis.compare import agreement
+from emergent_lab.analysis.measure import crosscheck_times
 
 LEVELS = {100: range(10), 400: range(6)}
 """Cluster sizes and their seeds. Larger n (1,000 and 2,000, more seeds) is

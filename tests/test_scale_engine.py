@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from emergent_lab import ClusterConfig
-from emergent_lab.scale import ArrayCluster, build_array_report
-from emergent_lab.scale.kernels import ID, SUSPECT
-from emergent_lab.scale.measure import level_config, promote
-from emergent_lab.scale.views import TopKView
+from emergent_lab.analysis.measure import level_config, promote
+from emergent_lab.array import ArrayCluster
+from emergent_lab.array.kernels import ID, SUSPECT
+from emergent_lab.array.views import TopKView
+from emergent_lab.run import build_report
 from emergent_lab.scenario import ScenarioError, parse_scenario, run_scenario
 
 
@@ -29,7 +30,7 @@ def test_converges_on_the_best_node_then_fails_over_to_the_next(view: str) -> No
     assert cluster.leader() == best
     assert cluster.acting_leaders() == [best]
     cluster.run(40)
-    report = build_array_report(cluster)
+    report = build_report(cluster)
     assert report.final_leader == second and report.final_leader_is_best
     crash = report.events[0]
     assert crash.resolved == [best]
@@ -44,7 +45,7 @@ def test_same_seed_same_run_other_seed_other_run() -> None:
         cluster = ArrayCluster(ClusterConfig.create(40, seed=seed, loss=0.05), view="topk", k=4)
         cluster.at(8, "crash", node="leader")
         cluster.run(20)
-        return build_array_report(cluster).to_dict()
+        return build_report(cluster).to_dict()
 
     assert run(3) == run(3)
     assert run(3)["event_log_sha256"] != run(4)["event_log_sha256"]
@@ -72,7 +73,7 @@ def test_message_loss_drops_its_share_and_leadership_still_emerges() -> None:
     config = ClusterConfig.create(50, seed=5, loss=0.3)
     cluster = ArrayCluster(config)
     cluster.run(30)
-    report = build_array_report(cluster)
+    report = build_report(cluster)
     assert report.final_leader == ranked(config)[0]
     assert 0.25 < report.messages_dropped / report.messages < 0.35
 
@@ -252,6 +253,6 @@ def test_a_suspected_leader_dropped_from_a_list_does_not_come_back_alive() -> No
         alive_entry = (view.head[:, :, ID] == leader) & (cluster.time < view.timing[:, :, SUSPECT])
         undone = max(undone, int((alive_entry.any(axis=1) & seen).sum()))
     assert undone == 0
-    crash = build_array_report(cluster).events[-1]
+    crash = build_report(cluster).events[-1]
     assert crash.action == "crash" and crash.reconverged_after_s is not None
     assert crash.reconverged_after_s < 16

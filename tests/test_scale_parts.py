@@ -7,16 +7,16 @@ import math
 import numpy as np
 import pytest
 
-from emergent_lab.detector import DetectorParams, make_detector
-from emergent_lab.scale import (
+from emergent_lab.analysis import (
     failover_bound,
     ks_critical,
     ks_statistic,
     push_pull_rounds,
     push_rounds,
 )
-from emergent_lab.scale.compare import agreement
-from emergent_lab.scale.detector import EntryDetector
+from emergent_lab.analysis.compare import agreement
+from emergent_lab.array.detector import EntryDetector
+from emergent_lab.detector import DetectorParams, make_detector
 
 
 @pytest.mark.parametrize(

@@ -137,7 +137,7 @@ ARRAY_GRID: dict[str, list[Any]] = {
 
 
 def test_a_sweep_runs_array_engine_scenarios_deterministically() -> None:
-    from emergent_lab.scale import failover_bound
+    from emergent_lab.analysis import failover_bound
 
     table = sweep("leader-crash", ARRAY_GRID, seeds=2, executor=InProcessExecutor(), progress=False)
     with ProcessPoolExecutor(max_workers=2) as pool:

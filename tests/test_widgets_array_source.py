@@ -10,14 +10,13 @@ import pytest
 
 pytest.importorskip("jupyter_bokeh")
 
-from emergent_lab.widgets import ArrayClusterSource, ClusterSource, Dashboard
-from emergent_lab.widgets.array_source import DRAW_LIMIT
-
-from emergent_lab.cluster.config import ClusterConfig
-from emergent_lab.scale import ArrayCluster
-from emergent_lab.scale.kernels import FullArrays
-from emergent_lab.scale.source import entry_phi
-from emergent_lab.scale.views import FullView, TopKView
+from emergent_lab.array import ArrayCluster
+from emergent_lab.array.kernels import FullArrays
+from emergent_lab.array.reader import entry_phi
+from emergent_lab.array.views import FullView, TopKView
+from emergent_lab.jupyter import ArrayClusterSource, ClusterSource, Dashboard
+from emergent_lab.live.array import DRAW_LIMIT
+from emergent_lab.run.config import ClusterConfig
 
 
 def array_cluster(nodes: int = 3000, seed: int = 3, view: str = "topk") -> ArrayCluster:

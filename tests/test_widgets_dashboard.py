@@ -10,11 +10,10 @@ import pytest
 
 pytest.importorskip("jupyter_bokeh")
 
-from emergent_lab.widgets import ClusterSource, Dashboard, SimClusterSource
-from emergent_lab.widgets.timeplots import PHI_HEADROOM
-
-from emergent_lab.cluster import SimCluster
-from emergent_lab.cluster.config import ClusterConfig
+from emergent_lab.exact import SimCluster
+from emergent_lab.jupyter import ClusterSource, Dashboard, SimClusterSource
+from emergent_lab.jupyter.timeplots import PHI_HEADROOM
+from emergent_lab.run.config import ClusterConfig
 
 
 def quiet_cluster(nodes: int = 12, seed: int = 3) -> SimCluster:

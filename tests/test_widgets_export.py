@@ -14,8 +14,8 @@ import pytest
 pytest.importorskip("bokeh")
 
 from emergent_lab.cli import main
-from emergent_lab.cluster import SimCluster
-from emergent_lab.cluster.config import ClusterConfig
+from emergent_lab.exact import SimCluster
+from emergent_lab.run.config import ClusterConfig
 
 
 def embedded_docs(page: str) -> dict:
@@ -46,7 +46,7 @@ def frame_labels(node: object) -> list[str]:
 
 def test_dashboard_save_html_is_standalone_with_a_time_slider(tmp_path: Path) -> None:
     pytest.importorskip("jupyter_bokeh")
-    from emergent_lab.widgets import Dashboard
+    from emergent_lab.jupyter import Dashboard
 
     cluster = SimCluster(ClusterConfig.create(8, seed=2))
     board = Dashboard(cluster)

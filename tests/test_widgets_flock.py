@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from emergent_lab.widgets.flock import Flock
 
-from emergent_lab.cluster import SimCluster
-from emergent_lab.cluster.config import ClusterConfig
+from emergent_lab.exact import SimCluster
+from emergent_lab.jupyter.flock import Flock
+from emergent_lab.run.config import ClusterConfig
 
 
 def run(flock: Flock, seconds: float, follows: list[int], up: list[bool] | None = None) -> None:
@@ -67,7 +67,7 @@ def test_large_flocks_stay_finite() -> None:
 
 def test_drawing_the_flock_does_not_change_the_cluster_run() -> None:
     pytest.importorskip("jupyter_bokeh")
-    from emergent_lab.widgets import Dashboard
+    from emergent_lab.jupyter import Dashboard
 
     plain = SimCluster(ClusterConfig.create(10, seed=6))
     plain.run(20.0)

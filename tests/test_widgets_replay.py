@@ -13,8 +13,7 @@ import pytest
 
 pytest.importorskip("jupyter_bokeh")
 
-from emergent_lab.widgets import Dashboard, SimClusterSource
-
+from emergent_lab.jupyter import Dashboard, SimClusterSource
 from emergent_lab.scenario import build_cluster, load_scenario
 
 

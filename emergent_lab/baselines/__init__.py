@@ -1,9 +1,10 @@
 """Explicit elections on the same simulated network and detector, to compare against.
 
 ``BullyNode`` runs the Bully election; the Akka-style deterministic leader
-needs no node class of its own and lives in ``emergent_lab.baselines.akka``
-as a preset of the emergent protocol (imported from there, since it builds on
-the scenario layer).
+needs no node class of its own and lives in ``emergent_lab.scenario.akka``
+as a preset of the emergent protocol.
+
+Layer 3: may import core, score, detector, datasets, protocol and sim.
 """
 
 from emergent_lab.baselines.bully import BullyNode

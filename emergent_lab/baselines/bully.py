@@ -39,13 +39,12 @@ from emergent_lab.baselines.messages import (
     Election,
     Heartbeat,
 )
-from emergent_lab.protocol.ids import IdTable
+from emergent_lab.core.ids import IdTable
 from emergent_lab.protocol.messages import Message
 from emergent_lab.protocol.node import NO_NODE, Node
 from emergent_lab.protocol.params import ProtocolParams
 from emergent_lab.protocol.transport import Clock, NodeListener, Transport
 from emergent_lab.score import ScoreFunction
-from emergent_lab.sim.network import register_message_kinds
 
 ANSWER_TIMEOUT_ROUNDS = 1.0
 """Heartbeat intervals a candidate waits for an ANSWER before it declares itself."""
@@ -82,6 +81,7 @@ class BullyNode(Node):
 
     static_membership = True
     """Every member is known from the id table; only the coordinator is watched."""
+    message_kinds = KINDS
 
     def __init__(
         self,
@@ -111,7 +111,6 @@ class BullyNode(Node):
             generation=generation,
             listener=listener,
         )
-        register_message_kinds(KINDS)
         self.known_scores: dict[int, float] = {}
         """Scores learned from other members' messages (unknown: may outrank us)."""
         self.electing = False

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from emergent_lab.protocol.ids import IdTable
+from emergent_lab.core.ids import IdTable
 from emergent_lab.protocol.messages import HEADER_BYTES
 
 SCORE_BYTES = 8

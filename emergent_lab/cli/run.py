@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from emergent_lab.cli.paths import writable_file
-from emergent_lab.cluster import SimCluster
+from emergent_lab.exact import SimCluster
 from emergent_lab.scenario import builtin_names, load_scenario, run_scenario
 
 
@@ -26,7 +26,7 @@ def _run(args: argparse.Namespace) -> int:
     if html_path is not None:
         assert isinstance(cluster, SimCluster)  # array runs were refused before the run
         # Lazy: the engine and the plain CLI never import Bokeh.
-        from emergent_lab.widgets.export import save_cluster_html
+        from emergent_lab.jupyter.export import save_cluster_html
 
         save_cluster_html(cluster, html_path, title=scenario.name)
         print(f"replayable HTML written to {args.html}")

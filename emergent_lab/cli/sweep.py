@@ -7,7 +7,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from emergent_lab.cli.paths import writable_file
-from emergent_lab.cluster.config import PROTOCOLS
+from emergent_lab.run.config import PROTOCOLS
 
 TRUE_WORDS = ("true", "yes")
 FALSE_WORDS = ("false", "no")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from emergent_lab.arrays import FloatArray
+from emergent_lab.core.arrays import FloatArray
 
 from ._paths import data_file, unknown_name_error
 

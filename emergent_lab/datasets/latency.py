@@ -32,7 +32,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from emergent_lab.arrays import FloatArray
+from emergent_lab.core.arrays import FloatArray
 
 from ._paths import data_file
 

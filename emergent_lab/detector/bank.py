@@ -15,10 +15,11 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from emergent_lab.arrays import BoolArray, FloatArray, IntArray
-from emergent_lab.detector.akka import LOGISTIC_A, LOGISTIC_B, akka_bootstrap, suspect_y
+from emergent_lab.core.arrays import BoolArray, FloatArray, IntArray
+from emergent_lab.detector.akka import LOGISTIC_A, LOGISTIC_B, akka_bootstrap
 from emergent_lab.detector.cassandra import PHI_FACTOR
 from emergent_lab.detector.params import DetectorParams
+from emergent_lab.detector.rule import alive_mask, deadlines, detector_rule
 
 _ScalarT = TypeVar("_ScalarT", bound=np.generic)
 _ZERO = np.array(0.0)
@@ -105,9 +106,8 @@ class DetectorBank:
         self._params = params
         estimate = params.resolved_first_heartbeat_estimate
         self._bootstrap = akka_bootstrap(estimate) if self._akka else (estimate,)
-        self._y_star = np.array(suspect_y(params.threshold) if self._akka else math.nan)
-        self._pause = np.array(params.acceptable_heartbeat_pause)
         self._min_std = np.array(params.min_std_deviation)
+        self._rule = detector_rule(params)
 
     @property
     def capacity(self) -> int:
@@ -247,7 +247,7 @@ class DetectorBank:
         self._total_sq[rows] = total_sq
         self._last[rows] = at
         mean, std = self._mean_std(total, total_sq, count)
-        self._suspect_at[rows] = at + (mean + self._pause) + self._y_star * std
+        self._suspect_at[rows] = self._deadlines(self._last[rows], mean, std)
         return True
 
     def reset(self, idx: npt.ArrayLike) -> None:
@@ -279,8 +279,9 @@ class DetectorBank:
     def available(self, now: float, idx: npt.ArrayLike | None = None) -> BoolArray:
         """Whether each peer in ``idx`` (all if None) is alive at ``now``."""
         suspect_at = self._suspect_at[self._rows(idx)]
-        # Akka: alive while phi < threshold; Cassandra convicts only when phi > threshold.
-        return now < suspect_at if self._akka else now <= suspect_at
+        alive: BoolArray = np.empty(suspect_at.shape[0], dtype=bool)
+        alive_mask(self._rule, suspect_at, now, alive)
+        return alive
 
     def _rows(self, idx: npt.ArrayLike | None) -> IntArray | slice:
         return slice(0, self._size) if idx is None else self._indices(idx, unique=False)
@@ -324,12 +325,13 @@ class DetectorBank:
     def _refresh(self, rows: IntArray) -> None:
         """Recompute ``suspect_at`` of ``rows`` after their history changed."""
         mean, std = self._stats(rows)
-        if self._akka:
-            self._suspect_at[rows] = self._last[rows] + (mean + self._pause) + self._y_star * std
-        else:
-            # phi > threshold iff the silence exceeds threshold·ln(10) mean intervals.
-            tolerance = self._params.threshold / PHI_FACTOR
-            self._suspect_at[rows] = self._last[rows] + tolerance * mean
+        self._suspect_at[rows] = self._deadlines(self._last[rows], mean, std)
+
+    def _deadlines(self, last: FloatArray, mean: FloatArray, std: FloatArray) -> FloatArray:
+        """The phi deadline (:func:`~emergent_lab.detector.rule.deadline`) of each peer."""
+        out: FloatArray = np.empty(last.shape[0])
+        deadlines(self._rule, last, mean, std, out)
+        return out
 
     def _append(self, rows: IntArray, values: FloatArray) -> None:
         """Push one interval per row, dropping each full window's oldest interval."""

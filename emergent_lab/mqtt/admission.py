@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emergent_lab.protocol.ids import IdTable, validate_node_id
+from emergent_lab.core.ids import IdTable, validate_node_id
 from emergent_lab.protocol.node import Node
 
 PER_SENDER = 64

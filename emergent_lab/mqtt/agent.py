@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from emergent_lab.core.checks import check_number
+from emergent_lab.core.ids import validate_node_id
 from emergent_lab.mqtt.admission import RecyclingIdTable
 from emergent_lab.mqtt.auth import Signer, seal
 from emergent_lab.mqtt.bridge import DeviceMirror
@@ -37,10 +39,9 @@ from emergent_lab.mqtt.settings import BrokerSettings
 from emergent_lab.mqtt.state import StampStore
 from emergent_lab.mqtt.topics import ClusterTopics
 from emergent_lab.mqtt.transport import Connection, MqttTransport
-from emergent_lab.protocol.ids import validate_node_id
 from emergent_lab.protocol.messages import VERSION_BITS, GossipSyn
 from emergent_lab.protocol.node import Node
-from emergent_lab.protocol.params import ProtocolParams, check_number
+from emergent_lab.protocol.params import ProtocolParams
 from emergent_lab.score import ScoreFunction
 
 GOODBYE_SECONDS = 0.15

@@ -31,7 +31,8 @@ from emergent_lab.protocol.messages import (
     state_wire_bytes,
     version_key,
 )
-from emergent_lab.protocol.node import NO_NODE, Node, best_candidate
+from emergent_lab.protocol.node import NO_NODE, Node
+from emergent_lab.protocol.rules import best_of
 from emergent_lab.score import ScoreFunction
 
 
@@ -40,7 +41,7 @@ def _best_alive(node: Node) -> int:
     members = np.flatnonzero(node.alive_mask)
     if not members.size:
         return NO_NODE
-    return best_candidate(members, node.view.score[members], node.ids.rank)
+    return best_of(members, node.view.score, node.ids.rank)
 
 
 class DeviceMirror:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from emergent_lab.protocol.params import check_number
+from emergent_lab.core.checks import check_number
 
 LOOPBACK = "127.0.0.1"
 

@@ -9,7 +9,7 @@ keys), schema (exact keys), types, ranges and id syntax. A bad payload raises
 and drop it; nothing else may escape.
 
 In memory the protocol refers to nodes by the indices of an
-:class:`~emergent_lab.protocol.ids.IdTable`; on the wire they are ids. Each
+:class:`~emergent_lab.core.ids.IdTable`; on the wire they are ids. Each
 process keeps its own table, and this module translates at the edge: a digest
 array becomes ``{id: [generation, version]}``, a
 :class:`~emergent_lab.protocol.messages.StateBatch` a list of state objects and
@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from emergent_lab.core.ids import IdTable, validate_node_id
 from emergent_lab.mqtt.admission import Admission
-from emergent_lab.protocol.ids import IdTable, validate_node_id
 from emergent_lab.protocol.messages import (
     STATUS_LEFT,
     STATUS_UP,

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from emergent_lab.core.ids import IdTable
 from emergent_lab.mqtt.admission import Admission
 from emergent_lab.mqtt.auth import ReplayGuard, Signer, is_envelope
 from emergent_lab.mqtt.codec import (
@@ -31,7 +32,6 @@ from emergent_lab.mqtt.codec import (
     decode_status,
     parse_json,
 )
-from emergent_lab.protocol.ids import IdTable
 from emergent_lab.protocol.messages import version_key
 from emergent_lab.score import ScoreFunction
 

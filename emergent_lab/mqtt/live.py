@@ -4,7 +4,7 @@
 loop, to what the cluster publishes (agent statuses, device heartbeats, the
 leader, and the gossip topics for traffic) and serves it through the same
 read interface the dashboard uses for the simulator
-(``emergent_lab.widgets.source.ClusterSource``). Time is wall time since the
+(``emergent_lab.jupyter.source.ClusterSource``). Time is wall time since the
 object was created; ``advance`` and ``step`` do nothing because a real
 cluster moves on by itself. Actions are real too: ``kill`` sends SIGKILL to
 an agent process this object started, ``revive`` restarts it under a new
@@ -18,20 +18,21 @@ subprocesses and returns the cluster that watches them.
 from __future__ import annotations
 
 import asyncio
-import bisect
 import contextlib
 import signal
 import subprocess
 import sys
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from emergent_lab.cluster import source as cluster_source
-from emergent_lab.cluster.source import ClusterPoint, NodeState
+from emergent_lab.core.checks import check_number
+from emergent_lab.core.ids import NO_NODE, node_sort_key
+from emergent_lab.core.timeline import index_in_force, record_in_force
+from emergent_lab.live.parts import cluster_point
 from emergent_lab.mqtt.codec import MAX_GOSSIP_BYTES, NodeStatus, Rejected, parse_json
 from emergent_lab.mqtt.observe import Observation
 from emergent_lab.mqtt.processes import (
@@ -44,8 +45,10 @@ from emergent_lab.mqtt.processes import (
 from emergent_lab.mqtt.settings import BrokerSettings
 from emergent_lab.mqtt.topics import ClusterTopics
 from emergent_lab.mqtt.transport import Connection
-from emergent_lab.protocol.ids import node_sort_key
-from emergent_lab.protocol.params import ProtocolParams, check_number
+from emergent_lab.protocol.params import ProtocolParams
+from emergent_lab.run import source as cluster_source
+from emergent_lab.run.observer import cluster_now
+from emergent_lab.run.source import ClusterPoint, NodeState
 from emergent_lab.score import ScoreFunction
 
 MESSAGE_SAMPLE = 500
@@ -297,11 +300,7 @@ class MqttCluster:
         return self.params.detector.threshold
 
     def _leader_now(self) -> str | None:
-        online = self._online()
-        recognised = {s.recognised for s in online}
-        if not online or len(recognised) != 1:
-            return None
-        return next(iter(recognised))
+        return self._point_now(self.time).leader
 
     def leader(self) -> str | None:
         """The leader every online agent recognises, or None while it is emerging."""
@@ -314,19 +313,28 @@ class MqttCluster:
             return self.observation.leader
 
     def _point_now(self, now: float) -> ClusterPoint:
+        """The cluster now, by the rule both engines' observers use (:func:`cluster_now`)."""
         online = self._online()
-        opinions = [s.opinion for s in online if s.opinion is not None]
-        top = max((opinions.count(o) for o in set(opinions)), default=0)
-        leader = self._leader_now()
-        return ClusterPoint(
-            time=now,
-            up=len(online),
-            converged=leader is not None,
-            leader=leader,
-            acting=sum(1 for s in online if s.acting),
-            agreement=top / len(online) if online else 0.0,
-            opinions=len(set(opinions)),
+        names = sorted(
+            {s.node for s in online}
+            | {name for s in online for name in (s.opinion, s.recognised) if name is not None}
         )
+        index = {name: i for i, name in enumerate(names)}
+        on = {index[s.node] for s in online}
+
+        def held(names_held: list[str | None]) -> Counter[int]:
+            return Counter(NO_NODE if name is None else index[name] for name in names_held)
+
+        record = cluster_now(
+            now,
+            up=len(online),
+            recognised=held([s.recognised for s in online]),
+            followed=held([s.opinion for s in online]),
+            acting=[index[s.node] for s in online if s.acting],
+            is_up=on.__contains__,
+            best=lambda: NO_NODE,
+        )
+        return cluster_point(record, names)
 
     def timeline(self, start: int = 0) -> Sequence[Any]:
         """Recorded cluster points (one per change) from index ``start`` on."""
@@ -336,15 +344,13 @@ class MqttCluster:
     def cluster_at(self, time: float) -> Any:
         """The recorded cluster point in force at ``time``."""
         with self._lock:
-            points = self._history.points
-            i = bisect.bisect_right([p.time for p in points], time) - 1
-            return points[i] if i >= 0 else None
+            return record_in_force(self._history.points, time)
 
     def node_at(self, node_id: str, time: float) -> Any:
         """A node's recorded state at ``time`` (None before it was seen)."""
         with self._lock:
             records = self._history.nodes.get(node_id, [])
-            i = bisect.bisect_right([t for t, _ in records], time) - 1
+            i = index_in_force([t for t, _ in records], time)
             return cluster_source.RecordedNode(*records[i][1]) if i >= 0 else None
 
     def marks(self, start: int = 0) -> Sequence[Any]:

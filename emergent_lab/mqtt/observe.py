@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from emergent_lab.core.ids import IdTable, node_sort_key
 from emergent_lab.mqtt.auth import Signer
 from emergent_lab.mqtt.codec import REASONS, DeviceReport, NodeStatus
 from emergent_lab.mqtt.inbox import MAX_IDS, Inbox
@@ -23,7 +24,6 @@ from emergent_lab.mqtt.leader import Stamps
 from emergent_lab.mqtt.settings import BrokerSettings
 from emergent_lab.mqtt.topics import ClusterTopics
 from emergent_lab.mqtt.transport import Connection
-from emergent_lab.protocol.ids import IdTable, node_sort_key
 
 Event = dict[str, Any]
 

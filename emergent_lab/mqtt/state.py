@@ -22,9 +22,9 @@ import logging
 import os
 from pathlib import Path
 
+from emergent_lab.core.ids import validate_node_id
 from emergent_lab.mqtt.auth import ReplayGuard
 from emergent_lab.mqtt.codec import MAX_GENERATION, Rejected, parse_json
-from emergent_lab.protocol.ids import validate_node_id
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from emergent_lab.protocol.ids import validate_node_id
+from emergent_lab.core.ids import validate_node_id
 
 ROOT = "emergent"
 

@@ -21,11 +21,11 @@ from typing import Any
 
 import numpy as np
 
+from emergent_lab.core.ids import IdTable
 from emergent_lab.mqtt.auth import Signer, seal
 from emergent_lab.mqtt.codec import encode_gossip
 from emergent_lab.mqtt.settings import BrokerSettings
 from emergent_lab.mqtt.topics import ClusterTopics
-from emergent_lab.protocol.ids import IdTable
 from emergent_lab.protocol.messages import Message
 
 log = logging.getLogger(__name__)

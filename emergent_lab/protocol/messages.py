@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emergent_lab.protocol.ids import IdTable
+from emergent_lab.core.ids import IdTable
 
 VERSION_BITS = 32
 STATUS_UP = 0

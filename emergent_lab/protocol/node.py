@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from emergent_lab.protocol.ids import IdTable
+from emergent_lab.core.ids import NO_NODE, IdTable
 from emergent_lab.protocol.messages import (
     STATUS_LEFT,
     STATUS_UP,
@@ -28,6 +28,7 @@ from emergent_lab.protocol.messages import (
     version_key,
 )
 from emergent_lab.protocol.params import ProtocolParams
+from emergent_lab.protocol.rules import best_of, choose, recognise
 from emergent_lab.protocol.transport import (
     Cancellable,
     Clock,
@@ -37,8 +38,6 @@ from emergent_lab.protocol.transport import (
 )
 from emergent_lab.protocol.view import MergeResult, View
 from emergent_lab.score import ScoreFunction
-
-NO_NODE = -1
 
 
 class Node:
@@ -61,6 +60,8 @@ class Node:
 
     static_membership = False
     """Whether a node knows every member from the start (it learns them by gossip)."""
+    message_kinds: tuple[str, ...] = ()
+    """Message kinds beside gossip's SYN, ACK and ACK2 that this class sends (for log codes)."""
 
     def __init__(
         self,
@@ -104,6 +105,8 @@ class Node:
         self.started_at = math.inf
         self.alive_mask = np.zeros(self.view.capacity, dtype=bool)
         self._timers: dict[str, Cancellable] = {}
+        self._tally = np.zeros(self.view.capacity, dtype=np.int64)
+        """Scratch counters of :func:`~emergent_lab.protocol.rules.recognise`."""
         self._publish_own_state()
 
     # -- lifecycle -----------------------------------------------------------
@@ -330,21 +333,25 @@ class Node:
         self._set_alive(alive, now)
 
         members = alive.nonzero()[0]
-        rank = self.ids.rank
         opinion = self.opinion
         recognised = NO_NODE
         if self.joining(now):
             opinion = NO_NODE
         elif members.size:
             recognised = self._recognition(members)
-            best = best_candidate(members, v.score[members], rank)
-            if opinion < 0 or not alive[opinion] or recognised != opinion:
-                opinion = best
-            elif (
-                best != opinion
-                and v.score[best] > v.score[opinion] + self.params.emergence_threshold
-            ):
-                opinion = best
+            best = best_of(members, v.score, self.ids.rank)
+            current_alive = opinion >= 0 and bool(alive[opinion])
+            current_score = float(v.score[opinion]) if opinion >= 0 else -math.inf
+            opinion = choose(
+                opinion,
+                current_alive,
+                current_score,
+                best,
+                float(v.score[best]),
+                recognised,
+                False,
+                self.params.emergence_threshold,
+            )
         opinion_changed = opinion != self.opinion
         if opinion_changed:
             self.opinion = opinion
@@ -388,15 +395,10 @@ class Node:
         """The opinion held by at least the convergence-threshold share of ``members``."""
         held = self.view.opinion[members]
         held = held[held >= 0]
-        if not held.size:
-            return NO_NODE
-        counts = np.bincount(held)
-        top = (counts == counts[counts.argmax()]).nonzero()[0]
-        leader = int(top[np.argmin(self.ids.rank[top])]) if top.size > 1 else int(top[0])
-        # int(): a NumPy integer compared with a float takes NumPy's slow scalar path.
-        if int(counts[leader]) >= self.params.convergence_threshold * members.size - 1e-9:
-            return leader
-        return NO_NODE
+        if self._tally.shape[0] < self.view.capacity:
+            self._tally = np.zeros(self.view.capacity, dtype=np.int64)
+        share, rank = self.params.convergence_threshold, self.ids.rank
+        return recognise(held, held.shape[0], members.shape[0], share, rank, self._tally)
 
     # -- read-only helpers for observers ----------------------------------------------
 
@@ -414,12 +416,6 @@ class Node:
     def id_of(self, index: int) -> str | None:
         """The id behind an index, or None for ``NO_NODE``."""
         return self.ids.ids[index] if index >= 0 else None
-
-
-def best_candidate(members: np.ndarray, scores: np.ndarray, rank: np.ndarray) -> int:
-    """Highest score; equal scores go to the id that sorts first."""
-    top = members[scores == scores[scores.argmax()]]  # argmax: a C call, unlike max()
-    return int(top[np.argmin(rank[top])]) if top.size > 1 else int(top[0])
 
 
 def _pad(mask: np.ndarray, n: int) -> np.ndarray:

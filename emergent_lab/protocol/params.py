@@ -3,48 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from emergent_lab.core.checks import check_number
 from emergent_lab.detector import DetectorParams
-
-
-def check_number(
-    name: str,
-    value: object,
-    *,
-    low: float | None = None,
-    high: float | None = None,
-    low_open: bool = False,
-    integer: bool = False,
-) -> float:
-    """Return ``value`` as a float if it is in range, else raise a ValueError naming ``name``.
-
-    Every parameter a user can type (scenario file, slider, CLI) passes through
-    here, so the messages all read the same way: field, allowed range, value.
-    """
-    kind = "an integer" if integer else "a finite number"
-    bounds = []
-    if low is not None:
-        bounds.append(f"{'>' if low_open else '>='} {low:g}")
-    if high is not None:
-        bounds.append(f"<= {high:g}")
-    expected = f"{kind} {' and '.join(bounds)}".strip()
-    bad = isinstance(value, bool) or not isinstance(value, (int, float))
-    if not bad:
-        number = float(value)  # type: ignore[arg-type]
-        bad = (
-            not math.isfinite(number)
-            or (integer and not number.is_integer())
-            or (low is not None and (number <= low if low_open else number < low))
-            or (high is not None and number > high)
-        )
-    if bad:
-        raise ValueError(f"{name}: must be {expected} (got {value!r})")
-    return number
-
 
 CLUSTER_DETECTOR = DetectorParams(acceptable_heartbeat_pause=3.0)
 """Akka cluster's defaults (threshold 8, 100 ms std floor, 3 s acceptable pause).

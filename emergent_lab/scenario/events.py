@@ -16,10 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from emergent_lab.cluster.cluster import ACTIONS
-from emergent_lab.cluster.config import LEADER, ClusterConfig
-from emergent_lab.protocol.ids import validate_node_id
-from emergent_lab.protocol.params import check_live_parameter, check_number
+from emergent_lab.core.checks import check_number
+from emergent_lab.core.ids import validate_node_id
+from emergent_lab.protocol.params import check_live_parameter
+from emergent_lab.run.config import LEADER, ClusterConfig
+from emergent_lab.run.events import ACTIONS
 from emergent_lab.scenario.errors import checked, checked_under, fail
 from emergent_lab.score import ScoreFunction
 from emergent_lab.sim.latency import latency_from_mapping

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from emergent_lab.cluster.cluster import SimCluster
-from emergent_lab.cluster.report import Report, build_report
+from emergent_lab.exact.cluster import SimCluster
+from emergent_lab.run.report import Report, build_report
 from emergent_lab.scenario.events import ScenarioEvent
 from emergent_lab.scenario.schema import Scenario, TraceReplay
 
 if TYPE_CHECKING:
-    from emergent_lab.scale.engine import ArrayCluster
+    from emergent_lab.array.cluster import ArrayCluster
 
 
 def _arguments(event: ScenarioEvent) -> dict[str, Any]:
@@ -52,7 +52,7 @@ def run_scenario(scenario: Scenario) -> tuple[SimCluster | ArrayCluster, Report]
     ``[cluster] engine = "array"`` runs it on the array engine instead.
     """
     if scenario.engine.engine == "array":
-        from emergent_lab.scale.scenario import run_array_scenario
+        from emergent_lab.scenario.array import run_array_scenario
 
         return run_array_scenario(scenario)
     cluster = build_cluster(scenario)

@@ -19,11 +19,12 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from emergent_lab.cluster.config import DEFAULT_SEEDS, ClusterConfig, default_ids
+from emergent_lab.core.checks import check_number
+from emergent_lab.core.ids import validate_node_id
 from emergent_lab.detector import DetectorParams
-from emergent_lab.protocol.ids import validate_node_id
-from emergent_lab.protocol.params import CLUSTER_DETECTOR, ProtocolParams, check_number
-from emergent_lab.scale.options import EngineOptions, engine_options
+from emergent_lab.protocol.params import CLUSTER_DETECTOR, ProtocolParams
+from emergent_lab.run.config import DEFAULT_SEEDS, ClusterConfig, default_ids
+from emergent_lab.scenario.engines import EngineOptions, engine_options
 from emergent_lab.scenario.errors import ScenarioError, checked, checked_under, fail
 from emergent_lab.scenario.events import ScenarioEvent, check_timeline, parse_event
 from emergent_lab.score import ScoreFunction

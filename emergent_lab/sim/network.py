@@ -15,24 +15,28 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from emergent_lab.protocol.ids import IdTable
+from emergent_lab.core.ids import IdTable
 from emergent_lab.protocol.messages import Message
 from emergent_lab.sim.eventlog import EventLog
 from emergent_lab.sim.latency import ConstantLatency, LatencyModel
 from emergent_lab.sim.scheduler import Scheduler
 
-_KIND_CODES = {"syn": 0, "ack": 1, "ack2": 2}
+GOSSIP_KINDS = ("syn", "ack", "ack2")
 SENT, DELIVERED, DROPPED = 0, 1, 2
 
 
-def register_message_kinds(kinds: Iterable[str]) -> None:
-    """Give other protocols' message kinds (a baseline's ELECTION…) their log codes.
+def kind_codes(kinds: Iterable[str]) -> dict[str, int]:
+    """Log codes of the message kinds a network carries: gossip's, then ``kinds`` in order.
 
-    Codes follow the gossip kinds in registration order, so the event log of a
-    run, and its digest, do not depend on which message happens to go first.
+    Each network holds its own table, built from what its node class declares
+    (a baseline's ELECTION…), so a run's event log and its digest depend on
+    neither which message happens to go first nor what else ran in the
+    process before it.
     """
+    codes = {kind: code for code, kind in enumerate(GOSSIP_KINDS)}
     for kind in kinds:
-        _KIND_CODES.setdefault(kind, len(_KIND_CODES) + 1)
+        codes.setdefault(kind, len(codes) + 1)
+    return codes
 
 
 class SimNetwork:
@@ -47,6 +51,8 @@ class SimNetwork:
         graph: if given, nodes (by id) can only reach nodes connected to them,
             and the delay of a message is the latency draw times its hop count.
         log: the run's event log.
+        kinds: the message kinds of the protocol beside gossip's (its node
+            class's ``message_kinds``), for the event log's codes.
     """
 
     def __init__(
@@ -59,8 +65,10 @@ class SimNetwork:
         loss: float = 0.0,
         graph: nx.Graph | None = None,
         log: EventLog | None = None,
+        kinds: Iterable[str] = (),
     ) -> None:
         self.scheduler = scheduler
+        self.kind_codes = kind_codes(kinds)
         self.rng = rng
         self.ids = ids
         self.latency: LatencyModel = latency or ConstantLatency()
@@ -78,8 +86,8 @@ class SimNetwork:
         self.bytes_sent = 0
         self.messages_delivered = 0
         self.messages_dropped = 0
-        self.sent_by_kind = dict.fromkeys(_KIND_CODES, 0)
-        self.bytes_by_kind = dict.fromkeys(_KIND_CODES, 0)
+        self.sent_by_kind = dict.fromkeys(self.kind_codes, 0)
+        self.bytes_by_kind = dict.fromkeys(self.kind_codes, 0)
         self.on_send: list[Callable[[float, int, int, str, int], None]] = []
         # The last message sent and its size: a gossip tick sends one digest to
         # every target, and a message (so its size) never changes.
@@ -100,7 +108,7 @@ class SimNetwork:
 
     def set_loss(self, loss: float) -> None:
         """Set the probability that a message is lost (0 to 1)."""
-        from emergent_lab.protocol.params import check_number
+        from emergent_lab.core.checks import check_number
 
         self.loss = check_number("network.loss", loss, low=0, high=1)
 
@@ -158,7 +166,7 @@ class SimNetwork:
         self.bytes_sent += size
         self.sent_by_kind[kind] = self.sent_by_kind.get(kind, 0) + 1
         self.bytes_by_kind[kind] = self.bytes_by_kind.get(kind, 0) + size
-        code = _KIND_CODES[kind]
+        code = self.kind_codes[kind]
         self.log.message(now, src, dst, code, size)
         for hook in self.on_send:
             hook(now, src, dst, kind, size)

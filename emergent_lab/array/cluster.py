@@ -1,0 +1,580 @@
+"""The array engine: the emergent-leader protocol in rounds, on numpy arrays.
+
+Cycle-driven like PeerSim: time advances one gossip interval per round, and
+each round is split into ``phases`` slots. Every node has a fixed random
+phase (as the exact engine's nodes do) and acts in its slot: it heartbeats,
+picks ``fanout`` random partners and runs a push-pull exchange with each, in
+phase order, so news can travel several hops in one round as it does with
+asynchronous timers. The merges run one after another in that order, in a
+compiled loop (:mod:`emergent_lab.array.kernels`). After each slot the nodes
+that took part re-apply the leader rule; the observer records the cluster once per slot.
+
+The semantics are those of :class:`~emergent_lab.protocol.node.Node` at slot
+granularity: versioned states merged by highest ``(generation, version)``,
+phi-accrual liveness fed by heartbeat arrivals, the leader rule with its
+emergence threshold, recognition at the convergence threshold, joining nodes
+that hold no opinion until they hear from a peer. What differs:
+
+* partners come from a uniform peer-sampling service (any node but oneself;
+  a full view redraws once a partner it suspects), not from the view, so a
+  fresh cluster forms faster than through the seeds;
+* a message is lost with the loss probability or when it would cross a
+  partition or reach a stopped node; there is no latency inside a slot;
+* actions are those of :data:`ARRAY_ACTIONS` (no pause, leave, join, cut,
+  latency, weight or parameter changes).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+
+from emergent_lab.array.detector import EntryDetector
+from emergent_lab.array.kernels import Opinions, Transfers
+from emergent_lab.array.record import RoundObserver
+from emergent_lab.array.views import VIEWS, FullView, TopKView, ViewKind
+from emergent_lab.core.arrays import BoolArray, FloatArray, IntArray
+from emergent_lab.core.checks import check_number
+from emergent_lab.core.ids import NO_NODE, IdTable, node_sort_key
+from emergent_lab.protocol.messages import (
+    DIGEST_ENTRY_BYTES,
+    HEADER_BYTES,
+    VERSION_BITS,
+    state_wire_bytes,
+)
+from emergent_lab.run.config import LEADER, ClusterConfig
+from emergent_lab.run.engine import Counters, Detection
+from emergent_lab.run.events import EventRecord, apply_scheduled, log_event, resolve_groups
+from emergent_lab.run.observer import ClusterRecord
+from emergent_lab.sim.eventlog import EventLog
+
+Exchange = Literal["push-pull", "push"]
+EXCHANGES: tuple[Exchange, ...] = ("push-pull", "push")
+ARRAY_ACTIONS = ("crash", "restart", "partition", "heal", "set_loss", "set_metric")
+ENGINE_STREAM = 0x5CA1E
+"""Second seed word of the engine's generator, so it is not the config's stream."""
+
+
+class ArrayCluster:
+    """A cluster of the emergent-leader protocol simulated in rounds on arrays.
+
+    Args:
+        config: the same configuration the exact engine takes (ids, metrics,
+            protocol and detector parameters, loss, seed).
+        view: ``"full"`` (n×n views) or ``"topk"`` (k best candidates per node).
+        k: list length of the top-k view (ignored by the full view).
+        exchange: ``"push-pull"`` (the protocol's SYN/ACK/ACK2) or ``"push"``
+            (the initiator only sends), to compare with epidemic theory.
+        phases: slots per round; more slots, finer timing, more kernel calls.
+    """
+
+    def __init__(
+        self,
+        config: ClusterConfig,
+        *,
+        view: str = "full",
+        k: int = 8,
+        exchange: str = "push-pull",
+        phases: int = 4,
+    ) -> None:
+        if view not in VIEWS:
+            raise ValueError(
+                f"cluster.view: unknown view {view!r} (expected one of: {', '.join(VIEWS)})"
+            )
+        if exchange not in EXCHANGES:
+            raise ValueError(
+                f"exchange: unknown exchange {exchange!r} (expected one of: {', '.join(EXCHANGES)})"
+            )
+        check_number("cluster.k", k, low=1, integer=True)
+        check_number("phases", phases, low=1, integer=True)
+        if config.graph is not None:
+            raise ValueError(
+                "network.graph: not supported by the array engine (use engine = 'exact')"
+            )
+        self.config = config
+        self.params = config.params
+        self.exchange: Exchange = "push" if exchange == "push" else "push-pull"
+        self.phases = int(phases)
+        self.n = n = len(config.ids)
+        self.ids = IdTable(list(config.ids))
+        self.rank: IntArray = self.ids.rank.astype(np.int64)
+        # ClusterConfig drew the metrics from default_rng(seed); the same stream
+        # here would give each node a phase equal to its first metric.
+        self.rng = np.random.default_rng((config.seed, ENGINE_STREAM))
+        self.score_function = config.score
+        self.metrics: dict[int, dict[str, float]] = {}
+        names = config.score.metric_names or tuple(config.metrics[0])
+        columns = {
+            name: np.fromiter((m.get(name, math.nan) for m in config.metrics), np.float64, n)
+            for name in names
+        }
+        self.true_score: FloatArray = config.score.score_array(columns, n=n)
+        self.detector = EntryDetector(self.params.detector)
+        self.view: FullView | TopKView = (
+            FullView(n, self.detector)
+            if view == "full"
+            else TopKView(n, int(k), self.detector, self.rank)
+        )
+        self.view_kind: ViewKind = self.view.kind
+        self.up: BoolArray = np.ones(n, dtype=bool)
+        self.generation: IntArray = np.ones(n, dtype=np.int64)
+        self.version: IntArray = np.ones(n, dtype=np.int64)
+        self.heartbeat: IntArray = np.zeros(n, dtype=np.int64)
+        self.score: FloatArray = self.true_score.copy()
+        self.opinion: IntArray = np.full(n, NO_NODE, dtype=np.int64)
+        self.recognised: IntArray = np.full(n, NO_NODE, dtype=np.int64)
+        self.acting: BoolArray = np.zeros(n, dtype=bool)
+        self.started_at: FloatArray = np.zeros(n)
+        self.crashed_at: FloatArray = np.full(n, math.inf)
+        self.phase: FloatArray = self.rng.random(n)
+        self.heartbeat_phase: FloatArray = self.rng.random(n)
+        # Per slot, the nodes that act in it, in the order of their phases.
+        slots = (self.phase * self.phases).astype(np.int64)
+        in_order = np.argsort(self.phase, kind="stable")
+        self._by_phase = [in_order[slots[in_order] == slot] for slot in range(self.phases)]
+        self.group: IntArray = np.zeros(n, dtype=np.int64)
+        self.loss = config.loss
+        # A node with a seed other than itself waits to hear from a peer before
+        # it holds an opinion (Node.evaluate's joining rule); with two seeds or
+        # more, that is every node.
+        seeds = [self.ids.index[s] for s in config.seeds]
+        self.has_seeds: BoolArray = np.full(n, len(seeds) >= 2)
+        if len(seeds) == 1:
+            self.has_seeds[:] = True
+            self.has_seeds[seeds[0]] = False
+        self.observer = RoundObserver()
+        self.events: list[EventRecord] = []
+        self.messages_sent = 0
+        self.messages_dropped = 0
+        self.bytes_sent = 0
+        self._entry_bytes = state_wire_bytes(config.ids[0], config.ids[0], config.metrics[0])
+        self._digest_bytes = DIGEST_ENTRY_BYTES + float(self.ids.id_bytes.mean())
+        self._pending: list[tuple[float, int, str, dict[str, Any]]] = []
+        self._slot = 0
+        self._best = NO_NODE
+        self.time = 0.0
+        everyone = np.arange(n, dtype=np.int64)
+        self._publish(everyone)
+        self._evaluate(everyone)
+        self._record()
+
+    # -- what a report reads (the engine contract) ----------------------------------
+
+    @property
+    def size(self) -> int:
+        """Members the cluster was configured with."""
+        return self.n
+
+    @property
+    def timeline(self) -> list[ClusterRecord]:
+        """The cluster as the round observer recorded it, slot by slot."""
+        return self.observer.timeline
+
+    @property
+    def log(self) -> EventLog:
+        """The event log whose digest identifies the run."""
+        return self.observer.log
+
+    def counters(self) -> Counters:
+        """Messages and bytes counted per exchange, and the detectors' mistakes."""
+        obs = self.observer
+        return Counters(
+            self.messages_sent,
+            self.messages_dropped,
+            self.bytes_sent,
+            obs.false_suspicions,
+            obs.unreachable_suspicions,
+        )
+
+    def opinion_changes(self, since: float) -> int:
+        """Switches of a live node from one leader to another at or after ``since``."""
+        return sum(count for time, count in self.observer.opinion_changes if time >= since)
+
+    def detection(self, node: int, at: float) -> Detection | None:
+        """How the members detected the crash of node index ``node`` at ``at``."""
+        seen = self.observer.detections.get((node, at))
+        if seen is None or not seen.count:
+            return None
+        return Detection(seen.total_s / seen.count, seen.max_s, seen.count)
+
+    # -- time -------------------------------------------------------------------------
+
+    @property
+    def round(self) -> int:
+        """Rounds completed."""
+        return self._slot // self.phases
+
+    def slot_time(self, slot: int) -> float:
+        """Virtual time at which slot ``slot`` acts: the middle of its share of the round."""
+        return (
+            slot // self.phases + (slot % self.phases + 0.5) / self.phases
+        ) * self.params.gossip_interval
+
+    def run(self, until: float) -> None:
+        """Advance virtual time to ``until`` seconds (finite; an earlier time changes nothing)."""
+        until = check_number("until", until, low=0)
+        while self.slot_time(self._slot) <= until:
+            t = self.slot_time(self._slot)
+            self._apply_due(t)
+            self.time = t
+            self._run_slot(self._slot % self.phases)
+            self._slot += 1
+        self._apply_due(until)
+        self.time = max(self.time, until)
+
+    def next_slot_time(self) -> float:
+        """When the next slot acts."""
+        return self.slot_time(self._slot)
+
+    def step_slot(self) -> None:
+        """Advance to the next slot and run it (the finest step of this engine)."""
+        self.run(self.slot_time(self._slot))
+
+    def run_for(self, duration: float) -> None:
+        """Advance virtual time by ``duration`` seconds."""
+        check_number("duration", duration, low=0)
+        self.run(self.time + duration)
+
+    def step_round(self) -> None:
+        """Advance by one gossip interval (one round)."""
+        self.run_for(self.params.gossip_interval)
+
+    # -- one slot ---------------------------------------------------------------------
+
+    def _key(self, nodes: IntArray) -> IntArray:
+        key: IntArray = (self.generation[nodes] << VERSION_BITS) | self.version[nodes]
+        return key
+
+    def _publish(self, nodes: IntArray) -> None:
+        """Write nodes' own states where the view keeps them: a full view's diagonal.
+
+        A top-k list holds no own state: each transfer carries its sender's.
+        """
+        if not isinstance(self.view, FullView):
+            return
+        self.view.publish(
+            nodes,
+            self._key(nodes),
+            self.heartbeat[nodes],
+            self.score[nodes],
+            self.opinion[nodes],
+            self.time,
+        )
+
+    def _run_slot(self, slot: int) -> None:
+        now = self.time
+        # Whole-array arithmetic, masked by up, costs less than gathering the
+        # up nodes' fields first (a million nodes, four times a round).
+        beats = (now - self.started_at) / self.params.heartbeat_interval
+        beats += self.heartbeat_phase
+        np.floor(beats, out=beats)
+        ticked = np.flatnonzero(self.up & (beats > self.heartbeat))
+        self.heartbeat[ticked] = beats[ticked]
+        self.version[ticked] += 1
+        self._publish(np.flatnonzero(self.up))
+        by_phase = self._by_phase[slot]
+        mine = by_phase[self.up[by_phase]]
+        a, b = self._pairs(mine)
+        flags = np.zeros(self.n, dtype=bool)
+        flags[mine] = True
+        if a.size:
+            dst, src = self._transfers(a, b)
+            transfers = Transfers(
+                dst,
+                src,
+                (self.generation << VERSION_BITS) | self.version,
+                self.heartbeat,
+                self.score,
+                self.opinion,
+                np.zeros(dst.size, dtype=bool),
+            )
+            self.bytes_sent += int(self.view.merge(transfers, now) * self._entry_bytes)
+            # Like the exact engine's nodes, those whose view changed structurally
+            # re-apply the leader rule at once; a mere heartbeat waits for their tick.
+            flags[dst[transfers.structural]] = True
+        self._evaluate(np.flatnonzero(flags))
+        self._record()
+
+    def _pairs(self, initiators: IntArray) -> tuple[IntArray, IntArray]:
+        """Each initiator with ``fanout`` distinct random partners, in initiator order."""
+        fanout = min(self.params.fanout, self.n - 1)
+        if fanout < 1 or not initiators.size:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        partners = self._draw(initiators, fanout)
+        if isinstance(self.view, FullView):
+            rows = np.repeat(initiators, fanout).reshape(-1, fanout)
+            redraw = self.view.entries.suspected[rows, partners]
+            if redraw.any():
+                partners = np.where(redraw, self._draw(initiators, fanout), partners)
+        for column in range(1, fanout):
+            clash = (partners[:, :column] == partners[:, column : column + 1]).any(axis=1)
+            while clash.any():
+                partners[clash, column] = self._draw(initiators[clash], 1)[:, 0]
+                clash = (partners[:, :column] == partners[:, column : column + 1]).any(axis=1)
+        return np.repeat(initiators, fanout), partners.ravel()
+
+    def _draw(self, initiators: IntArray, count: int) -> IntArray:
+        drawn = self.rng.integers(0, self.n - 1, size=(initiators.size, count))
+        result: IntArray = drawn + (drawn >= initiators[:, None])
+        return result
+
+    def _deliveries(self, a: IntArray, b: IntArray) -> tuple[BoolArray, BoolArray]:
+        """Which side of each exchange learns from the other, after loss and faults.
+
+        Push-pull is SYN a→b, ACK b→a (a learns), ACK2 a→b (b learns): a lost
+        SYN or ACK stops the exchange, a lost ACK2 leaves only a informed.
+        """
+        reachable = self.up[b] & (self.group[a] == self.group[b])
+        syn, ack, ack2 = (self.rng.random(a.size) >= self.loss for _ in range(3))
+        syn_ok = reachable & syn
+        if self.exchange == "push":
+            self._count_messages(a.size, int(syn_ok.sum()), 0, 0)
+            return np.zeros(a.size, dtype=bool), syn_ok
+        a_gets = syn_ok & ack
+        b_gets = a_gets & ack2
+        self._count_messages(a.size, int(syn_ok.sum()), int(a_gets.sum()), int(b_gets.sum()))
+        return a_gets, b_gets
+
+    def _count_messages(self, syn: int, syn_ok: int, ack_ok: int, ack2_ok: int) -> None:
+        digest = self.n if isinstance(self.view, FullView) else self.view.k + 1
+        sent = syn + (syn_ok + ack_ok if self.exchange == "push-pull" else 0)
+        delivered = syn_ok + ack_ok + ack2_ok
+        self.messages_sent += sent
+        self.messages_dropped += sent - delivered
+        self.bytes_sent += int(sent * HEADER_BYTES + syn * digest * self._digest_bytes)
+
+    def _transfers(self, a: IntArray, b: IntArray) -> tuple[IntArray, IntArray]:
+        """The one-way state transfers of the exchanges, in the order they happen.
+
+        An initiator sends one digest to all its partners at once, so what
+        its partners learn from it (the ACK2, or the push) is its state from
+        before the tick, and what it learns from them (the ACKs) comes after:
+        news from one partner does not reach another in the same tick. Per
+        initiator, the transfers are therefore its pushes, then its pulls.
+        """
+        fanout = min(self.params.fanout, self.n - 1)
+        a_gets, b_gets = self._deliveries(a, b)
+        shape = (-1, fanout)
+        dst = np.concatenate([b.reshape(shape), a.reshape(shape)], axis=1).ravel()
+        src = np.concatenate([a.reshape(shape), b.reshape(shape)], axis=1).ravel()
+        happens = np.concatenate([b_gets.reshape(shape), a_gets.reshape(shape)], axis=1).ravel()
+        return dst[happens], src[happens]
+
+    # -- the leader rule -----------------------------------------------------------------
+
+    def _evaluate(self, nodes: IntArray) -> None:
+        """Re-apply the leader rule and recognition for ``nodes`` (all up), as Node.evaluate."""
+        if not nodes.size:
+            return
+        p = self.params
+        switched, moved = self.view.evaluate(
+            nodes,
+            self.time,
+            Opinions(
+                self.score,
+                self.opinion,
+                self.recognised,
+                self.acting,
+                self.version,
+                self.has_seeds,
+                self.rank,
+                p.emergence_threshold,
+                p.convergence_threshold,
+            ),
+        )
+        observers, subjects = self.view.suspicions.drain()
+        self.observer.suspected(
+            self.time, observers, subjects, up=self.up, group=self.group, crashed_at=self.crashed_at
+        )
+        if moved.size:
+            self._publish(moved)
+        self.observer.changed_opinions(self.time, switched)
+
+    def _record(self) -> None:
+        self.observer.record(
+            self.time,
+            up=self.up,
+            opinion=self.opinion,
+            recognised=self.recognised,
+            acting=self.acting,
+            best=self.best_index(),
+        )
+
+    # -- reading ------------------------------------------------------------------------
+
+    def best_index(self) -> int:
+        """The up node with the best true score (ties to the id that sorts first), or -1."""
+        if self._best == NO_NODE or not self.up[self._best]:
+            up = np.flatnonzero(self.up)
+            if not up.size:
+                return NO_NODE
+            scores = self.true_score[up]
+            top = up[scores == scores.max()]
+            self._best = int(top[np.argmin(self.rank[top])])
+        return self._best
+
+    def best_node(self) -> str | None:
+        """The up node with the best true score: the leader the cluster should find."""
+        best = self.best_index()
+        return self.ids.ids[best] if best >= 0 else None
+
+    def leader(self) -> str | None:
+        """The leader every up node recognises, or None while leadership is emerging."""
+        record = self.observer.current()
+        return self.ids.ids[record.leader] if record and record.leader >= 0 else None
+
+    def acting_leaders(self) -> list[str]:
+        """Up nodes that act as leader (more than one: split leadership)."""
+        return sorted(
+            (self.ids.ids[i] for i in np.flatnonzero(self.acting & self.up)), key=node_sort_key
+        )
+
+    def followers(self, node: str) -> int:
+        """How many up nodes follow ``node``."""
+        return int((self.opinion[self.up] == self.ids.index[self.node_id(node)]).sum())
+
+    def up_count(self) -> int:
+        """How many nodes are running."""
+        return int(self.up.sum())
+
+    def is_up(self, node: str) -> bool:
+        """Whether the node is running."""
+        return bool(self.up[self.ids.index[self.node_id(node)]])
+
+    def state_bytes_per_node(self) -> float:
+        """Bytes of protocol state per node: its view plus its own state."""
+        own = sum(
+            a.nbytes for a in (self.up, self.generation, self.version, self.heartbeat, self.score)
+        )
+        own += sum(a.nbytes for a in (self.opinion, self.recognised, self.acting, self.phase))
+        return self.view.bytes_per_node() + own / self.n
+
+    def node_id(self, node: str) -> str:
+        """Check that ``node`` exists (raises KeyError naming some known ids)."""
+        if node not in self.ids:
+            known = ", ".join(self.ids.ids[:10])
+            raise KeyError(f"node: unknown node {node!r} (known: {known}, …)")
+        return node
+
+    def resolve(self, node: str) -> str:
+        """Turn ``"leader"`` into the node leading now (recognised, acting or most followed)."""
+        if node != LEADER:
+            return self.node_id(node)
+        leader = self.leader()
+        if leader is not None:
+            return leader
+        acting = self.acting_leaders()
+        if acting:
+            return acting[0]
+        held = self.opinion[self.up]
+        held = held[held >= 0]
+        if not held.size:
+            raise ValueError("node: 'leader' named, but no node follows any leader yet")
+        return self.ids.ids[int(np.bincount(held).argmax())]
+
+    # -- faults and changes -----------------------------------------------------------------
+
+    def _mark(self, action: str, target: dict[str, Any], resolved: Sequence[str] = ()) -> None:
+        log_event(self.events, self.observer, self.time, action, target, resolved)
+
+    def crash(self, node: str) -> str:
+        """Stop a node at once; it keeps nothing. Returns the id crashed."""
+        node_id = self.resolve(node)
+        i = self.ids.index[node_id]
+        if not self.up[i]:
+            raise ValueError(f"node: {node_id!r} is not running")
+        self._mark("crash", {"node": node}, [node_id])
+        self.up[i] = False
+        self.acting[i] = False
+        self.crashed_at[i] = self.time
+        self._record()
+        return node_id
+
+    def restart(self, node: str) -> str:
+        """Start a stopped node again under a new generation, with an empty view."""
+        node_id = self.resolve(node)
+        i = self.ids.index[node_id]
+        if self.up[i]:
+            raise ValueError(f"node: {node_id!r} is already running")
+        self._mark("restart", {"node": node}, [node_id])
+        self.view.reset(i)
+        self.generation[i] += 1
+        self.version[i] = 1
+        self.heartbeat[i] = 0
+        self.started_at[i] = self.time
+        self.crashed_at[i] = math.inf
+        self.opinion[i] = self.recognised[i] = NO_NODE
+        self.up[i] = True
+        node_array = np.array([i], dtype=np.int64)
+        self._publish(node_array)
+        self._evaluate(node_array)
+        self._record()
+        return node_id
+
+    def partition(self, groups: Sequence[Sequence[str]] | str = "half") -> list[list[str]]:
+        """Split the network into groups (``"half"``: first and second half of the ids).
+
+        Nodes not named in any group form one more group together, as on the
+        exact engine's network.
+        """
+        resolved = resolve_groups(groups, self.ids.ids, self.resolve)
+        self._mark("partition", {"groups": groups if isinstance(groups, str) else resolved})
+        self.group[:] = 0
+        for number, members in enumerate(resolved, start=1):
+            self.group[[self.ids.index[m] for m in members]] = number
+        return resolved
+
+    def heal(self) -> None:
+        """End partitions."""
+        self._mark("heal", {})
+        self.group[:] = 0
+
+    def set_loss(self, loss: float) -> None:
+        """Set the probability that any message is lost."""
+        check_number("loss", loss, low=0, high=1)
+        self._mark("set_loss", {"loss": loss})
+        self.loss = float(loss)
+
+    def set_metric(self, node: str, metric: str, value: float) -> None:
+        """Change one metric of one node (its score follows)."""
+        self.set_metrics(node, {metric: value})
+
+    def set_metrics(self, node: str, metrics: Mapping[str, float]) -> None:
+        """Change some metrics of one node, validated before anything changes."""
+        node_id = self.resolve(node)
+        i = self.ids.index[node_id]
+        checked = self.score_function.check_metrics(metrics)
+        new = {**self.config.metrics[i], **self.metrics.get(i, {}), **checked}
+        score = self.score_function.score(new)
+        self._mark("set_metric", {"node": node, **checked}, [node_id])
+        self.metrics[i] = new
+        self.true_score[i] = self.score[i] = score
+        self._best = NO_NODE
+        self.version[i] += 1
+        if self.up[i]:
+            node_array = np.array([i], dtype=np.int64)
+            self._publish(node_array)
+            self._evaluate(node_array)
+        self._record()
+
+    def at(self, time: float, action: str, **arguments: Any) -> None:
+        """Schedule ``action`` (one of :data:`ARRAY_ACTIONS`) at virtual ``time``."""
+        if action not in ARRAY_ACTIONS:
+            raise ValueError(
+                f"action: {action!r} is not supported by the array engine "
+                f"(expected one of: {', '.join(ARRAY_ACTIONS)})"
+            )
+        check_number("at", time, low=self.time)
+        heapq.heappush(
+            self._pending, (float(time), len(self.events) + len(self._pending), action, arguments)
+        )
+
+    def _apply_due(self, until: float) -> None:
+        while self._pending and self._pending[0][0] <= until:
+            at, _, action, arguments = heapq.heappop(self._pending)
+            self.time = max(self.time, at)
+            apply_scheduled(self, action, arguments)

@@ -1,0 +1,46 @@
+"""Checking values a user typed, with one wording for every field.
+
+Every parameter a user can type (scenario file, slider, CLI, API call) is
+checked before anything runs, and the error names the field, the allowed
+values and what was given. This module is the ground floor: it imports
+nothing of emergent_lab, so any layer may use it.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def check_number(
+    name: str,
+    value: object,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    integer: bool = False,
+) -> float:
+    """Return ``value`` as a float if it is in range, else raise a ValueError naming ``name``.
+
+    Every parameter a user can type (scenario file, slider, CLI) passes through
+    here, so the messages all read the same way: field, allowed range, value.
+    """
+    kind = "an integer" if integer else "a finite number"
+    bounds = []
+    if low is not None:
+        bounds.append(f"{'>' if low_open else '>='} {low:g}")
+    if high is not None:
+        bounds.append(f"<= {high:g}")
+    expected = f"{kind} {' and '.join(bounds)}".strip()
+    bad = isinstance(value, bool) or not isinstance(value, (int, float))
+    if not bad:
+        number = float(value)  # type: ignore[arg-type]
+        bad = (
+            not math.isfinite(number)
+            or (integer and not number.is_integer())
+            or (low is not None and (number <= low if low_open else number < low))
+            or (high is not None and number > high)
+        )
+    if bad:
+        raise ValueError(f"{name}: must be {expected} (got {value!r})")
+    return number

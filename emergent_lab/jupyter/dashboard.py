@@ -1,0 +1,415 @@
+"""The live dashboard: one widget that plays, perturbs, inspects and replays a cluster.
+
+``Dashboard`` is the composition and the public API (``advance``, ``kill``,
+``replay``, ``continue_from_here``…). The work is done by three parts, each
+with one job: the :class:`~.controller.Controller` turns clicks and slider
+moves into those calls, the :class:`~.renderer.Renderer` draws a frame into
+the Bokeh views (inside one ``BatchedBokehModel``, so the browser gets one
+patch per frame) and the readout, and :class:`~.replay.Replay` rebuilds past
+moments and forks the run. The dashboard draws its first frame before it is
+shown, so a freshly displayed dashboard is complete before anyone presses Play.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from time import monotonic
+from typing import Any
+
+import ipywidgets as w
+import numpy as np
+
+from emergent_lab.array.cluster import ArrayCluster
+from emergent_lab.core.arrays import FloatArray
+from emergent_lab.core.checks import check_number
+from emergent_lab.exact import SimCluster
+from emergent_lab.live.array import ArrayClusterSource
+from emergent_lab.live.exact import SimClusterSource
+from emergent_lab.run.source import ClusterSource
+from emergent_lab.scenario import Scenario, build_cluster, load_scenario
+from emergent_lab.scenario.array import build_array_cluster
+from emergent_lab.scenario.engines import ARRAY_MAX_NODES
+
+from .actions import NodeActions
+from .bokeh_model import BatchedBokehModel
+from .controller import Controller
+from .controls import PARAM_SLIDERS, Controls
+from .flock import Flock
+from .frame import live_frame, recorded_frame
+from .layout import extend_positions, node_positions
+from .player import FramePacer, Player
+from .renderer import Renderer, Scene
+from .replay import Replay
+from .views import DashboardViews
+
+RebuildableSource = SimClusterSource | ArrayClusterSource
+"""Sources that Reset can rebuild from a seed and a size."""
+
+
+def _source_of(cluster: SimCluster | ArrayCluster | ClusterSource) -> ClusterSource:
+    """The source that reads ``cluster``: an adapter for either engine, or the source itself."""
+    if isinstance(cluster, SimCluster):
+        return SimClusterSource(cluster)
+    if isinstance(cluster, ArrayCluster):
+        return ArrayClusterSource(cluster)
+    return cluster
+
+
+DASHBOARD_HINT = "▶ Run this cell to open the live dashboard."
+"""What a saved lesson shows where a dashboard was: the hint to run its cell."""
+
+
+class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
+    """A live view of a cluster with controls, for JupyterLab.
+
+    Args:
+        cluster: a simulated cluster of either engine, or any
+            :class:`ClusterSource` (a real cluster); Reset needs a simulated
+            one. An :class:`ArrayCluster` is drawn as a sample of its nodes
+            (:class:`ArrayClusterSource`; pass one to choose its ``limit``).
+        speed: virtual seconds per real second while playing.
+        interval: real seconds between frames while playing.
+    """
+
+    def __init__(
+        self,
+        cluster: SimCluster | ArrayCluster | ClusterSource,
+        *,
+        speed: float = 2.0,
+        interval: float = 0.1,
+    ) -> None:
+        check_number("speed", speed, low=0, low_open=True)
+        check_number("interval", interval, low=0, low_open=True)
+        source = _source_of(cluster)
+        self.source: ClusterSource = source
+        self.selection: list[str] = []
+        self.replay_time: float | None = None
+        self.pacer = FramePacer()
+        ids = list(source.node_ids())
+        self.controls = Controls(
+            weights=source.weights(),
+            params={name: source.param(name) for name in PARAM_SLIDERS},
+            loss=source.loss_rate(),
+            seed=source.seed,
+            nodes=len(ids),
+            node_ids=ids,
+            speed=speed,
+            interval=interval,
+        )
+        self._show_size()
+        self.views = DashboardViews(self._layout_positions(ids))
+        self.renderer = Renderer(self.views, self.controls)
+        self._start_tracking()
+        self.figures = BatchedBokehModel(self.views.layout, layout=w.Layout(min_width="610px"))
+        self.charts = BatchedBokehModel(self.views.time_layout, layout=w.Layout(min_width="680px"))
+        self.player = Player(
+            self.advance,
+            speed=lambda: float(self.controls.speed.value),
+            interval=lambda: float(self.controls.interval.value),
+            on_error=self._play_failed,
+        )
+        self.views.flock.on_change("tags", self.pacer.acknowledged)
+        self.controller = Controller(self)
+        self.controller.wire()
+        self.controls.reset.disabled = not isinstance(self.source, RebuildableSource)
+        self._disable_unsupported()
+        super().__init__(children=[self.controls.layout(self.figures, self.charts)])
+        self.render()
+
+    @classmethod
+    def from_scenario(
+        cls, scenario: str | Path | Scenario, *, seed: int | None = None, **options: Any
+    ) -> Dashboard:
+        """A dashboard on a scenario's cluster (a built-in name, a TOML path or a Scenario).
+
+        The scenario's timeline is scheduled; it unfolds as the dashboard plays.
+        ``[cluster] engine = "array"`` builds an array-engine cluster, drawn
+        as a sample of its nodes.
+        """
+        if isinstance(scenario, Scenario):
+            loaded = scenario.with_seed(seed) if seed is not None else scenario
+        else:
+            loaded = load_scenario(scenario, seed=seed)
+        if loaded.engine.engine == "array":
+            return cls(ArrayClusterSource(build_array_cluster(loaded), loaded), **options)
+        return cls(SimClusterSource(build_cluster(loaded), loaded), **options)
+
+    # -- setup ------------------------------------------------------------------------
+
+    def _layout_positions(self, ids: Sequence[str]) -> FloatArray:
+        graph = (
+            self.source.cluster.config.graph if isinstance(self.source, SimClusterSource) else None
+        )
+        return node_positions(ids, graph, self.source.seed)
+
+    def _show_size(self) -> None:
+        """Show the cluster's size in *nodes*, not the drawn count, for a sampled source."""
+        if isinstance(self.source, ArrayClusterSource):
+            self.controls.nodes.max = ARRAY_MAX_NODES
+            self.controls.nodes.value = self.source.size
+
+    def _disable_unsupported(self) -> None:
+        """Grey out the controls of verbs the source refuses, and say why once."""
+        refused = sorted(getattr(self.source, "unsupported_actions", ()))
+        c = self.controls
+        widgets: dict[str, list[w.Widget]] = {
+            "pause": [c.pause, c.pause_seconds],
+            "set_weights": list(c.weights.values()),
+            "set_param": list(c.params.values()),
+        }
+        for action in refused:
+            for widget in widgets.get(action, []):
+                widget.disabled = True
+        if refused:
+            self.controller.say(
+                f"this cluster cannot {', '.join(refused)}: those controls are disabled"
+            )
+
+    def _start_tracking(self) -> None:
+        """Per-source bookkeeping: the flock and replay's checkpoints."""
+        self.flock = Flock(len(self.source.node_ids()), self.source.seed)
+        self.replay_record = Replay(self.source)
+
+    # -- running ------------------------------------------------------------------------
+
+    @property
+    def playing(self) -> bool:
+        """Whether the dashboard is playing."""
+        return self.player.playing
+
+    def play(self) -> None:
+        """Play live from now (leaves replay); a second Play does not start a second task."""
+        if self.replay_time is not None:
+            self.live()
+        self.player.start()
+        c = self.controls
+        c.play.description, c.play.icon = "Pause", "pause"
+        c.replay.disabled = True
+        c.step.disabled = True
+
+    def pause(self) -> None:
+        """Stop playing; the replay slider then covers the recorded history, ending at now."""
+        self.player.stop()
+        c = self.controls
+        c.play.description, c.play.icon = "Play", "play"
+        c.step.disabled = self.replay_time is not None
+        # One message for all three: the browser's slider never sees the new maximum
+        # with the old value (it would clamp it and send the old value back as a drag).
+        with self.controller.quietly(), c.replay.hold_sync():
+            c.replay.disabled = False
+            c.replay.max = max(self.source.time, 0.0)
+            c.replay.value = c.replay.max
+        if self.pacer.undrawn > 0 and self.replay_time is None:
+            # Time the browser had not been shown yet: draw where the cluster stopped.
+            self.render(flock_seconds=self.pacer.undrawn)
+
+    def advance(self, duration: float) -> None:
+        """Advance the cluster by ``duration`` virtual seconds and draw one frame.
+
+        While playing, a frame is drawn only once the browser has the last
+        one (:class:`~.player.FramePacer`), and the time plots a few times a
+        second; called from code, every call draws.
+        """
+        check_number("duration", duration, low=0)
+        self._require_live("advance")
+        self.source.advance(duration)
+        self.pacer.undrawn += duration
+        now = monotonic()
+        if self.playing and self.pacer.busy(now):
+            return
+        charts = not self.playing or self.pacer.charts_due(now)
+        self.render(flock_seconds=self.pacer.undrawn, charts=charts)
+
+    def step(self) -> None:
+        """Advance by one gossip round and draw it."""
+        self._require_live("step")
+        before = self.source.time
+        self.source.step()
+        self.render(flock_seconds=self.source.time - before)
+
+    def reset(self) -> None:
+        """Rebuild the cluster from the seed and size fields and the parameters in force."""
+        if not isinstance(self.source, RebuildableSource):
+            raise ValueError("reset: only a simulated cluster can be rebuilt")
+        was_playing = self.playing
+        self.player.stop()
+        self.source = self.source.rebuilt(
+            int(self.controls.seed.value), int(self.controls.nodes.value)
+        )
+        ids = list(self.source.node_ids())
+        self.controls.set_node_ids(ids)
+        self.views.positions = self._layout_positions(ids)
+        self._start_tracking()
+        with self.controller.quietly():
+            self.views.nodes.selected.indices = []
+        self.selection = []
+        self._leave_replay()
+        with self.figures.frame(), self.charts.frame():
+            self.renderer.restart()
+            self.renderer.narrator.truncate(-1.0)
+        self.controller.say(f"reset: {len(ids)} nodes, seed {self.source.seed}")
+        if was_playing:
+            self.play()
+
+    def close(self) -> None:
+        """Stop playing and close every widget."""
+        self.player.stop()
+        self.figures.close()
+        self.charts.close()
+        super().close()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """Display: load BokehJS from the installed package, stop a play task, send the frame.
+
+        ``BokehModel`` views need BokehJS in the page and do not bring it;
+        ``load_bokehjs`` puts it there inline (nothing is fetched from outside
+        the machine), once per browser page. The figures' state is serialised afresh, so the
+        new view starts from the frame drawn last, not from an empty document.
+        A saved notebook without widget state shows the one-line hint instead
+        of a raw widget repr.
+        """
+        from emergent_lab.jupyter.bokehjs import load_bokehjs
+
+        if self.playing:
+            self.pause()
+        load_bokehjs()
+        self.figures.refresh_bundle()
+        self.charts.refresh_bundle()
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict) and "text/plain" in bundle:
+            bundle["text/plain"] = DASHBOARD_HINT
+        return bundle
+
+    def _play_failed(self, error: Exception) -> None:
+        """A frame raised while playing: stop, and say why."""
+        self.pause()
+        self.controller.refuse(error)
+
+    # -- replay ---------------------------------------------------------------------------
+
+    def replay(self, time: float) -> None:
+        """Redraw every view as it was at virtual ``time`` (pauses first)."""
+        check_number("replay", time, low=0, high=self.source.time)
+        if self.playing:
+            self.pause()
+        self.replay_time = float(time)
+        c = self.controls
+        for widget in c.actions():
+            widget.disabled = True
+        c.live.disabled = False
+        c.fork.disabled = not self.replay_record.forkable
+        with self.controller.quietly():
+            c.replay.value = float(time)
+        self.controller.say(
+            f"replaying t = {time:.1f} s: press live to return, or continue from here"
+            if self.replay_record.forkable
+            else f"replaying t = {time:.1f} s from the records: press live to return"
+        )
+        self.render()
+
+    def live(self) -> None:
+        """Leave replay: draw the cluster as it is now."""
+        self._leave_replay()
+        self.render()
+
+    def _leave_replay(self) -> None:
+        self.replay_time = None
+        c = self.controls
+        for widget in c.actions():
+            widget.disabled = False
+        self._disable_unsupported()
+        c.live.disabled = True
+        c.fork.disabled = True
+        c.step.disabled = self.playing
+
+    def continue_from_here(self) -> None:
+        """Fork the run at the replayed moment and make it live; its old future is dropped.
+
+        The fork is the same seed with the same actions up to that moment, so
+        it is the run a fresh cluster would give with those actions.
+        """
+        time = self.replay_time
+        if time is None:
+            raise ValueError("continue: drag the replay slider to a moment first")
+        self.source = self.replay_record.continue_from(time)
+        self.flock.position = self.replay_record.flock_at(time, self.flock.position).copy()
+        self._leave_replay()
+        with self.figures.frame(), self.charts.frame():
+            self.renderer.restart()
+            self.renderer.narrator.truncate(time)
+        self.controller.say(f"continued from t = {time:.1f} s; the later history is dropped")
+        self.render()
+
+    # -- drawing --------------------------------------------------------------------------
+
+    def render(self, flock_seconds: float = 0.0, *, charts: bool = True) -> None:
+        """Compute and push one frame of every view (batched into one patch per model).
+
+        Args:
+            flock_seconds: virtual seconds the flock integrates first (the time
+                the cluster just advanced).
+            charts: redraw the time plots too.
+        """
+        number = self.pacer.drawn(monotonic(), charts=charts)
+        with self.figures.frame(), self.charts.frame():
+            states = self.source.nodes()
+            ids = [s.node_id for s in states]
+            self._grow(ids)
+            time = self.replay_time
+            if time is None:
+                frame = live_frame(self.source, states)
+                self.flock.advance(flock_seconds, frame.follows, frame.up)
+                self.replay_record.remember_flock(frame.time, self.flock.position)
+                self.replay_record.remember(self.source)
+                scene = Scene(self.source, self.source, frame, states, replaying=False)
+                birds = self.flock.position
+            else:
+                past = self.replay_record.at(time)
+                if past is not None:
+                    past_states = past.nodes()
+                    scene = Scene(
+                        self.source,
+                        past,
+                        live_frame(past, past_states),
+                        past_states,
+                        replaying=True,
+                    )
+                else:
+                    scores = np.array([s.score for s in states], dtype=float)
+                    frame = recorded_frame(self.source, time, scores)
+                    scene = Scene(self.source, None, frame, states, replaying=True)
+                birds = self.replay_record.flock_at(time, self.flock.position)
+            self.renderer.draw(scene, birds, self.selection, charts=charts)
+            self.views.network.tags = [number]
+        self._sync_sliders()
+
+    def _sync_sliders(self) -> None:
+        """Show the values in force; they change without the sliders too (a burst ends)."""
+        c = self.controls
+        source = self.source
+        in_force: list[tuple[w.Widget, float]] = [(c.loss, source.loss_rate())]
+        weights = source.weights()
+        in_force += [
+            (slider, weights[name]) for name, slider in c.weights.items() if name in weights
+        ]
+        in_force += [(slider, source.param(name)) for name, slider in c.params.items()]
+        with self.controller.quietly():
+            for slider, value in in_force:
+                if slider.value != value:
+                    slider.value = value
+
+    def _grow(self, ids: list[str]) -> None:
+        """Make room for nodes that joined since the last frame."""
+        if len(ids) > self.views.positions.shape[0]:
+            self.views.positions = extend_positions(self.views.positions, len(ids))
+            self.controls.set_node_ids(ids)
+        self.flock.grow(len(ids))
+
+    # -- export -----------------------------------------------------------------------------
+
+    def save_html(self, path: str | Path, *, frames: int = 120) -> Path:
+        """Write a standalone HTML of the recorded run, with its own time slider."""
+        from .export import save_run_html
+
+        return save_run_html(self.source, path, positions=self.views.positions, frames=frames)

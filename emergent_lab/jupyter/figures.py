@@ -1,0 +1,174 @@
+"""Bokeh figures for the lessons, built on demand.
+
+Bokeh is imported inside each function: the engine package never imports a
+plotting library at module level, and a headless user who never draws a
+figure does not need Bokeh installed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from emergent_lab.analysis.timelines import cluster_series
+from emergent_lab.exact.cluster import SimCluster
+
+Series = tuple[Sequence[float], Sequence[float]]
+_WIDTH, _HEIGHT = 640, 300
+
+
+def _colours(n: int) -> list[str]:
+    from bokeh.palettes import Category10
+
+    palette = list(Category10[10])
+    return [palette[k % len(palette)] for k in range(n)]
+
+
+def line_chart(
+    series: Mapping[str, Series],
+    *,
+    title: str,
+    x_label: str,
+    y_label: str,
+    log_x: bool = False,
+    dashed: Sequence[str] = (),
+    points: Sequence[str] = (),
+    step: bool = False,
+) -> Any:
+    """Several named lines on one chart.
+
+    Args:
+        series: legend label -> (xs, ys).
+        title: chart title.
+        x_label: x axis label.
+        y_label: y axis label.
+        log_x: logarithmic x axis (for sizes from 10 to 2,000).
+        dashed: labels drawn dashed (bounds and references, not measurements).
+        points: labels drawn as markers only (individual measurements).
+        step: draw lines as steps (values that hold until the next sample).
+    """
+    from bokeh.plotting import figure
+
+    fig = figure(
+        title=title,
+        width=_WIDTH,
+        height=_HEIGHT,
+        x_axis_type="log" if log_x else "linear",
+        x_axis_label=x_label,
+        y_axis_label=y_label,
+        tools="pan,wheel_zoom,box_zoom,reset,save,hover",
+    )
+    for colour, (label, (xs, ys)) in zip(_colours(len(series)), series.items(), strict=True):
+        x, y = list(xs), list(ys)
+        if label in points:
+            fig.scatter(x, y, size=7, color=colour, legend_label=label)
+        elif step:
+            fig.step(x, y, mode="after", line_width=2, color=colour, legend_label=label)
+        else:
+            dash = "dashed" if label in dashed else "solid"
+            fig.line(x, y, line_width=2, color=colour, line_dash=dash, legend_label=label)
+    fig.legend.location = "top_left"
+    fig.legend.click_policy = "hide"
+    return fig
+
+
+def timeline_chart(cluster: SimCluster, *, title: str) -> Any:
+    """The observer's view of a run: agreement, nodes acting as leader, and the faults.
+
+    Agreement is the share of up nodes holding the most common opinion; two or
+    more acting leaders is split leadership; dotted lines mark each fault.
+    """
+    from bokeh.models import LinearAxis, Range1d
+    from bokeh.models.annotations import Span
+    from bokeh.plotting import figure
+
+    s = cluster_series(cluster)
+    fig = figure(
+        title=title,
+        width=_WIDTH,
+        height=_HEIGHT,
+        x_axis_label="virtual time (s)",
+        y_axis_label="agreement (share of up nodes)",
+        y_range=Range1d(start=0, end=1.05),
+        tools="pan,wheel_zoom,box_zoom,reset,save",
+    )
+    top = max([*s.acting, 2])
+    fig.extra_y_ranges = {"acting": Range1d(start=0, end=top + 0.5)}
+    fig.add_layout(LinearAxis(y_range_name="acting", axis_label="nodes acting as leader"), "right")
+    blue, red = _colours(4)[0], _colours(4)[3]
+    fig.step(s.time, s.agreement, mode="after", color=blue, line_width=2, legend_label="agreement")
+    fig.step(
+        s.time,
+        s.acting,
+        mode="after",
+        color=red,
+        line_width=2,
+        y_range_name="acting",
+        legend_label="acting leaders",
+    )
+    for at, _kind, _label in s.marks:
+        fig.add_layout(Span(location=at, dimension="height", line_dash="dotted", line_color="grey"))
+    fig.legend.location = "bottom_right"
+    return fig
+
+
+def stacked_bars(
+    labels: Sequence[str], parts: Mapping[str, Sequence[float]], *, title: str, y_label: str
+) -> Any:
+    """Bars made of named parts stacked on each other (e.g. detection + dissemination)."""
+    from bokeh.models import FactorRange
+    from bokeh.plotting import figure
+
+    names = list(parts)
+    data: dict[str, list[Any]] = {"label": list(labels)}
+    for name in names:
+        data[name] = [float(v) for v in parts[name]]
+    fig = figure(
+        title=title,
+        x_range=FactorRange(factors=list(labels)),
+        width=_WIDTH,
+        height=_HEIGHT,
+        y_axis_label=y_label,
+        tools="save,hover",
+        tooltips="$name: @$name{0.00} s",
+    )
+    fig.vbar_stack(
+        names, x="label", width=0.7, source=data, color=_colours(len(names)), legend_label=names
+    )
+    fig.legend.location = "top_left"
+    return fig
+
+
+def show(*figures: Any) -> None:
+    """Display figures in a notebook, stacked, with BokehJS inline (the lessons work offline).
+
+    A saved output viewed without BokehJS (an untrusted or freshly opened
+    notebook) shows a note naming the figures instead of an error; see
+    :mod:`emergent_lab.jupyter.bokehjs`.
+    """
+    from bokeh.layouts import column
+    from IPython.display import display
+
+    from emergent_lab.jupyter.bokehjs import figure_bundle, load_bokehjs
+
+    root = column(*figures) if len(figures) > 1 else figures[0]
+    load_bokehjs()
+    display(figure_bundle(root, titles=_titles(figures)), raw=True)  # type: ignore[no-untyped-call]
+
+
+def _titles(figures: Sequence[Any]) -> list[str]:
+    """The titles of the plots shown, in order (a layout's plots sorted by title)."""
+    from bokeh.models import Plot
+
+    titles: list[str] = []
+    for fig in figures:
+        plots = [fig] if isinstance(fig, Plot) else list(fig.select({"type": Plot}))
+        named = [text for p in plots if (text := _title(p))]
+        titles.extend(named if isinstance(fig, Plot) else sorted(named))
+    return titles
+
+
+def _title(plot: Any) -> str:
+    """A plot's title as text ("" without one); Bokeh allows a string or a ``Title``."""
+    title = plot.title
+    return str(title if isinstance(title, str) else getattr(title, "text", "") or "")

@@ -1,0 +1,302 @@
+"""``SimClusterSource``: the :class:`ClusterSource` protocol over a :class:`SimCluster`.
+
+This is the only module of the Jupyter layer that knows the simulator; every
+view reads through the protocol. It also knows how to rebuild its cluster
+with another seed or size (the dashboard's Reset), keeping the parameters,
+weights and loss the user set with the sliders.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections import deque
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from emergent_lab.core.checks import check_number
+from emergent_lab.core.timeline import record_in_force
+from emergent_lab.exact import SimCluster
+from emergent_lab.live.parts import (
+    cluster_point,
+    param_value,
+    recorded_node,
+    reset_config,
+    set_loss,
+)
+from emergent_lab.protocol.messages import VERSION_BITS
+from emergent_lab.run.source import (
+    ClusterPoint,
+    Mark,
+    Message,
+    NodeState,
+    PeerEntry,
+    RecordedNode,
+    Traffic,
+)
+from emergent_lab.scenario import Scenario, build_cluster
+
+MESSAGE_SAMPLE = 400
+"""At most this many recent messages are kept for the network view's fading edges."""
+
+
+class SimClusterSource:
+    """Reads and drives a simulated cluster for the dashboard.
+
+    Args:
+        cluster: the cluster to show.
+        scenario: the scenario it was built from, if any; Reset then rebuilds
+            the scenario (its timeline included) under the new seed.
+    """
+
+    def __init__(self, cluster: SimCluster, scenario: Scenario | None = None) -> None:
+        self.cluster = cluster
+        self.scenario = scenario
+        self._messages: deque[tuple[float, int, int]] = deque(maxlen=MESSAGE_SAMPLE)
+        cluster.network.on_send.append(self._on_send)
+
+    def _on_send(self, now: float, src: int, dst: int, kind: str, size: int) -> None:
+        if kind == "syn":
+            self._messages.append((now, src, dst))
+
+    # -- readings ---------------------------------------------------------------------
+
+    @property
+    def time(self) -> float:
+        """Virtual time of the cluster."""
+        return self.cluster.time
+
+    @property
+    def seed(self) -> int:
+        """The cluster's seed."""
+        return self.cluster.config.seed
+
+    def node_ids(self) -> Sequence[str]:
+        """Configured nodes first, then those that joined, in joining order."""
+        return list(self.cluster.nodes)
+
+    def nodes(self) -> Sequence[NodeState]:
+        """Every node's state; ``suspected_by`` counts up nodes that know it and think it dead.
+
+        A peer a node has not heard of yet is not suspected by it (joining
+        nodes are not suspects), and a down node's count says how many
+        running nodes have detected its absence.
+        """
+        cluster = self.cluster
+        ids = cluster.ids.ids
+        size = len(ids)
+        suspected = np.zeros(size, dtype=np.int64)
+        for node in cluster.nodes.values():
+            if not node.running:
+                continue
+            known = node.view.known[:size]
+            alive = node.alive_mask[: known.shape[0]]
+            doubted = known.copy()
+            doubted[: alive.shape[0]] &= ~alive
+            doubted[node.index] = False
+            suspected[: doubted.shape[0]] += doubted
+        states = []
+        for node_id, node in cluster.nodes.items():
+            up = node.running
+            states.append(
+                NodeState(
+                    node_id=node_id,
+                    up=up,
+                    opinion=ids[node.opinion] if up and node.opinion >= 0 else None,
+                    recognised=ids[node.recognised] if up and node.recognised >= 0 else None,
+                    acting=up and node.acting,
+                    score=float(cluster.true_score[node.index]),
+                    metrics=cluster.metrics[node_id],
+                    generation=node.generation,
+                    heartbeat=node.heartbeat_count,
+                    suspected_by=int(suspected[node.index]),
+                )
+            )
+        return states
+
+    def peers(self, observer: str) -> Sequence[PeerEntry]:
+        """The observer's view: every peer it holds a state for."""
+        node = self.cluster.node(observer)
+        if not node.running:
+            return []
+        view = node.view
+        known = np.flatnonzero(view.known)
+        known = known[known != node.index]
+        phi = view.detector.phi(self.time, known)
+        alive = node.alive_mask
+        ids = self.cluster.ids.ids
+        return [
+            PeerEntry(
+                peer=ids[j],
+                generation=int(view.key[j] >> VERSION_BITS),
+                heartbeat=int(view.heartbeat[j]),
+                score=float(view.score[j]),
+                phi=float(p),
+                alive=bool(j < alive.shape[0] and alive[j]),
+            )
+            for j, p in zip(known.tolist(), phi.tolist(), strict=True)
+        ]
+
+    def phi(self, observer: str, subject: str) -> float:
+        """Phi of ``subject`` at ``observer`` (0 when the observer is down)."""
+        node = self.cluster.node(observer)
+        return node.phi_of(subject) if node.running else 0.0
+
+    def phi_threshold(self) -> float:
+        """The detector threshold in force."""
+        return self.cluster.params.detector.threshold
+
+    def leader(self) -> str | None:
+        """The recognised leader of the whole cluster."""
+        return self.cluster.leader()
+
+    def timeline(self, start: int = 0) -> Sequence[ClusterPoint]:
+        """Observer timeline points from ``start`` on."""
+        ids = self.cluster.ids.ids
+        return [cluster_point(r, ids) for r in self.cluster.observer.timeline[start:]]
+
+    def cluster_at(self, time: float) -> ClusterPoint | None:
+        """The timeline point in force at ``time``."""
+        record = record_in_force(self.cluster.observer.timeline, time)
+        return cluster_point(record, self.cluster.ids.ids) if record else None
+
+    def node_at(self, node_id: str, time: float) -> RecordedNode | None:
+        """A node's record in force at ``time``."""
+        index = self.cluster.ids.index.get(node_id)
+        records = self.cluster.observer.nodes.get(index, []) if index is not None else []
+        record = record_in_force(records, time)
+        if record is None:
+            return None
+        ids = self.cluster.ids.ids
+        return recorded_node(record.up, record.opinion, record.recognised, record.acting, ids)
+
+    def marks(self, start: int = 0) -> Sequence[Mark]:
+        """Observer marks from ``start`` on, naming the nodes a target like "leader" resolved to.
+
+        Each mark is made with its event record, so the two lists run in step.
+        """
+        events = self.cluster.events
+        marks = []
+        for i, (t, kind, label) in enumerate(self.cluster.observer.marks[start:], start):
+            record = events[i] if i < len(events) else None
+            if record is not None and record.at == t and record.action == kind:
+                named = [r for r in record.resolved if r not in label.split("=")[-1:]]
+                if named:
+                    label = f"{label} ({', '.join(named)})"
+            marks.append(Mark(t, kind, label))
+        return marks
+
+    def messages(self, since: float) -> Sequence[Message]:
+        """Recent gossip digests (SYN messages) sent after ``since``."""
+        ids = self.cluster.ids.ids
+        return [Message(t, ids[s], ids[d]) for t, s, d in self._messages if t > since]
+
+    def traffic(self) -> Traffic:
+        """Network counters."""
+        network = self.cluster.network
+        return Traffic(messages=network.messages_sent, bytes=network.bytes_sent)
+
+    def weights(self) -> Mapping[str, float]:
+        """Weights of the cluster's score function."""
+        return dict(self.cluster.score_function.weights)
+
+    def param(self, name: str) -> float:
+        """A protocol parameter by the name ``set_param`` takes (``detector.*`` too)."""
+        return param_value(self.cluster.params, name)
+
+    def loss_rate(self) -> float:
+        """The network's loss probability."""
+        return self.cluster.network.loss
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def kill(self, node_id: str) -> None:
+        """Crash the node."""
+        self.cluster.crash(node_id)
+
+    def revive(self, node_id: str) -> None:
+        """Restart the node."""
+        self.cluster.restart(node_id)
+
+    def pause(self, node_id: str, duration: float) -> None:
+        """Pause the node."""
+        self.cluster.pause(node_id, duration)
+
+    def boost(self, node_id: str) -> None:
+        """Set every metric of the node to the best value of its declared range."""
+        self.cluster.set_metrics(node_id, self.cluster.score_function.best_metrics())
+
+    def partition(self, groups: Sequence[Sequence[str]] | str) -> None:
+        """Partition the network."""
+        self.cluster.partition(groups)
+
+    def heal(self) -> None:
+        """Heal the network."""
+        self.cluster.heal()
+
+    def loss(self, probability: float, duration: float | None = None) -> None:
+        """Set the loss, restoring the previous value after ``duration`` if given."""
+        set_loss(self.cluster, probability, duration, restore=self.loss_rate())
+
+    def set_weights(self, weights: Mapping[str, float]) -> None:
+        """Push new weights to every node."""
+        self.cluster.set_weights(weights)
+
+    def set_param(self, name: str, value: float) -> None:
+        """Change a parameter; the fanout is kept an integer."""
+        if name == "fanout":
+            value = int(check_number("cluster.fanout", value, low=1, integer=True))
+        self.cluster.set_param(name, value)
+
+    def step(self) -> None:
+        """One gossip round."""
+        self.cluster.step_round()
+
+    def advance(self, duration: float) -> None:
+        """Advance virtual time."""
+        self.cluster.run_for(duration)
+
+    # -- forking and rebuilding --------------------------------------------------------------
+
+    def fork(self) -> SimClusterSource:
+        """An independent copy of the running cluster that goes on event for event as this one.
+
+        The scenario and the configuration are immutable and shared; the
+        cluster (nodes, scheduler with its pending work, network, observer,
+        event log) is deep-copied, and its send hook points at the copy.
+        """
+        twin = copy.copy(self)
+        memo: dict[int, object] = {
+            id(self): twin,
+            id(self.scenario): self.scenario,
+            id(self.cluster.config): self.cluster.config,
+        }
+        twin.cluster = copy.deepcopy(self.cluster, memo)
+        twin._messages = copy.copy(self._messages)
+        return twin
+
+    def rebuilt(self, seed: int, nodes: int) -> SimClusterSource:
+        """A fresh cluster with this seed and size and the parameters in force now.
+
+        Metrics are drawn again from the seed, so the same seed reproduces the
+        same run. A scenario is re-read under the new seed (its timeline, given
+        metrics and graph kept) while the size is unchanged; at another size
+        its timeline is kept but its graph and per-node metrics, which name
+        nodes, are dropped.
+        """
+        check_number("seed", seed, low=0, integer=True)
+        check_number("nodes", nodes, low=1, integer=True)
+        current = self.cluster
+        old = current.config
+        params, score, loss = current.params, current.score_function, current.network.loss
+        if self.scenario is not None and int(nodes) == len(old.ids):
+            redrawn = self.scenario.with_seed(int(seed))
+            config = dataclasses.replace(redrawn.config, params=params, score=score, loss=loss)
+            scenario = dataclasses.replace(redrawn, config=config)
+            return SimClusterSource(build_cluster(scenario), scenario)
+        config = reset_config(old, int(nodes), int(seed), params=params, score=score, loss=loss)
+        if self.scenario is None:
+            return SimClusterSource(SimCluster(config))
+        scenario = dataclasses.replace(self.scenario, config=config)
+        return SimClusterSource(build_cluster(scenario), scenario)

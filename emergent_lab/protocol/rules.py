@@ -1,0 +1,105 @@
+"""The protocol's decisions, written once: whom a node follows and whom the cluster recognises.
+
+DESIGN.md's leader rule is three small decisions, and every engine makes
+them with these functions (compiled with numba, so the array engine's
+kernels call them in their loops and the exact node calls the very same
+code from Python):
+
+* :func:`outranks` and :func:`best_of`: the best candidate is the highest
+  score, equal scores going to the id that sorts first;
+* :func:`choose`: follow the best candidate alive when the current opinion
+  is missing, dead or not the recognised leader, or when the best beats it
+  by more than the emergence threshold; a joining node holds no opinion;
+* :func:`recognise`: the opinion held by at least the convergence-threshold
+  share of the members counted (ties to the id that sorts first).
+
+What a node *looks at* differs between views (every member of a full view,
+the k candidates and sampled partners of a top-k view) and stays with each
+view; what it *decides* from that is here.
+"""
+
+from __future__ import annotations
+
+from emergent_lab.core.arrays import FloatArray, IntArray
+from emergent_lab.core.compiled import compiled
+from emergent_lab.core.ids import NO_NODE
+
+TOLERANCE = 1e-9
+"""Slack on the recognition share, so 0.75 × 4 members is met by 3 despite rounding."""
+
+
+@compiled
+def outranks(score: float, rank: int, other_score: float, other_rank: int) -> bool:
+    """Whether a candidate beats another: a higher score, or an equal one and an earlier id."""
+    return score > other_score or (score == other_score and rank < other_rank)
+
+
+@compiled
+def best_of(members: IntArray, scores: FloatArray, rank: IntArray) -> int:
+    """The best of ``members`` (at least one), by ``scores`` and ``rank`` indexed by node."""
+    best = members[0]
+    for q in range(1, members.size):
+        candidate = members[q]
+        if outranks(scores[candidate], rank[candidate], scores[best], rank[best]):
+            best = candidate
+    return int(best)
+
+
+@compiled
+def choose(
+    current: int,
+    current_alive: bool,
+    current_score: float,
+    best: int,
+    top: float,
+    recognised: int,
+    joining: bool,
+    emergence: float,
+) -> int:
+    """A node's new opinion (:data:`NO_NODE`: none yet) from what it sees.
+
+    The emergence threshold protects only a leader the node recognises:
+    while leadership is still emerging the node simply follows the best
+    candidate, so equal scores cannot freeze a cluster into many
+    self-followers and a healed partition merges onto the better leader.
+    """
+    if joining:
+        return NO_NODE
+    follow_best = current < 0 or not current_alive or recognised != current
+    beaten = best != current and top > current_score + emergence
+    return best if follow_best or beaten else current
+
+
+@compiled
+def recognise(
+    votes: IntArray, count: int, members: int, threshold: float, rank: IntArray, tally: IntArray
+) -> int:
+    """The most held of ``votes[:count]`` if at least ``threshold`` of ``members`` hold it.
+
+    ``votes`` are the opinions counted (none of them :data:`NO_NODE`);
+    ``members`` is how many members are counted, with an opinion or without.
+    The most held wins, ties to the id that sorts first. ``tally`` is scratch
+    space, one counter per node, zero on entry and on return.
+    """
+    if count == 0:
+        return NO_NODE
+    first = votes[0]
+    unanimous = True
+    for a in range(1, count):
+        if votes[a] != first:
+            unanimous = False
+            break
+    if unanimous:  # the common case once a leader has emerged: nothing to count
+        top, leader = count, first
+    else:
+        top, leader = 0, NO_NODE
+        for a in range(count):
+            held = votes[a]
+            tally[held] += 1
+            if tally[held] > top or (tally[held] == top and rank[held] < rank[leader]):
+                top, leader = tally[held], held
+        for a in range(count):
+            tally[votes[a]] = 0
+    if top >= threshold * members - TOLERANCE:
+        return int(leader)
+    return NO_NODE

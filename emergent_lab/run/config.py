@@ -1,0 +1,185 @@
+"""What a simulated cluster is made of, gathered and validated in one place."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from emergent_lab.baselines.bully import BullyNode
+from emergent_lab.core.checks import check_number
+from emergent_lab.core.ids import node_sort_key, validate_node_id
+from emergent_lab.protocol.node import Node
+from emergent_lab.protocol.params import ProtocolParams
+from emergent_lab.score import ScoreFunction
+from emergent_lab.sim.latency import ConstantLatency, LatencyModel
+
+PROTOCOLS: Mapping[str, type[Node]] = {"emergent": Node, "bully": BullyNode}
+"""Node classes a cluster can run, by name: the emergent leader, or the Bully election."""
+
+
+LEADER = "leader"
+"""A target that means whoever leads when the event happens (so never a node's id)."""
+DEFAULT_SEEDS = 3
+"""How many of the first ids (in natural order) are seeds, unless a cluster names its own."""
+
+
+def random_metrics(
+    score: ScoreFunction, n: int, *, rng: np.random.Generator
+) -> list[dict[str, float]]:
+    """Draw every metric of ``score`` uniformly within its range, for ``n`` nodes."""
+    specs = score.metrics
+    names = score.metric_names or tuple(specs)
+    columns = {
+        name: rng.uniform(specs[name].low, specs[name].high, size=n)
+        if name in specs
+        else rng.random(size=n)
+        for name in names
+    }
+    return [{name: float(columns[name][i]) for name in names} for i in range(n)]
+
+
+def default_ids(n: int) -> tuple[str, ...]:
+    """``n0`` … ``n{n-1}``: ids whose natural order is their number."""
+    return tuple(f"n{i}" for i in range(n))
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """Everything needed to build the same simulated cluster again.
+
+    Build one with :meth:`create`, which fills in metrics from the seed and
+    checks every field; the scenario loader and the dashboard both do.
+    """
+
+    ids: tuple[str, ...]
+    params: ProtocolParams
+    score: ScoreFunction
+    metrics: tuple[Mapping[str, float], ...]
+    seeds: tuple[str, ...]
+    latency: LatencyModel = field(default_factory=ConstantLatency)
+    loss: float = 0.0
+    graph: nx.Graph | None = None
+    seed: int = 0
+    protocol: str = "emergent"
+    """Which node class of ``PROTOCOLS`` the cluster runs."""
+
+    def __post_init__(self) -> None:
+        if self.protocol not in PROTOCOLS:
+            raise ValueError(
+                f"cluster.protocol: unknown protocol {self.protocol!r} "
+                f"(expected one of: {', '.join(PROTOCOLS)})"
+            )
+
+    @classmethod
+    def create(
+        cls,
+        nodes: int | Sequence[str] = 10,
+        *,
+        seed: int = 0,
+        params: ProtocolParams | None = None,
+        score: ScoreFunction | str = "capacity",
+        metrics: Sequence[Mapping[str, float]] | Mapping[str, Mapping[str, float]] | None = None,
+        seeds: int | Sequence[str] = DEFAULT_SEEDS,
+        latency: LatencyModel | None = None,
+        loss: float = 0.0,
+        graph: nx.Graph | None = None,
+        protocol_name: str = "emergent",
+        **protocol: Any,
+    ) -> ClusterConfig:
+        """Build and validate a configuration.
+
+        Args:
+            nodes: how many nodes (named ``n0``…), or their ids.
+            seed: the seed of the run's single generator.
+            params: protocol parameters; or give them as keywords (``fanout=2``).
+            score: a score function or a preset name.
+            metrics: per-node metrics (a list in id order, or a mapping by id;
+                nodes left out get random metrics drawn from the seed).
+            seeds: how many of the first ids are seeds, or their ids.
+            latency: the network's latency model.
+            loss: probability that a message is lost.
+            graph: restrict reachability to this graph (its nodes are the ids).
+            protocol_name: the node class to run, a key of ``PROTOCOLS``.
+            **protocol: fields of :class:`ProtocolParams`.
+        """
+        check_number("cluster.seed", _plain(seed), low=0, integer=True)
+        nodes = _plain(nodes)
+        if isinstance(nodes, (bool, float)) or not isinstance(nodes, (int, list, tuple)):
+            raise ValueError(
+                f"cluster.nodes: must be an integer >= 1 or a list of ids (got {nodes!r})"
+            )
+        if isinstance(nodes, int):
+            check_number("cluster.nodes", nodes, low=1, integer=True)
+            ids = default_ids(nodes)
+        else:
+            ids = tuple(validate_node_id(i, field="cluster.ids") for i in nodes)
+            if LEADER in ids:
+                raise ValueError(f"cluster.ids: {LEADER!r} names whoever leads, not a node")
+            if not ids or len(set(ids)) != len(ids):
+                raise ValueError("cluster.ids: must be a non-empty list of distinct ids")
+        if params is None:
+            params = ProtocolParams(**protocol)
+        elif protocol:
+            params = params.replace(**protocol)
+        score_fn = ScoreFunction.preset(score) if isinstance(score, str) else score
+        rng = np.random.default_rng(seed)
+        drawn = random_metrics(score_fn, len(ids), rng=rng)
+        if metrics is not None:
+            given = (
+                dict(metrics)
+                if isinstance(metrics, Mapping)
+                else {ids[i]: m for i, m in enumerate(metrics)}
+            )
+            unknown = sorted(set(given) - set(ids))
+            if unknown:
+                raise ValueError(f"score.nodes.{unknown[0]}: no such node in cluster.ids")
+            for i, node_id in enumerate(ids):
+                if node_id in given:
+                    drawn[i] = {**drawn[i], **_checked_metrics(node_id, given[node_id])}
+        seeds = _plain(seeds)
+        if isinstance(seeds, (bool, float)) or not isinstance(seeds, (int, list, tuple)):
+            raise ValueError(
+                f"cluster.seeds: must be an integer >= 1 or a list of ids (got {seeds!r})"
+            )
+        if isinstance(seeds, int):
+            check_number("cluster.seeds", seeds, low=1, integer=True)
+            seed_ids = tuple(heapq.nsmallest(seeds, ids, key=node_sort_key))
+        else:
+            seed_ids = tuple(validate_node_id(s, field="cluster.seeds") for s in seeds)
+            missing = sorted(set(seed_ids) - set(ids))
+            if missing:
+                raise ValueError(f"cluster.seeds: {missing[0]!r} is not in cluster.ids")
+        if graph is not None:
+            missing = sorted(set(ids) - {str(n) for n in graph.nodes})
+            if missing:
+                raise ValueError(f"network.graph: node {missing[0]!r} is not in the graph")
+        check_number("network.loss", loss, low=0, high=1)
+        return cls(
+            ids=ids,
+            params=params,
+            score=score_fn,
+            metrics=tuple(drawn),
+            seeds=seed_ids,
+            latency=latency or ConstantLatency(),
+            loss=float(loss),
+            graph=graph,
+            seed=int(_plain(seed)),
+            protocol=protocol_name,
+        )
+
+
+def _plain(value: Any) -> Any:
+    """A NumPy integer as a Python int (``create(np.int64(5))``); anything else unchanged."""
+    return int(value) if isinstance(value, np.integer) else value
+
+
+def _checked_metrics(node_id: str, metrics: Mapping[str, Any]) -> dict[str, float]:
+    out = {}
+    for name, value in metrics.items():
+        out[name] = check_number(f"score.nodes.{node_id}.{name}", value)
+    return out

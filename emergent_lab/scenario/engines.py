@@ -1,0 +1,60 @@
+"""The scenario options that select an engine: ``[cluster] engine``, ``view`` and ``k``.
+
+Kept apart from the engine so the scenario schema can validate them without
+building anything; unknown values fail with the field name and the allowed
+values, like every other scenario field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+from emergent_lab.array.views import VIEWS
+from emergent_lab.core.checks import check_number
+
+ENGINES = ("exact", "array")
+EXACT_MAX_NODES = 100_000
+ARRAY_MAX_NODES = 10_000_000
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """Which engine runs a scenario, and with which view model."""
+
+    engine: str = "exact"
+    """``"exact"`` (one object per node, every message) or ``"array"`` (rounds on arrays)."""
+    view: str = "full"
+    """Array engine only: ``"full"`` membership or ``"topk"`` candidates."""
+    k: int = 8
+    """Array engine, top-k view: candidates each node keeps."""
+
+    @property
+    def max_nodes(self) -> int:
+        """The largest ``cluster.nodes`` this engine accepts."""
+        return ARRAY_MAX_NODES if self.engine == "array" else EXACT_MAX_NODES
+
+
+def engine_options(cluster: MutableMapping[str, Any]) -> EngineOptions:
+    """Take ``engine``, ``view`` and ``k`` out of a ``[cluster]`` table, validated.
+
+    Raises:
+        ValueError: naming the field and the allowed values.
+    """
+    engine = cluster.pop("engine", "exact")
+    if engine not in ENGINES:
+        raise ValueError(
+            f"cluster.engine: unknown engine {engine!r} (expected one of: {', '.join(ENGINES)})"
+        )
+    view = cluster.pop("view", "full")
+    if view not in VIEWS:
+        raise ValueError(
+            f"cluster.view: unknown view {view!r} (expected one of: {', '.join(VIEWS)})"
+        )
+    k = int(check_number("cluster.k", cluster.pop("k", 8), low=1, integer=True))
+    if engine == "exact" and (view != "full" or k != 8):
+        raise ValueError(
+            "cluster.view: only the array engine has view models (set engine = 'array')"
+        )
+    return EngineOptions(str(engine), str(view), k)
