@@ -3,6 +3,7 @@
 import pytest
 
 from emergent_lab.exact import SimCluster
+from emergent_lab.exact.drivers import follow_series
 from emergent_lab.run import ClusterConfig, build_report
 from emergent_lab.scenario import load_scenario, run_scenario
 from emergent_lab.score import ScoreFunction
@@ -169,7 +170,7 @@ def test_metric_series_moves_the_score():
     cluster = SimCluster(ClusterConfig.create(2, seed=1, metrics=metrics, seeds=1))
     cluster.run(10.0)
     assert cluster.leader() == "n1"
-    cluster.follow_series("n0", "cpu_free", [1.0, 2.0], [0.9, 1.0])
+    follow_series(cluster, "n0", "cpu_free", [1.0, 2.0], [0.9, 1.0])
     cluster.set_metric("n0", "mem_free", 1.0)
     cluster.run(25.0)
     assert cluster.leader() == "n0"

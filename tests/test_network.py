@@ -6,6 +6,7 @@ import pytest
 
 from emergent_lab.core.ids import IdTable
 from emergent_lab.exact import SimCluster
+from emergent_lab.exact.drivers import watch_phi
 from emergent_lab.protocol.messages import DIGEST_ENTRY_BYTES, HEADER_BYTES, GossipSyn
 from emergent_lab.run import ClusterConfig
 from emergent_lab.sim import (
@@ -126,7 +127,7 @@ def test_dead_peers_are_collected_and_not_resurrected_by_slower_gossip():
 
 def test_phi_can_be_watched_for_a_pair():
     cluster = SimCluster(ClusterConfig.create(4, seed=1))
-    samples = cluster.watch_phi("n0", "n1", every=0.5)
+    samples = watch_phi(cluster, "n0", "n1", every=0.5)
     cluster.run(10.0)
     cluster.crash("n1")
     cluster.run(20.0)

@@ -14,7 +14,7 @@ Two measurements of the same push-pull exchange:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from emergent_lab.analysis.theory import push_pull_rounds, push_rounds
 from emergent_lab.analysis.variants import mean
 from emergent_lab.core.checks import check_number
 from emergent_lab.exact.cluster import SimCluster
+from emergent_lab.protocol.node import Node
 from emergent_lab.run.config import ClusterConfig
 
 Mode = Literal["push", "pull", "push-pull"]
@@ -85,10 +86,10 @@ def engine_rounds(n: int, *, fanout: int = 3, seed: int = 0) -> float:
     check_number("n", n, low=2, integer=True)
     config = ClusterConfig.create(n, seed=seed, fanout=fanout)
     cluster = SimCluster(config)
-    nodes = list(cluster.nodes.values())
+    nodes = [cast(Node, node) for node in cluster.nodes.values()]  # the emergent protocol's
     while not all(node.view.known[:n].all() for node in nodes):
         cluster.run_for(1.0)
-    source = cluster.nodes["n0"]
+    source = nodes[0]
     metric = cluster.score_function.metric_names[0]
     cluster.set_metric("n0", metric, source.metrics[metric] / 2)
     target = source.view.key[source.index]

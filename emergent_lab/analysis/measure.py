@@ -131,9 +131,9 @@ def leader_silence(cluster: Cluster) -> float:
     if isinstance(cluster, SimCluster):
         index = cluster.ids.index[leader]
         silences = [
-            float(n.view.detector.suspect_at[index] - n.view.detector.last_heartbeat[index])
+            float(n.detector.suspect_at[index] - n.detector.last_heartbeat[index])
             for n in cluster.nodes.values()
-            if n.running and n.index != index and n.view.detector.known[index]
+            if n.running and n.index != index and n.detector.known[index]
         ]
         return float(np.mean(silences))
     index = cluster.ids.index[leader]

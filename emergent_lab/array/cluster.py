@@ -26,14 +26,15 @@ that hold no opinion until they hear from a peer. What differs:
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any, Literal
 
 import numpy as np
 
 from emergent_lab.array.detector import EntryDetector
+from emergent_lab.array.exchange import deliveries, draw_pairs, transfers
 from emergent_lab.array.kernels import Opinions, Transfers
 from emergent_lab.array.record import RoundObserver
 from emergent_lab.array.views import VIEWS, FullView, TopKView, ViewKind
@@ -48,9 +49,16 @@ from emergent_lab.protocol.messages import (
 )
 from emergent_lab.run.config import LEADER, ClusterConfig
 from emergent_lab.run.engine import Counters, Detection
-from emergent_lab.run.events import EventRecord, apply_scheduled, log_event, resolve_groups
+from emergent_lab.run.events import (
+    EventRecord,
+    apply_scheduled,
+    leading_now,
+    log_event,
+    resolve_groups,
+)
 from emergent_lab.run.observer import ClusterRecord
 from emergent_lab.sim.eventlog import EventLog
+from emergent_lab.sim.scheduler import Scheduler
 
 Exchange = Literal["push-pull", "push"]
 EXCHANGES: tuple[Exchange, ...] = ("push-pull", "push")
@@ -153,7 +161,8 @@ class ArrayCluster:
         self.bytes_sent = 0
         self._entry_bytes = state_wire_bytes(config.ids[0], config.ids[0], config.metrics[0])
         self._digest_bytes = DIGEST_ENTRY_BYTES + float(self.ids.id_bytes.mean())
-        self._pending: list[tuple[float, int, str, dict[str, Any]]] = []
+        self._actions = Scheduler()
+        """Scheduled actions, in time order (ties: the order they were scheduled)."""
         self._slot = 0
         self._best = NO_NODE
         self.time = 0.0
@@ -301,43 +310,8 @@ class ArrayCluster:
 
     def _pairs(self, initiators: IntArray) -> tuple[IntArray, IntArray]:
         """Each initiator with ``fanout`` distinct random partners, in initiator order."""
-        fanout = min(self.params.fanout, self.n - 1)
-        if fanout < 1 or not initiators.size:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        partners = self._draw(initiators, fanout)
-        if isinstance(self.view, FullView):
-            rows = np.repeat(initiators, fanout).reshape(-1, fanout)
-            redraw = self.view.entries.suspected[rows, partners]
-            if redraw.any():
-                partners = np.where(redraw, self._draw(initiators, fanout), partners)
-        for column in range(1, fanout):
-            clash = (partners[:, :column] == partners[:, column : column + 1]).any(axis=1)
-            while clash.any():
-                partners[clash, column] = self._draw(initiators[clash], 1)[:, 0]
-                clash = (partners[:, :column] == partners[:, column : column + 1]).any(axis=1)
-        return np.repeat(initiators, fanout), partners.ravel()
-
-    def _draw(self, initiators: IntArray, count: int) -> IntArray:
-        drawn = self.rng.integers(0, self.n - 1, size=(initiators.size, count))
-        result: IntArray = drawn + (drawn >= initiators[:, None])
-        return result
-
-    def _deliveries(self, a: IntArray, b: IntArray) -> tuple[BoolArray, BoolArray]:
-        """Which side of each exchange learns from the other, after loss and faults.
-
-        Push-pull is SYN a→b, ACK b→a (a learns), ACK2 a→b (b learns): a lost
-        SYN or ACK stops the exchange, a lost ACK2 leaves only a informed.
-        """
-        reachable = self.up[b] & (self.group[a] == self.group[b])
-        syn, ack, ack2 = (self.rng.random(a.size) >= self.loss for _ in range(3))
-        syn_ok = reachable & syn
-        if self.exchange == "push":
-            self._count_messages(a.size, int(syn_ok.sum()), 0, 0)
-            return np.zeros(a.size, dtype=bool), syn_ok
-        a_gets = syn_ok & ack
-        b_gets = a_gets & ack2
-        self._count_messages(a.size, int(syn_ok.sum()), int(a_gets.sum()), int(b_gets.sum()))
-        return a_gets, b_gets
+        avoid = self.view.entries.suspected if isinstance(self.view, FullView) else None
+        return draw_pairs(self.rng, initiators, n=self.n, fanout=self.params.fanout, avoid=avoid)
 
     def _count_messages(self, syn: int, syn_ok: int, ack_ok: int, ack2_ok: int) -> None:
         digest = self.n if isinstance(self.view, FullView) else self.view.k + 1
@@ -348,21 +322,11 @@ class ArrayCluster:
         self.bytes_sent += int(sent * HEADER_BYTES + syn * digest * self._digest_bytes)
 
     def _transfers(self, a: IntArray, b: IntArray) -> tuple[IntArray, IntArray]:
-        """The one-way state transfers of the exchanges, in the order they happen.
-
-        An initiator sends one digest to all its partners at once, so what
-        its partners learn from it (the ACK2, or the push) is its state from
-        before the tick, and what it learns from them (the ACKs) comes after:
-        news from one partner does not reach another in the same tick. Per
-        initiator, the transfers are therefore its pushes, then its pulls.
-        """
-        fanout = min(self.params.fanout, self.n - 1)
-        a_gets, b_gets = self._deliveries(a, b)
-        shape = (-1, fanout)
-        dst = np.concatenate([b.reshape(shape), a.reshape(shape)], axis=1).ravel()
-        src = np.concatenate([a.reshape(shape), b.reshape(shape)], axis=1).ravel()
-        happens = np.concatenate([b_gets.reshape(shape), a_gets.reshape(shape)], axis=1).ravel()
-        return dst[happens], src[happens]
+        """The one-way state transfers of the exchanges (see :func:`.exchange.transfers`)."""
+        reachable = self.up[b] & (self.group[a] == self.group[b])
+        got = deliveries(self.rng, reachable, loss=self.loss, push=self.exchange == "push")
+        self._count_messages(a.size, got.syn_ok, got.ack_ok, got.ack2_ok)
+        return transfers(a, b, got, fanout=min(self.params.fanout, self.n - 1))
 
     # -- the leader rule -----------------------------------------------------------------
 
@@ -464,17 +428,8 @@ class ArrayCluster:
         """Turn ``"leader"`` into the node leading now (recognised, acting or most followed)."""
         if node != LEADER:
             return self.node_id(node)
-        leader = self.leader()
-        if leader is not None:
-            return leader
-        acting = self.acting_leaders()
-        if acting:
-            return acting[0]
-        held = self.opinion[self.up]
-        held = held[held >= 0]
-        if not held.size:
-            raise ValueError("node: 'leader' named, but no node follows any leader yet")
-        return self.ids.ids[int(np.bincount(held).argmax())]
+        followed = self.opinion[self.up]
+        return leading_now(self.leader(), self.acting_leaders(), followed, self.ids.ids)
 
     # -- faults and changes -----------------------------------------------------------------
 
@@ -569,12 +524,12 @@ class ArrayCluster:
                 f"(expected one of: {', '.join(ARRAY_ACTIONS)})"
             )
         check_number("at", time, low=self.time)
-        heapq.heappush(
-            self._pending, (float(time), len(self.events) + len(self._pending), action, arguments)
-        )
+        self._actions.schedule_at(float(time), partial(self._apply, action, arguments))
+
+    def _apply(self, action: str, arguments: dict[str, Any]) -> None:
+        self.time = max(self.time, self._actions.now())
+        apply_scheduled(self, action, arguments)
 
     def _apply_due(self, until: float) -> None:
-        while self._pending and self._pending[0][0] <= until:
-            at, _, action, arguments = heapq.heappop(self._pending)
-            self.time = max(self.time, at)
-            apply_scheduled(self, action, arguments)
+        """Apply the actions due by ``until`` (the slots in between run first)."""
+        self._actions.run(until=max(until, self._actions.now()))

@@ -63,9 +63,10 @@ from emergent_lab.array.kernels import (
     Transfers,
     cache_aligned,
 )
-from emergent_lab.array.kernels.leader import EMPTY_SAMPLE, NO_NODE, evaluate_full, evaluate_topk
+from emergent_lab.array.kernels.leader import EMPTY_SAMPLE, evaluate_full, evaluate_topk
 from emergent_lab.array.kernels.merge import merge_full, merge_topk
 from emergent_lab.core.arrays import BoolArray, FloatArray, IntArray
+from emergent_lab.core.ids import NO_NODE
 from emergent_lab.protocol.messages import VERSION_BITS
 
 _BUFFER_ROWS = 4096

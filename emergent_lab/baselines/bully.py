@@ -26,6 +26,7 @@ sent ELECTIONs, and simply never answer.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 
@@ -39,9 +40,10 @@ from emergent_lab.baselines.messages import (
     Election,
     Heartbeat,
 )
-from emergent_lab.core.ids import IdTable
+from emergent_lab.core.ids import NO_NODE, IdTable
+from emergent_lab.detector import DetectorBank
+from emergent_lab.protocol.member import Member, PeersHeld
 from emergent_lab.protocol.messages import Message
-from emergent_lab.protocol.node import NO_NODE, Node
 from emergent_lab.protocol.params import ProtocolParams
 from emergent_lab.protocol.transport import Clock, NodeListener, Transport
 from emergent_lab.score import ScoreFunction
@@ -52,16 +54,17 @@ COORDINATOR_TIMEOUT_ROUNDS = 2.0
 """Heartbeat intervals a node that got an ANSWER waits for COORDINATOR before retrying."""
 
 
-class BullyNode(Node):
+class BullyNode(Member):
     """A cluster member that elects its coordinator with the Bully algorithm.
 
-    It is a ``Node`` for everything around the leader rule (constructor,
-    lifecycle, GC-like pauses, metrics, parameters, the detector bank and
-    reporting to the listener), so a ``SimCluster`` and its observer drive it
-    unchanged; gossip is replaced by the election's messages and the
-    coordinator's heartbeats. For the observer, ``opinion`` is the coordinator
-    the node follows, ``recognised`` is that coordinator once announced (none
-    while an election runs), and ``acting`` is true on the coordinator itself.
+    It is a :class:`~emergent_lab.protocol.member.Member`, a sibling of the
+    emergent ``Node`` (constructor, lifecycle, GC-like pauses, metrics,
+    parameters, the detector bank and reporting to the listener), so a
+    ``SimCluster`` and its observer drive it unchanged; it keeps no gossip
+    view, only the election's messages and the coordinator's heartbeats. For
+    the observer, ``opinion`` is the coordinator the node follows,
+    ``recognised`` is that coordinator once announced (none while an
+    election runs), and ``acting`` is true on the coordinator itself.
 
     Args:
         node_id: this node's id.
@@ -111,6 +114,7 @@ class BullyNode(Node):
             generation=generation,
             listener=listener,
         )
+        self._detector = DetectorBank(params.detector, capacity=len(ids))
         self.known_scores: dict[int, float] = {}
         """Scores learned from other members' messages (unknown: may outrank us)."""
         self.electing = False
@@ -118,6 +122,19 @@ class BullyNode(Node):
         self._watched = NO_NODE
         """The coordinator whose heartbeats feed the detector (none on the coordinator)."""
         self._timer_epoch = 0
+
+    @property
+    def detector(self) -> DetectorBank:
+        """The detectors of the members; only the coordinator's is fed."""
+        return self._detector
+
+    def peers_held(self) -> PeersHeld:
+        """The members whose heartbeats this node has heard, with the scores they sent."""
+        heard = np.flatnonzero(self._detector.known)
+        heard = heard[heard != self.index]
+        scores = np.array([self.known_scores.get(int(i), math.nan) for i in heard])
+        zeros = np.zeros(heard.size, dtype=np.int64)
+        return PeersHeld(heard, zeros, zeros, scores)
 
     # -- lifecycle --------------------------------------------------------------
 
@@ -245,14 +262,14 @@ class BullyNode(Node):
         """
         previous = self._watched
         if previous not in (NO_NODE, member):
-            self.view.detector.reset(np.array([previous], dtype=np.int64))
+            self._detector.reset(np.array([previous], dtype=np.int64))
             if previous < self.alive_mask.shape[0]:
                 self.alive_mask[previous] = False  # forgotten, not suspected
         self._watched = member
 
     def _heard(self, member: int) -> None:
         """Record a sign of life of the coordinator for the failure detector."""
-        detector = self.view.detector
+        detector = self._detector
         detector.ensure_capacity(len(self.ids))
         detector.heartbeat(np.array([member], dtype=np.int64), self.clock.now())
 
@@ -312,7 +329,7 @@ class BullyNode(Node):
         outranks it (its own score rose).
         """
         now = self.clock.now()
-        detector = self.view.detector
+        detector = self._detector
         detector.ensure_capacity(len(self.ids))
         alive = detector.known & detector.available(now)
         alive[self.index] = True

@@ -54,8 +54,8 @@ def detector_rule(params: DetectorParams) -> FloatArray:
 def deadline(rule: FloatArray, last: float, mean: float, std: float) -> float:
     """When a peer last heard at ``last`` stops being alive (``std`` already floored)."""
     if rule[AKKA]:
-        return last + (mean + rule[PAUSE]) + rule[Y_STAR] * std
-    return last + rule[FACTOR] * mean
+        return last + (mean + float(rule[PAUSE])) + float(rule[Y_STAR]) * std
+    return last + float(rule[FACTOR]) * mean
 
 
 @compiled

@@ -16,13 +16,20 @@ from typing import Any
 import numpy as np
 
 from emergent_lab.core.checks import check_number
-from emergent_lab.core.ids import IdTable, node_sort_key, validate_node_id
-from emergent_lab.protocol.node import NO_NODE, Node
+from emergent_lab.core.ids import NO_NODE, IdTable, node_sort_key, validate_node_id
+from emergent_lab.protocol.member import Member
 from emergent_lab.protocol.params import ProtocolParams, check_live_parameter
 from emergent_lab.protocol.rules import best_of
 from emergent_lab.run.config import LEADER, PROTOCOLS, ClusterConfig, random_metrics
 from emergent_lab.run.engine import Counters, Detection
-from emergent_lab.run.events import ACTIONS, EventRecord, apply_scheduled, log_event, resolve_groups
+from emergent_lab.run.events import (
+    ACTIONS,
+    EventRecord,
+    apply_scheduled,
+    leading_now,
+    log_event,
+    resolve_groups,
+)
 from emergent_lab.run.observer import ClusterRecord, Observer
 from emergent_lab.score import ScoreFunction
 from emergent_lab.sim.eventlog import EventLog
@@ -58,7 +65,7 @@ class SimCluster:
         self.params = config.params
         self.score_function = config.score
         self.observer = Observer(self.log, best=self._best_index, reachable=self.network.reachable)
-        self.nodes: dict[str, Node] = {}
+        self.nodes: dict[str, Member] = {}
         self.generations: dict[str, int] = {}
         self.metrics: dict[str, dict[str, float]] = {}
         self.true_score = np.zeros(0)
@@ -127,7 +134,7 @@ class SimCluster:
 
     # -- nodes ------------------------------------------------------------------------------
 
-    def _spawn(self, node_id: str, metrics: Mapping[str, float]) -> Node:
+    def _spawn(self, node_id: str, metrics: Mapping[str, float]) -> Member:
         generation = self.generations.get(node_id, 0) + 1
         self.generations[node_id] = generation
         node = PROTOCOLS[self.config.protocol](
@@ -166,7 +173,7 @@ class SimCluster:
             return NO_NODE
         return best_of(up, self.true_score, self.ids.rank)
 
-    def node(self, node_id: str) -> Node:
+    def node(self, node_id: str) -> Member:
         """The node with this id (raises KeyError naming the known ids)."""
         try:
             return self.nodes[node_id]
@@ -203,18 +210,8 @@ class SimCluster:
         if node_id != LEADER:
             self.node(node_id)
             return node_id
-        leader = self.leader()
-        if leader is None:
-            acting = self.acting_leaders()
-            if acting:
-                leader = acting[0]
-            else:
-                opinions = [n.opinion for n in self.nodes.values() if n.running and n.opinion >= 0]
-                if not opinions:
-                    raise ValueError("node: 'leader' named, but no node follows any leader yet")
-                counts = np.bincount(opinions)
-                leader = self.ids.ids[int(np.argmax(counts))]
-        return leader
+        followed = np.array([n.opinion for n in self.nodes.values() if n.running], dtype=np.int64)
+        return leading_now(self.leader(), self.acting_leaders(), followed, self.ids.ids)
 
     # -- faults and changes -------------------------------------------------------------------
 
@@ -231,7 +228,7 @@ class SimCluster:
         self._take_down(target, crashed=True)
         return node_id
 
-    def _take_down(self, target: Node, *, crashed: bool) -> None:
+    def _take_down(self, target: Member, *, crashed: bool) -> None:
         if target.running:
             target.stop()
         self.network.detach(target.index)
@@ -367,54 +364,6 @@ class SimCluster:
                 node.set_params(new)
         return new
 
-    def follow_series(
-        self, node: str, metric: str, times: Sequence[float], values: Sequence[float]
-    ) -> None:
-        """Make a metric of a node follow a time series (e.g. a replayed CPU trace).
-
-        Each sample becomes a ``set_metric`` at its time (times relative to now).
-        """
-        if len(times) != len(values):
-            raise ValueError("series: times and values must have the same length")
-        for t, v in zip(times, values, strict=True):
-            value = check_number(f"series.{metric}", v)
-            self.scheduler.schedule(float(t), partial(self._series_step, node, metric, value))
-
-    def _series_step(self, node: str, metric: str, value: float) -> None:
-        self._series_update(self.resolve(node), {metric: value})
-
-    def _series_update(self, node_id: str, metrics: Mapping[str, float]) -> None:
-        """Apply metric samples that come from a series, not from a user (no mark)."""
-        new = {**self.metrics[node_id], **metrics}
-        self.metrics[node_id] = new
-        target = self.nodes[node_id]
-        self.true_score[target.index] = self.score_function.score(new)
-        if target.running:
-            target.set_metrics(metrics)
-
-    def watch_phi(
-        self, observer: str, subject: str, *, every: float = 0.25
-    ) -> list[tuple[float, float]]:
-        """Sample, every ``every`` seconds from now on, the phi ``observer`` has for ``subject``.
-
-        Returns the list the samples ``(time, phi)`` are appended to (also kept
-        in ``observer.phi_series``); a down observer records nothing.
-        """
-        check_number("every", every, low=0, low_open=True)
-        self.node(observer)
-        self.node(subject)
-        samples = self.observer.phi_series.setdefault((observer, subject), [])
-        self.scheduler.schedule(0.0, partial(self._sample_phi, observer, subject, every, samples))
-        return samples
-
-    def _sample_phi(
-        self, observer: str, subject: str, every: float, samples: list[tuple[float, float]]
-    ) -> None:
-        node = self.nodes[observer]
-        if node.running:
-            samples.append((self.time, node.phi_of(subject)))
-        self.scheduler.schedule(every, partial(self._sample_phi, observer, subject, every, samples))
-
     def at(self, time: float, action: str, **arguments: Any) -> None:
         """Schedule ``action`` (one of ``ACTIONS``) at virtual ``time``."""
         if action not in ACTIONS:
@@ -427,30 +376,11 @@ class SimCluster:
     def _apply(self, action: str, arguments: dict[str, Any]) -> None:
         apply_scheduled(self, action, arguments)
 
-    def add_score_noise(self, amplitude: float, interval: float) -> None:
-        """Jitter every node's metrics by up to ±amplitude of their range, every interval.
-
-        Scores are weighted means of normalised metrics, so each node's score
-        then wanders within ±amplitude of its base: the noisy load that the
-        emergence threshold exists to ignore.
-        """
-        check_number("score.noise", amplitude, low=0, high=1)
-        check_number("score.noise_interval", interval, low=0, low_open=True)
-        base = {k: dict(v) for k, v in self.metrics.items()}
-        self.scheduler.schedule(interval, partial(self._jitter, base, amplitude, interval))
-
-    def _jitter(
-        self, base: dict[str, dict[str, float]], amplitude: float, interval: float
-    ) -> None:
-        specs = self.score_function.metrics
-        for node_id in sorted(self.nodes, key=node_sort_key):
-            if not self.nodes[node_id].running:
-                continue
-            noisy = {}
-            for name, value in base.get(node_id, self.metrics[node_id]).items():
-                spec = specs.get(name)
-                span = (spec.high - spec.low) if spec else 1.0
-                noisy[name] = value + float(self.rng.uniform(-amplitude, amplitude)) * span
-            self._series_update(node_id, noisy)
-        self.scheduler.schedule(interval, partial(self._jitter, base, amplitude, interval))
-
+    def apply_series(self, node_id: str, metrics: Mapping[str, float]) -> None:
+        """Apply metric samples that come from a series or noise, not from a user (no mark)."""
+        new = {**self.metrics[node_id], **metrics}
+        self.metrics[node_id] = new
+        target = self.nodes[node_id]
+        self.true_score[target.index] = self.score_function.score(new)
+        if target.running:
+            target.set_metrics(metrics)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from typing import cast
 
-from emergent_lab.live.array import ArrayClusterSource
-from emergent_lab.run.source import ClusterSource
+from emergent_lab.run.config import LEADER
+from emergent_lab.run.source import ClusterSource, Sampled, capabilities_of
 
 from .controller import Controller
-from .controls import LEADER_TARGET, Controls
+from .controls import Controls
 from .replay import Replay
 from .views import DashboardViews
 
@@ -49,9 +50,9 @@ class NodeActions:
         if (
             node_id is not None
             and node_id not in ids
-            and isinstance(self.source, ArrayClusterSource)
+            and capabilities_of(self.source).size is not None
         ):
-            self.source.draw(node_id)
+            cast(Sampled, self.source).draw(node_id)
             self.render()
             ids = list(self.source.node_ids())
         if node_id is not None and node_id not in ids:
@@ -62,7 +63,7 @@ class NodeActions:
         """The node the node actions apply to: the selected one, or whoever leads now."""
         self._require_live("node")
         chosen = self.controls.target.value
-        if chosen != LEADER_TARGET:
+        if chosen != LEADER:
             return str(chosen)
         leader = self.source.leader()
         if leader is not None:

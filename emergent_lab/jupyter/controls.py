@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import ipywidgets as w
 
-LEADER_TARGET = "leader"
+from emergent_lab.run.config import LEADER
+
 """The node target meaning "whoever leads now"."""
 AUTO_OBSERVER = "auto"
 """The phi observer meaning "the first up node other than the target"."""
@@ -194,8 +195,8 @@ class Controls:
         self.loss = _slider("loss", loss, 0.0, 0.9, 0.01, "probability that a message is lost")
 
         self.target = w.Dropdown(
-            options=[LEADER_TARGET, *node_ids],
-            value=LEADER_TARGET,
+            options=[LEADER, *node_ids],
+            value=LEADER,
             description="node",
             tooltip="the node the actions apply to ('leader': whoever leads now)",
             layout=w.Layout(width="150px"),
@@ -280,9 +281,9 @@ class Controls:
 
     def set_node_ids(self, node_ids: list[str]) -> None:
         """Offer these nodes as targets (after a reset or a join)."""
-        options = [LEADER_TARGET, *node_ids]
+        options = [LEADER, *node_ids]
         if list(self.target.options) != options:
-            keep = self.target.value if self.target.value in options else LEADER_TARGET
+            keep = self.target.value if self.target.value in options else LEADER
             self.target.options = options
             self.target.value = keep
             seen = self.observer.value if self.observer.value in node_ids else AUTO_OBSERVER

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 from time import monotonic
-from typing import Any
+from typing import Any, cast
 
 import ipywidgets as w
 import numpy as np
@@ -24,12 +24,9 @@ from emergent_lab.array.cluster import ArrayCluster
 from emergent_lab.core.arrays import FloatArray
 from emergent_lab.core.checks import check_number
 from emergent_lab.exact import SimCluster
-from emergent_lab.live.array import ArrayClusterSource
-from emergent_lab.live.exact import SimClusterSource
-from emergent_lab.run.source import ClusterSource
-from emergent_lab.scenario import Scenario, build_cluster, load_scenario
-from emergent_lab.scenario.array import build_array_cluster
-from emergent_lab.scenario.engines import ARRAY_MAX_NODES
+from emergent_lab.live.sources import scenario_source, source_for
+from emergent_lab.run.source import ClusterSource, Rebuildable, capabilities_of
+from emergent_lab.scenario import Scenario, load_scenario
 
 from .actions import NodeActions
 from .bokeh_model import BatchedBokehModel
@@ -42,19 +39,6 @@ from .player import FramePacer, Player
 from .renderer import Renderer, Scene
 from .replay import Replay
 from .views import DashboardViews
-
-RebuildableSource = SimClusterSource | ArrayClusterSource
-"""Sources that Reset can rebuild from a seed and a size."""
-
-
-def _source_of(cluster: SimCluster | ArrayCluster | ClusterSource) -> ClusterSource:
-    """The source that reads ``cluster``: an adapter for either engine, or the source itself."""
-    if isinstance(cluster, SimCluster):
-        return SimClusterSource(cluster)
-    if isinstance(cluster, ArrayCluster):
-        return ArrayClusterSource(cluster)
-    return cluster
-
 
 DASHBOARD_HINT = "▶ Run this cell to open the live dashboard."
 """What a saved lesson shows where a dashboard was: the hint to run its cell."""
@@ -81,7 +65,7 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
     ) -> None:
         check_number("speed", speed, low=0, low_open=True)
         check_number("interval", interval, low=0, low_open=True)
-        source = _source_of(cluster)
+        source = source_for(cluster)
         self.source: ClusterSource = source
         self.selection: list[str] = []
         self.replay_time: float | None = None
@@ -112,7 +96,7 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
         self.views.flock.on_change("tags", self.pacer.acknowledged)
         self.controller = Controller(self)
         self.controller.wire()
-        self.controls.reset.disabled = not isinstance(self.source, RebuildableSource)
+        self.controls.reset.disabled = not capabilities_of(self.source).max_size
         self._disable_unsupported()
         super().__init__(children=[self.controls.layout(self.figures, self.charts)])
         self.render()
@@ -131,27 +115,23 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
             loaded = scenario.with_seed(seed) if seed is not None else scenario
         else:
             loaded = load_scenario(scenario, seed=seed)
-        if loaded.engine.engine == "array":
-            return cls(ArrayClusterSource(build_array_cluster(loaded), loaded), **options)
-        return cls(SimClusterSource(build_cluster(loaded), loaded), **options)
+        return cls(scenario_source(loaded), **options)
 
     # -- setup ------------------------------------------------------------------------
 
     def _layout_positions(self, ids: Sequence[str]) -> FloatArray:
-        graph = (
-            self.source.cluster.config.graph if isinstance(self.source, SimClusterSource) else None
-        )
-        return node_positions(ids, graph, self.source.seed)
+        return node_positions(ids, capabilities_of(self.source).graph, self.source.seed)
 
     def _show_size(self) -> None:
         """Show the cluster's size in *nodes*, not the drawn count, for a sampled source."""
-        if isinstance(self.source, ArrayClusterSource):
-            self.controls.nodes.max = ARRAY_MAX_NODES
-            self.controls.nodes.value = self.source.size
+        can = capabilities_of(self.source)
+        if can.size is not None:
+            self.controls.nodes.max = can.max_size
+            self.controls.nodes.value = can.size
 
     def _disable_unsupported(self) -> None:
         """Grey out the controls of verbs the source refuses, and say why once."""
-        refused = sorted(getattr(self.source, "unsupported_actions", ()))
+        refused = sorted(capabilities_of(self.source).refused)
         c = self.controls
         widgets: dict[str, list[w.Widget]] = {
             "pause": [c.pause, c.pause_seconds],
@@ -230,11 +210,11 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
 
     def reset(self) -> None:
         """Rebuild the cluster from the seed and size fields and the parameters in force."""
-        if not isinstance(self.source, RebuildableSource):
+        if not capabilities_of(self.source).max_size:
             raise ValueError("reset: only a simulated cluster can be rebuilt")
         was_playing = self.playing
         self.player.stop()
-        self.source = self.source.rebuilt(
+        self.source = cast(Rebuildable, self.source).rebuilt(
             int(self.controls.seed.value), int(self.controls.nodes.value)
         )
         ids = list(self.source.node_ids())

@@ -43,6 +43,7 @@ from emergent_lab.live.parts import (
     set_loss,
 )
 from emergent_lab.run.source import (
+    Capabilities,
     ClusterPoint,
     Mark,
     Message,
@@ -104,9 +105,6 @@ class ArrayClusterSource:
             nodes acted on.
     """
 
-    unsupported_actions = frozenset(UNSUPPORTED)
-    """Verbs of :class:`ClusterSource` this source refuses; the dashboard disables them."""
-
     def __init__(
         self, cluster: ArrayCluster, scenario: Scenario | None = None, *, limit: int = DRAW_LIMIT
     ) -> None:
@@ -124,6 +122,15 @@ class ArrayClusterSource:
     def size(self) -> int:
         """Nodes in the cluster (drawn or not)."""
         return self.cluster.n
+
+    def capabilities(self) -> Capabilities:
+        """A drawn sample of the nodes, rebuildable to the array engine's largest size.
+
+        The verbs the array engine cannot do are refused (their controls are disabled).
+        """
+        return Capabilities(
+            refused=frozenset(UNSUPPORTED), size=self.cluster.n, max_size=ARRAY_MAX_NODES
+        )
 
     # -- the drawing ----------------------------------------------------------------------
 

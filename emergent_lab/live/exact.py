@@ -25,8 +25,8 @@ from emergent_lab.live.parts import (
     reset_config,
     set_loss,
 )
-from emergent_lab.protocol.messages import VERSION_BITS
 from emergent_lab.run.source import (
+    Capabilities,
     ClusterPoint,
     Mark,
     Message,
@@ -36,6 +36,7 @@ from emergent_lab.run.source import (
     Traffic,
 )
 from emergent_lab.scenario import Scenario, build_cluster
+from emergent_lab.scenario.engines import EXACT_MAX_NODES
 
 MESSAGE_SAMPLE = 400
 """At most this many recent messages are kept for the network view's fading edges."""
@@ -90,7 +91,8 @@ class SimClusterSource:
         for node in cluster.nodes.values():
             if not node.running:
                 continue
-            known = node.view.known[:size]
+            known = np.zeros(size, dtype=bool)
+            known[node.peers_held().peer] = True
             alive = node.alive_mask[: known.shape[0]]
             doubted = known.copy()
             doubted[: alive.shape[0]] &= ~alive
@@ -120,22 +122,27 @@ class SimClusterSource:
         node = self.cluster.node(observer)
         if not node.running:
             return []
-        view = node.view
-        known = np.flatnonzero(view.known)
-        known = known[known != node.index]
-        phi = view.detector.phi(self.time, known)
+        held = node.peers_held()
+        phi = node.detector.phi(self.time, held.peer)
         alive = node.alive_mask
         ids = self.cluster.ids.ids
         return [
             PeerEntry(
                 peer=ids[j],
-                generation=int(view.key[j] >> VERSION_BITS),
-                heartbeat=int(view.heartbeat[j]),
-                score=float(view.score[j]),
+                generation=int(generation),
+                heartbeat=int(heartbeat),
+                score=float(score),
                 phi=float(p),
                 alive=bool(j < alive.shape[0] and alive[j]),
             )
-            for j, p in zip(known.tolist(), phi.tolist(), strict=True)
+            for j, generation, heartbeat, score, p in zip(
+                held.peer.tolist(),
+                held.generation.tolist(),
+                held.heartbeat.tolist(),
+                held.score.tolist(),
+                phi.tolist(),
+                strict=True,
+            )
         ]
 
     def phi(self, observer: str, subject: str) -> float:
@@ -275,6 +282,10 @@ class SimClusterSource:
         twin.cluster = copy.deepcopy(self.cluster, memo)
         twin._messages = copy.copy(self._messages)
         return twin
+
+    def capabilities(self) -> Capabilities:
+        """Every verb, every node drawn, Reset up to the exact engine's size, the graph if any."""
+        return Capabilities(max_size=EXACT_MAX_NODES, graph=self.cluster.config.graph)
 
     def rebuilt(self, seed: int, nodes: int) -> SimClusterSource:
         """A fresh cluster with this seed and size and the parameters in force now.

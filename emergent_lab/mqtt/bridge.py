@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from emergent_lab.core.ids import NO_NODE
 from emergent_lab.mqtt.codec import DeviceReport
 from emergent_lab.protocol.messages import (
     STATUS_UP,
@@ -31,7 +32,7 @@ from emergent_lab.protocol.messages import (
     state_wire_bytes,
     version_key,
 )
-from emergent_lab.protocol.node import NO_NODE, Node
+from emergent_lab.protocol.node import Node
 from emergent_lab.protocol.rules import best_of
 from emergent_lab.score import ScoreFunction
 

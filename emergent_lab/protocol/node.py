@@ -1,5 +1,8 @@
 """One node of the emergent-leader protocol, independent of any transport.
 
+It is a :class:`~emergent_lab.protocol.member.Member` (lifecycle, timers,
+metrics, detectors) that learns its peers by gossip.
+
 A node heartbeats, gossips its view with push-pull exchanges, watches its
 peers with a phi-accrual detector and applies the leader rule of DESIGN.md:
 follow the best node believed alive, switch only when another beats it by
@@ -10,16 +13,20 @@ convergence-threshold fraction of the live members share that opinion.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
 import numpy as np
 
+from emergent_lab.core.arrays import BoolArray
 from emergent_lab.core.ids import NO_NODE, IdTable
+from emergent_lab.detector import DetectorBank
+from emergent_lab.protocol.member import Member, PeersHeld, pad
 from emergent_lab.protocol.messages import (
     STATUS_LEFT,
     STATUS_UP,
+    VERSION_BITS,
     GossipAck,
     GossipAck2,
     GossipSyn,
@@ -30,38 +37,16 @@ from emergent_lab.protocol.messages import (
 from emergent_lab.protocol.params import ProtocolParams
 from emergent_lab.protocol.rules import best_of, choose, recognise
 from emergent_lab.protocol.transport import (
-    Cancellable,
     Clock,
     NodeListener,
-    SilentListener,
     Transport,
 )
 from emergent_lab.protocol.view import MergeResult, View
 from emergent_lab.score import ScoreFunction
 
 
-class Node:
-    """A gossiping member that forms an opinion on who leads.
-
-    Args:
-        node_id: this node's id (also its tie-break rank among equal scores).
-        ids: the id table shared with the transport's codec.
-        params: timing, fanout, thresholds and detector settings.
-        score: the cluster's score function; the node scores itself with it.
-        metrics: the node's own metrics, the inputs of its score.
-        clock: the time source and timers (virtual in the simulator).
-        transport: where messages go.
-        rng: this node's share of the run's seeded generator.
-        seeds: ids to contact when the node knows no live peer (joining); this
-            node's own id may be among them (it then is a seed itself).
-        generation: the incarnation; a restart must use a higher one.
-        listener: told about opinion, recognition and suspicion changes.
-    """
-
-    static_membership = False
-    """Whether a node knows every member from the start (it learns them by gossip)."""
-    message_kinds: tuple[str, ...] = ()
-    """Message kinds beside gossip's SYN, ACK and ACK2 that this class sends (for log codes)."""
+class Node(Member):
+    """A gossiping member that forms an opinion on who leads (arguments as :class:`Member`)."""
 
     def __init__(
         self,
@@ -78,36 +63,36 @@ class Node:
         generation: int = 1,
         listener: NodeListener | None = None,
     ) -> None:
-        self.node_id = node_id
-        self.ids = ids
-        self.index = ids.intern(node_id)
-        self.params = params
-        self.score_function = score
-        self.metrics: dict[str, float] = dict(metrics)
-        self.clock = clock
-        self.transport = transport
-        self.rng = rng
-        seed_set = {ids.intern(s) for s in seeds}
-        self.is_seed = self.index in seed_set
-        self.seeds = np.array(sorted(seed_set - {self.index}), dtype=np.int64)
-        self.generation = int(generation)
-        self.listener: NodeListener = listener if listener is not None else SilentListener()
+        super().__init__(
+            node_id,
+            ids=ids,
+            params=params,
+            score=score,
+            metrics=metrics,
+            clock=clock,
+            transport=transport,
+            rng=rng,
+            seeds=seeds,
+            generation=generation,
+            listener=listener,
+        )
         self.view = View(self.index, params.detector, capacity=len(ids))
-        self.version = 0
-        self.heartbeat_count = 0
-        self.status = STATUS_UP
-        self.score = score.score(self.metrics)
-        self.opinion = NO_NODE
-        self.recognised = NO_NODE
-        self.acting = False
-        self.running = False
-        self.paused_until = -math.inf
-        self.started_at = math.inf
         self.alive_mask = np.zeros(self.view.capacity, dtype=bool)
-        self._timers: dict[str, Cancellable] = {}
-        self._tally = np.zeros(self.view.capacity, dtype=np.int64)
+        self._tally = np.zeros(len(ids), dtype=np.int64)
         """Scratch counters of :func:`~emergent_lab.protocol.rules.recognise`."""
         self._publish_own_state()
+
+    @property
+    def detector(self) -> DetectorBank:
+        """The detectors of this node's peers, kept in its view."""
+        return self.view.detector
+
+    def peers_held(self) -> PeersHeld:
+        """Every peer whose state this node holds, as its view has it."""
+        v = self.view
+        held = np.flatnonzero(v.known)
+        held = held[held != self.index]
+        return PeersHeld(held, v.key[held] >> VERSION_BITS, v.heartbeat[held], v.score[held])
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -125,21 +110,6 @@ class Node:
         self._every("heartbeat", self._heartbeat_tick, self.rng.random())
         self._every("gossip", self._gossip_tick, self.rng.random())
 
-    def stop(self) -> None:
-        """Stop at once, as in a crash: timers cancelled, messages ignored."""
-        self.running = False
-        for timer in self._timers.values():
-            timer.cancel()
-        self._timers.clear()
-
-    def pause(self, duration: float) -> None:
-        """Stall for ``duration`` seconds, like a GC pause: alive but silent.
-
-        Messages and timers that fall in the stall are handled when it ends,
-        in the order they came, as a stalled process finds them in its buffers.
-        """
-        self.paused_until = max(self.paused_until, self.clock.now() + duration)
-
     def leave(self) -> None:
         """Leave gracefully: tell some live peers this node is leaving, then stop."""
         if not self.running:
@@ -152,31 +122,6 @@ class Node:
         self.stop()
 
     # -- changes from outside -------------------------------------------------
-
-    def set_metrics(self, metrics: Mapping[str, float]) -> None:
-        """Replace some of this node's metrics; its score follows."""
-        self.metrics.update(metrics)
-        self._rescore()
-
-    def set_score_function(self, score: ScoreFunction) -> None:
-        """Adopt a new score function (a cluster-wide weight change)."""
-        self.score_function = score
-        self._rescore()
-
-    def set_params(self, params: ProtocolParams) -> None:
-        """Adopt new protocol parameters; intervals apply from the next tick."""
-        detector_changed = params.detector != self.params.detector
-        self.params = params
-        if detector_changed:
-            self.view.detector.set_params(params.detector)
-        if self.running:
-            self.evaluate()
-
-    def _rescore(self) -> None:
-        self.score = self.score_function.score(self.metrics)
-        self._publish_own_state()
-        if self.running:
-            self.evaluate()
 
     # -- own state ------------------------------------------------------------
 
@@ -196,37 +141,6 @@ class Node:
         v.invalidate()
 
     # -- timers ----------------------------------------------------------------
-
-    def _interval(self, name: str) -> float:
-        p = self.params
-        return p.heartbeat_interval if name == "heartbeat" else p.gossip_interval
-
-    def _every(self, name: str, action: Callable[[], None], phase: float) -> None:
-        """Run ``action`` every interval of ``name``, read afresh at each tick.
-
-        Timers are partials of methods, never closures, so that a copy of the
-        cluster (a forked run) schedules on its own nodes.
-        """
-        tick = partial(self._timer_fired, name, action)
-        self._timers[name] = self.clock.call_later(phase * self._interval(name), tick)
-
-    def _timer_fired(self, name: str, action: Callable[[], None]) -> None:
-        tick = partial(self._timer_fired, name, action)
-        if not self.running or self._defer(tick):
-            return
-        action()
-        self._timers[name] = self.clock.call_later(self._interval(name), tick)
-
-    def _defer(self, callback: Callable[[], None]) -> bool:
-        """Hold ``callback`` until a pause ends; True if it was held.
-
-        Held callbacks are not tracked: they check ``running`` when they fire.
-        """
-        now = self.clock.now()
-        if now < self.paused_until:
-            self.clock.call_later(self.paused_until - now, callback)
-            return True
-        return False
 
     def _heartbeat_tick(self) -> None:
         self.heartbeat_count += 1
@@ -304,7 +218,7 @@ class Node:
         result = self.view.merge(deltas, self.clock.now())
         if result.accepted.size:
             if self.alive_mask.shape[0] < self.view.capacity:
-                self.alive_mask = _pad(self.alive_mask, self.view.capacity)
+                self.alive_mask = pad(self.alive_mask, self.view.capacity)
             beats = result.heartbeats
             revived = np.count_nonzero(self.alive_mask[beats]) < beats.shape[0]
             if result.structural or revived:
@@ -378,45 +292,18 @@ class Node:
             return False
         return not self.is_seed or now - self.started_at < self.params.gc_after
 
-    def _set_alive(self, alive: np.ndarray, now: float) -> None:
-        """Adopt a new liveness mask and tell the listener whom it now suspects or trusts."""
-        previous = self.alive_mask
-        if previous.shape[0] < alive.shape[0]:
-            previous = _pad(previous, alive.shape[0])
-        self.alive_mask = alive
+    def _set_alive(self, alive: BoolArray, now: float) -> None:
+        """As a member does; suspected peers also leave the digest this node offers."""
         self.view.suspect(self.view.known & (self.view.status == STATUS_UP) & ~alive)
-        flipped = previous != alive
-        if np.count_nonzero(flipped):
-            suspected = (flipped & previous).nonzero()[0]
-            restored = (flipped & alive).nonzero()[0]
-            self.listener.suspicions_changed(self, suspected, restored, now)
+        super()._set_alive(alive, now)
 
     def _recognition(self, members: np.ndarray) -> int:
         """The opinion held by at least the convergence-threshold share of ``members``."""
         held = self.view.opinion[members]
         held = held[held >= 0]
-        if self._tally.shape[0] < self.view.capacity:
-            self._tally = np.zeros(self.view.capacity, dtype=np.int64)
+        if self._tally.shape[0] < len(self.ids):  # opinions may name ids the view lacks yet
+            self._tally = np.zeros(len(self.ids), dtype=np.int64)
         share, rank = self.params.convergence_threshold, self.ids.rank
         return recognise(held, held.shape[0], members.shape[0], share, rank, self._tally)
 
     # -- read-only helpers for observers ----------------------------------------------
-
-    def alive_peers(self) -> list[str]:
-        """Ids this node believed alive at its last evaluation (itself included)."""
-        return [self.ids.ids[i] for i in np.flatnonzero(self.alive_mask)]
-
-    def phi_of(self, peer: str) -> float:
-        """This node's current phi for ``peer`` (0.0 if it never heard of it)."""
-        j = self.ids.index.get(peer)
-        if j is None or j >= self.view.capacity:
-            return 0.0
-        return float(self.view.detector.phi(self.clock.now(), np.array([j]))[0]) + 0.0
-
-    def id_of(self, index: int) -> str | None:
-        """The id behind an index, or None for ``NO_NODE``."""
-        return self.ids.ids[index] if index >= 0 else None
-
-
-def _pad(mask: np.ndarray, n: int) -> np.ndarray:
-    return np.concatenate([mask, np.zeros(n - mask.shape[0], dtype=bool)])

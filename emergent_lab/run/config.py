@@ -13,12 +13,13 @@ import numpy as np
 from emergent_lab.baselines.bully import BullyNode
 from emergent_lab.core.checks import check_number
 from emergent_lab.core.ids import node_sort_key, validate_node_id
+from emergent_lab.protocol.member import Member
 from emergent_lab.protocol.node import Node
 from emergent_lab.protocol.params import ProtocolParams
 from emergent_lab.score import ScoreFunction
 from emergent_lab.sim.latency import ConstantLatency, LatencyModel
 
-PROTOCOLS: Mapping[str, type[Node]] = {"emergent": Node, "bully": BullyNode}
+PROTOCOLS: Mapping[str, type[Member]] = {"emergent": Node, "bully": BullyNode}
 """Node classes a cluster can run, by name: the emergent leader, or the Bully election."""
 
 

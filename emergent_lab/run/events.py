@@ -13,6 +13,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import numpy as np
+
+from emergent_lab.core.arrays import IntArray
+
 ACTIONS = (
     "crash",
     "restart",
@@ -97,6 +101,25 @@ def log_event(
     events.append(EventRecord(now, action, target, list(resolved)))
     label = " ".join([action, *[f"{k}={v}" for k, v in target.items()]])
     observer.mark(now, action, label)
+
+
+def leading_now(
+    leader: str | None, acting: Sequence[str], followed: IntArray, ids: Sequence[str]
+) -> str:
+    """Whom ``"leader"`` names: the recognised leader, else one acting, else the most followed.
+
+    Both engines resolve the target through here, so a scheduled "crash the
+    leader" hits the same node whichever engine runs it. ``followed`` holds
+    the opinions of the members up (-1: none).
+    """
+    if leader is not None:
+        return leader
+    if acting:
+        return acting[0]
+    held = followed[followed >= 0]
+    if not held.size:
+        raise ValueError("node: 'leader' named, but no node follows any leader yet")
+    return ids[int(np.bincount(held).argmax())]
 
 
 def resolve_groups(

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, cast, runtime_checkable
+
+import networkx as nx
 
 
 class NodeState(NamedTuple):
@@ -107,6 +109,25 @@ class Traffic:
 
     messages: int
     bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a source can do beyond the readings every source gives.
+
+    A view asks a source for these (:func:`capabilities_of`) instead of
+    testing its type, so a source of any engine, or of a real cluster, is
+    shown with exactly the controls it supports.
+    """
+
+    refused: frozenset[str] = frozenset()
+    """Verbs of :class:`ClusterSource` the source refuses (their controls are greyed out)."""
+    size: int | None = None
+    """Members of the cluster when only a sample of them is drawn (None: all are)."""
+    max_size: int = 0
+    """The largest cluster Reset may rebuild (0: the source cannot be rebuilt)."""
+    graph: nx.Graph | None = None
+    """The network's graph, if the cluster has one, to lay the nodes out along it."""
 
 
 @runtime_checkable
@@ -231,3 +252,25 @@ class ClusterSource(Protocol):
     def advance(self, duration: float) -> None:
         """Advance by ``duration`` seconds (a real cluster simply lets time pass)."""
         ...
+
+
+class Rebuildable(ClusterSource, Protocol):
+    """A source whose Capabilities allow Reset (``max_size`` > 0)."""
+
+    def rebuilt(self, seed: int, nodes: int) -> Rebuildable:
+        """A fresh cluster with this seed and size and the parameters in force now."""
+        ...
+
+
+class Sampled(ClusterSource, Protocol):
+    """A source that draws a sample of its nodes (``size`` is not None)."""
+
+    def draw(self, node_id: str) -> None:
+        """Add a node to the drawing."""
+        ...
+
+
+def capabilities_of(source: ClusterSource) -> Capabilities:
+    """The source's capabilities; a source that states none can do the contract's verbs only."""
+    stated = getattr(source, "capabilities", None)
+    return cast(Capabilities, stated()) if callable(stated) else Capabilities()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from emergent_lab.exact.cluster import SimCluster
+from emergent_lab.exact.drivers import add_score_noise, follow_series
 from emergent_lab.run.report import Report, build_report
 from emergent_lab.scenario.events import ScenarioEvent
 from emergent_lab.scenario.schema import Scenario, TraceReplay
@@ -31,14 +32,14 @@ def _replay_traces(cluster: SimCluster, replay: TraceReplay, until: float) -> No
         trace = traces[k % len(traces)].compressed(replay.compress)
         keep = trace.times_s <= until
         times = trace.times_s[keep].tolist()
-        cluster.follow_series(node_id, replay.metric, times, trace.cpu_percent[keep].tolist())
+        follow_series(cluster, node_id, replay.metric, times, trace.cpu_percent[keep].tolist())
 
 
 def build_cluster(scenario: Scenario) -> SimCluster:
     """A cluster with the scenario's timeline scheduled on it, not yet run."""
     cluster = SimCluster(scenario.config)
     if scenario.noise is not None:
-        cluster.add_score_noise(*scenario.noise)
+        add_score_noise(cluster, *scenario.noise)
     if scenario.traces is not None:
         _replay_traces(cluster, scenario.traces, scenario.until)
     for event in scenario.events:
