@@ -12,8 +12,8 @@ from emergent_lab.exact import SimCluster
 from emergent_lab.live.array import ArrayClusterSource
 from emergent_lab.live.exact import SimClusterSource
 from emergent_lab.run.source import ClusterSource
-from emergent_lab.scenario import Scenario, build_cluster
-from emergent_lab.scenario.array import build_array_cluster
+from emergent_lab.scenario import Scenario
+from emergent_lab.scenario.runner import ENGINES
 
 
 def source_for(cluster: SimCluster | ArrayCluster | ClusterSource) -> ClusterSource:
@@ -27,6 +27,7 @@ def source_for(cluster: SimCluster | ArrayCluster | ClusterSource) -> ClusterSou
 
 def scenario_source(scenario: Scenario) -> SimClusterSource | ArrayClusterSource:
     """A fresh cluster of the scenario's engine, its timeline scheduled, as a rebuildable source."""
-    if scenario.engine.engine == "array":
-        return ArrayClusterSource(build_array_cluster(scenario), scenario)
-    return SimClusterSource(build_cluster(scenario), scenario)
+    cluster = ENGINES[scenario.engine.engine](scenario)
+    if isinstance(cluster, ArrayCluster):
+        return ArrayClusterSource(cluster, scenario)
+    return SimClusterSource(cluster, scenario)

@@ -23,26 +23,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from emergent_lab.core.ids import NO_NODE
 from emergent_lab.mqtt.codec import DeviceReport
 from emergent_lab.protocol.messages import (
     STATUS_UP,
-    GossipAck2,
     StateBatch,
     state_wire_bytes,
     version_key,
 )
 from emergent_lab.protocol.node import Node
-from emergent_lab.protocol.rules import best_of
 from emergent_lab.score import ScoreFunction
-
-
-def _best_alive(node: Node) -> int:
-    """The best candidate alive to ``node`` (highest score, ties by id), or NO_NODE."""
-    members = np.flatnonzero(node.alive_mask)
-    if not members.size:
-        return NO_NODE
-    return best_of(members, node.view.score, node.ids.rank)
 
 
 class DeviceMirror:
@@ -67,8 +56,7 @@ class DeviceMirror:
         if report.node == node.node_id:
             return
         index = node.ids.intern(report.node)
-        node.view.ensure_capacity(len(node.ids))
-        opinion = _best_alive(node)
+        opinion = node.best_alive()
         metrics = np.empty(1, dtype=object)
         metrics[0] = dict(report.metrics)
         batch = StateBatch(
@@ -84,4 +72,4 @@ class DeviceMirror:
                 dtype=np.int64,
             ),
         )
-        node.receive(GossipAck2(node.index, batch))
+        node.admit(batch)

@@ -25,9 +25,8 @@ import sys
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from emergent_lab.core.checks import check_number
 from emergent_lab.core.ids import NO_NODE, node_sort_key
@@ -46,9 +45,16 @@ from emergent_lab.mqtt.settings import BrokerSettings
 from emergent_lab.mqtt.topics import ClusterTopics
 from emergent_lab.mqtt.transport import Connection
 from emergent_lab.protocol.params import ProtocolParams
-from emergent_lab.run import source as cluster_source
 from emergent_lab.run.observer import cluster_now
-from emergent_lab.run.source import ClusterPoint, NodeState
+from emergent_lab.run.source import (
+    ClusterPoint,
+    Mark,
+    Message,
+    NodeState,
+    PeerEntry,
+    RecordedNode,
+    Traffic,
+)
 from emergent_lab.score import ScoreFunction
 
 MESSAGE_SAMPLE = 500
@@ -150,7 +156,7 @@ class MqttCluster:
         for agent in self.agents.values():
             agent.kill()
 
-    def wait_for(self, predicate: Any, timeout: float = 30.0) -> bool:
+    def wait_for(self, predicate: Callable[[MqttCluster], bool], timeout: float = 30.0) -> bool:
         """Poll ``predicate(self)`` until it holds or ``timeout`` passes; return whether it held."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -271,19 +277,19 @@ class MqttCluster:
             )
         return states
 
-    def nodes(self) -> Sequence[Any]:
+    def nodes(self) -> Sequence[NodeState]:
         """The current state of every node, in :meth:`node_ids` order."""
         with self._lock:
             return self._node_states()
 
-    def peers(self, observer: str) -> Sequence[Any]:
+    def peers(self, observer: str) -> Sequence[PeerEntry]:
         """``observer``'s view as its last status reported it (empty for devices)."""
         with self._lock:
             status = self.observation.statuses.get(observer)
             if status is None or not status.online:
                 return []
             return [
-                cluster_source.PeerEntry(p.node, p.generation, p.heartbeat, p.score, p.phi, p.alive)
+                PeerEntry(p.node, p.generation, p.heartbeat, p.score, p.phi, p.alive)
                 for p in status.peers
             ]
 
@@ -336,40 +342,40 @@ class MqttCluster:
         )
         return cluster_point(record, names)
 
-    def timeline(self, start: int = 0) -> Sequence[Any]:
+    def timeline(self, start: int = 0) -> Sequence[ClusterPoint]:
         """Recorded cluster points (one per change) from index ``start`` on."""
         with self._lock:
             return list(self._history.points[start:])
 
-    def cluster_at(self, time: float) -> Any:
+    def cluster_at(self, time: float) -> ClusterPoint | None:
         """The recorded cluster point in force at ``time``."""
         with self._lock:
             return record_in_force(self._history.points, time)
 
-    def node_at(self, node_id: str, time: float) -> Any:
+    def node_at(self, node_id: str, time: float) -> RecordedNode | None:
         """A node's recorded state at ``time`` (None before it was seen)."""
         with self._lock:
             records = self._history.nodes.get(node_id, [])
             i = index_in_force([t for t, _ in records], time)
-            return cluster_source.RecordedNode(*records[i][1]) if i >= 0 else None
+            return RecordedNode(*records[i][1]) if i >= 0 else None
 
-    def marks(self, start: int = 0) -> Sequence[Any]:
+    def marks(self, start: int = 0) -> Sequence[Mark]:
         """Joins, departures, leader changes and actions, from index ``start`` on."""
         with self._lock:
             return [
-                cluster_source.Mark(t, kind, label)
+                Mark(t, kind, label)
                 for t, kind, label in self._history.marks[start:]
             ]
 
-    def messages(self, since: float) -> Sequence[Any]:
+    def messages(self, since: float) -> Sequence[Message]:
         """Gossip messages seen on the broker after ``since`` (a bounded sample)."""
         with self._lock:
-            return [cluster_source.Message(t, s, r) for t, s, r in self._messages if t > since]
+            return [Message(t, s, r) for t, s, r in self._messages if t > since]
 
-    def traffic(self) -> Any:
+    def traffic(self) -> Traffic:
         """Gossip messages and bytes seen on the broker so far."""
         with self._lock:
-            return cluster_source.Traffic(messages=self._traffic[0], bytes=self._traffic[1])
+            return Traffic(messages=self._traffic[0], bytes=self._traffic[1])
 
     def weights(self) -> Mapping[str, float]:
         """The score weights the agents run with."""

@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from functools import partial
-from typing import Any
 
 import numpy as np
 
@@ -31,6 +30,7 @@ from emergent_lab.protocol.messages import (
     GossipAck2,
     GossipSyn,
     Message,
+    StateBatch,
     state_wire_bytes,
     version_key,
 )
@@ -214,7 +214,27 @@ class Node(Member):
         elif isinstance(message, GossipAck2):
             self._merge(message.deltas)
 
-    def _merge(self, deltas: Any) -> MergeResult:
+    def admit(self, states: StateBatch) -> None:
+        """Take states learned outside gossip as if gossiped (a device's own report, say).
+
+        The same merge rules apply (newer versions only, tombstones kept, never
+        a state of this node itself), and the node re-evaluates as after a
+        gossip merge; a bridge mirroring devices calls this rather than
+        forging a gossip message.
+        """
+        if not self.running or self._defer(partial(self.admit, states)):
+            return
+        self.view.ensure_capacity(len(self.ids))
+        self._merge(states)
+
+    def best_alive(self) -> int:
+        """The best candidate this node believed alive at its last evaluation (or NO_NODE)."""
+        members = np.flatnonzero(self.alive_mask)
+        if not members.size:
+            return NO_NODE
+        return best_of(members, self.view.score, self.ids.rank)
+
+    def _merge(self, deltas: StateBatch) -> MergeResult:
         result = self.view.merge(deltas, self.clock.now())
         if result.accepted.size:
             if self.alive_mask.shape[0] < self.view.capacity:

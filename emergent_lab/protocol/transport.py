@@ -8,11 +8,14 @@ time, a broker).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from emergent_lab.protocol.messages import Message
+
+if TYPE_CHECKING:
+    from emergent_lab.protocol.member import Member
 
 
 class Cancellable(Protocol):
@@ -50,12 +53,12 @@ class NodeListener(Protocol):
     listeners; the protocol itself never needs one.
     """
 
-    def node_changed(self, node: Any, now: float) -> None:
+    def node_changed(self, node: Member, now: float) -> None:
         """The node's opinion, recognised leader or acting flag changed."""
         ...
 
     def suspicions_changed(
-        self, node: Any, suspected: np.ndarray, restored: np.ndarray, now: float
+        self, node: Member, suspected: np.ndarray, restored: np.ndarray, now: float
     ) -> None:
         """The node started suspecting ``suspected`` and stopped suspecting ``restored``."""
         ...
@@ -64,10 +67,10 @@ class NodeListener(Protocol):
 class SilentListener:
     """A listener that ignores everything: the default for a node on its own."""
 
-    def node_changed(self, node: Any, now: float) -> None:
+    def node_changed(self, node: Member, now: float) -> None:
         """Ignore the change."""
 
     def suspicions_changed(
-        self, node: Any, suspected: np.ndarray, restored: np.ndarray, now: float
+        self, node: Member, suspected: np.ndarray, restored: np.ndarray, now: float
     ) -> None:
         """Ignore the change."""

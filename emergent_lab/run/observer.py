@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from emergent_lab.core.ids import NO_NODE
 from emergent_lab.core.timeline import record_in_force
+from emergent_lab.protocol.member import Member
 from emergent_lab.sim.eventlog import EventLog
 
 
@@ -159,12 +159,12 @@ class Observer:
 
     # -- what nodes and the cluster report ------------------------------------------
 
-    def node_changed(self, node: Any, now: float) -> None:
+    def node_changed(self, node: Member, now: float) -> None:
         """A node's opinion, recognised leader or acting flag changed."""
         self._set(node.index, now, True, node.opinion, node.recognised, node.acting)
 
     def suspicions_changed(
-        self, node: Any, suspected: np.ndarray, restored: np.ndarray, now: float
+        self, node: Member, suspected: np.ndarray, restored: np.ndarray, now: float
     ) -> None:
         """Judge each new suspicion: false, cut off, or the detection of a crash.
 
@@ -190,7 +190,7 @@ class Observer:
                 seen = self.suspicions.detections.setdefault(crash, {})
                 seen.setdefault(observer, now - crash[1])
 
-    def node_up(self, node: Any, now: float) -> None:
+    def node_up(self, node: Member, now: float) -> None:
         """A node started (first start, restart or join)."""
         if node.static_membership:
             self._static.add(int(node.index))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from emergent_lab.array.cluster import ARRAY_ACTIONS, ArrayCluster
-from emergent_lab.run.report import Report, build_report
 
 if TYPE_CHECKING:
     from emergent_lab.scenario.schema import Scenario
@@ -32,10 +31,3 @@ def build_array_cluster(scenario: Scenario) -> ArrayCluster:
     for event in scenario.events:
         cluster.at(event.at, event.action, **dict(event.arguments))
     return cluster
-
-
-def run_array_scenario(scenario: Scenario) -> tuple[ArrayCluster, Report]:
-    """Run a scenario to its end on the array engine; return the cluster and the report."""
-    cluster = build_array_cluster(scenario)
-    cluster.run(scenario.until)
-    return cluster, build_report(cluster, scenario=scenario.name, warmup=scenario.warmup)

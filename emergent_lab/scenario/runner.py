@@ -1,17 +1,23 @@
-"""Running a scenario: build its cluster, schedule its timeline, report."""
+"""Running a scenario: build its cluster on its engine, schedule its timeline, report.
+
+The scenario layer is the one place that assembles a run: it maps the
+engine a scenario names to the builder of that engine's cluster
+(:data:`ENGINES`); the protocols a cluster may run are
+:data:`emergent_lab.run.config.PROTOCOLS`.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import Any
 
+from emergent_lab.array.cluster import ArrayCluster
 from emergent_lab.exact.cluster import SimCluster
 from emergent_lab.exact.drivers import add_score_noise, follow_series
 from emergent_lab.run.report import Report, build_report
+from emergent_lab.scenario.array import build_array_cluster
 from emergent_lab.scenario.events import ScenarioEvent
 from emergent_lab.scenario.schema import Scenario, TraceReplay
-
-if TYPE_CHECKING:
-    from emergent_lab.array.cluster import ArrayCluster
 
 
 def _arguments(event: ScenarioEvent) -> dict[str, Any]:
@@ -47,15 +53,18 @@ def build_cluster(scenario: Scenario) -> SimCluster:
     return cluster
 
 
+ENGINES: Mapping[str, Callable[[Scenario], SimCluster | ArrayCluster]] = {
+    "exact": build_cluster,
+    "array": build_array_cluster,
+}
+"""How each engine (``[cluster] engine``) builds a scenario's cluster, its timeline scheduled."""
+
+
 def run_scenario(scenario: Scenario) -> tuple[SimCluster | ArrayCluster, Report]:
     """Run a scenario to its end; return the cluster (for its record) and the report.
 
     ``[cluster] engine = "array"`` runs it on the array engine instead.
     """
-    if scenario.engine.engine == "array":
-        from emergent_lab.scenario.array import run_array_scenario
-
-        return run_array_scenario(scenario)
-    cluster = build_cluster(scenario)
+    cluster = ENGINES[scenario.engine.engine](scenario)
     cluster.run(scenario.until)
     return cluster, build_report(cluster, scenario=scenario.name, warmup=scenario.warmup)
