@@ -13,19 +13,16 @@ from hypothesis import strategies as st
 
 from emergent_lab.core.ids import IdTable
 from emergent_lab.mqtt.auth import ReplayGuard, Signer, canonical_json, load_key, seal
-from emergent_lab.mqtt.codec import (
-    MAX_SMALL_BYTES,
-    REASONS,
+from emergent_lab.mqtt.codec import encode_gossip
+from emergent_lab.mqtt.inbox import Inbox
+from emergent_lab.mqtt.reports import (
     DeviceReport,
     LeaderAnnouncement,
     NodeStatus,
     PeerSummary,
     decode_status,
-    dump_json,
-    encode_gossip,
-    parse_json,
 )
-from emergent_lab.mqtt.inbox import Inbox
+from emergent_lab.mqtt.wire import MAX_SMALL_BYTES, REASONS, dump_json, parse_json
 from emergent_lab.protocol.messages import (
     STATUS_LEFT,
     STATUS_UP,

@@ -15,9 +15,9 @@ import pytest
 from test_mqtt_cluster import ShellDevice, Watcher, require
 from test_mqtt_security import publish
 
-from emergent_lab.mqtt.codec import MAX_ENTRIES, dump_json
 from emergent_lab.mqtt.inbox import MAX_IDS
 from emergent_lab.mqtt.processes import AgentProcess, BrokerProcess, start_agents
+from emergent_lab.mqtt.wire import MAX_ENTRIES, dump_json
 
 AGENT_CPU = (0.3, 0.45, 0.6)
 """n3 scores best."""

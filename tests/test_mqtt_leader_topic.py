@@ -14,8 +14,9 @@ import pytest
 from test_mqtt_cluster import HEARTBEAT, Watcher, require
 from test_mqtt_security import KEY, publish
 
-from emergent_lab.mqtt.codec import LeaderAnnouncement, dump_json
 from emergent_lab.mqtt.processes import FAST_TIMING, BrokerProcess, start_agents
+from emergent_lab.mqtt.reports import LeaderAnnouncement
+from emergent_lab.mqtt.wire import dump_json
 
 BOUND = 2 * HEARTBEAT
 """Issue 14: any spoof, deletion or stale value corrected within two heartbeat intervals."""

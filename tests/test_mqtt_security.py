@@ -12,8 +12,9 @@ import pytest
 from test_mqtt_cluster import Watcher, require
 
 from emergent_lab.mqtt.auth import Signer, seal
-from emergent_lab.mqtt.codec import DeviceReport, dump_json
 from emergent_lab.mqtt.processes import FAST_TIMING, BrokerProcess, start_agents
+from emergent_lab.mqtt.reports import DeviceReport
+from emergent_lab.mqtt.wire import dump_json
 
 KEY = b"0123456789abcdef-cluster-key-for-tests"
 BEST_METRICS = {"cpu_free": 1.0, "mem_free": 1.0, "uptime": 720.0}

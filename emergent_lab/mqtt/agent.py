@@ -27,18 +27,14 @@ from emergent_lab.mqtt.admission import RecyclingIdTable
 from emergent_lab.mqtt.auth import Signer, seal
 from emergent_lab.mqtt.bridge import DeviceMirror
 from emergent_lab.mqtt.clock import LoopClock
-from emergent_lab.mqtt.codec import (
-    MAX_GENERATION,
-    LeaderAnnouncement,
-    NodeStatus,
-    PeerSummary,
-)
 from emergent_lab.mqtt.inbox import Inbox
 from emergent_lab.mqtt.leader import LeaderPublisher
+from emergent_lab.mqtt.reports import LeaderAnnouncement, NodeStatus, PeerSummary
 from emergent_lab.mqtt.settings import BrokerSettings
 from emergent_lab.mqtt.state import StampStore
 from emergent_lab.mqtt.topics import ClusterTopics
 from emergent_lab.mqtt.transport import Connection, MqttTransport
+from emergent_lab.mqtt.wire import MAX_GENERATION
 from emergent_lab.protocol.messages import VERSION_BITS, GossipSyn
 from emergent_lab.protocol.node import Node
 from emergent_lab.protocol.params import ProtocolParams

@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from emergent_lab.mqtt.codec import SIG, Rejected, dump_json, parse_json
+from emergent_lab.mqtt.wire import SIG, Rejected, dump_json, parse_json
 
 BODY = "body"
 """The key of an envelope's signed text."""

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from emergent_lab.mqtt.codec import DeviceReport
+from emergent_lab.mqtt.reports import DeviceReport
 from emergent_lab.protocol.messages import (
     STATUS_UP,
     StateBatch,

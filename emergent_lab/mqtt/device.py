@@ -14,7 +14,7 @@ import contextlib
 from collections.abc import Mapping
 
 from emergent_lab.mqtt.auth import Signer, seal
-from emergent_lab.mqtt.codec import DeviceReport
+from emergent_lab.mqtt.reports import DeviceReport
 from emergent_lab.mqtt.settings import BrokerSettings
 from emergent_lab.mqtt.topics import ClusterTopics
 from emergent_lab.mqtt.transport import Connection

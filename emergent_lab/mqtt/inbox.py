@@ -17,19 +17,20 @@ from typing import Any, TypeVar
 from emergent_lab.core.ids import IdTable
 from emergent_lab.mqtt.admission import Admission
 from emergent_lab.mqtt.auth import ReplayGuard, Signer, is_envelope
-from emergent_lab.mqtt.codec import (
+from emergent_lab.mqtt.codec import GossipEnvelope, decode_gossip
+from emergent_lab.mqtt.reports import (
+    DeviceReport,
+    LeaderAnnouncement,
+    NodeStatus,
+    decode_device,
+    decode_leader,
+    decode_status,
+)
+from emergent_lab.mqtt.wire import (
     MAX_GOSSIP_BYTES,
     MAX_SMALL_BYTES,
     MAX_STATUS_BYTES,
-    DeviceReport,
-    GossipEnvelope,
-    LeaderAnnouncement,
-    NodeStatus,
     Rejected,
-    decode_device,
-    decode_gossip,
-    decode_leader,
-    decode_status,
     parse_json,
 )
 from emergent_lab.protocol.messages import version_key

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from emergent_lab.mqtt.codec import LeaderAnnouncement
+from emergent_lab.mqtt.reports import LeaderAnnouncement
 
 MAX_ANNOUNCERS = 1024
 """Announcers whose newest stamp is remembered (the least recently seen is forgotten)."""

@@ -32,7 +32,6 @@ from emergent_lab.core.checks import check_number
 from emergent_lab.core.ids import NO_NODE, node_sort_key
 from emergent_lab.core.timeline import index_in_force, record_in_force
 from emergent_lab.live.parts import cluster_point
-from emergent_lab.mqtt.codec import MAX_GOSSIP_BYTES, NodeStatus, Rejected, parse_json
 from emergent_lab.mqtt.observe import Observation
 from emergent_lab.mqtt.processes import (
     FAST_PARAMS,
@@ -41,9 +40,11 @@ from emergent_lab.mqtt.processes import (
     BrokerProcess,
     start_agents,
 )
+from emergent_lab.mqtt.reports import NodeStatus
 from emergent_lab.mqtt.settings import BrokerSettings
 from emergent_lab.mqtt.topics import ClusterTopics
 from emergent_lab.mqtt.transport import Connection
+from emergent_lab.mqtt.wire import MAX_GOSSIP_BYTES, Rejected, parse_json
 from emergent_lab.protocol.params import ProtocolParams
 from emergent_lab.run.observer import cluster_now
 from emergent_lab.run.source import (
@@ -362,10 +363,7 @@ class MqttCluster:
     def marks(self, start: int = 0) -> Sequence[Mark]:
         """Joins, departures, leader changes and actions, from index ``start`` on."""
         with self._lock:
-            return [
-                Mark(t, kind, label)
-                for t, kind, label in self._history.marks[start:]
-            ]
+            return [Mark(t, kind, label) for t, kind, label in self._history.marks[start:]]
 
     def messages(self, since: float) -> Sequence[Message]:
         """Gossip messages seen on the broker after ``since`` (a bounded sample)."""

@@ -18,12 +18,13 @@ from typing import Any
 
 from emergent_lab.core.ids import IdTable, node_sort_key
 from emergent_lab.mqtt.auth import Signer
-from emergent_lab.mqtt.codec import REASONS, DeviceReport, NodeStatus
 from emergent_lab.mqtt.inbox import MAX_IDS, Inbox
 from emergent_lab.mqtt.leader import Stamps
+from emergent_lab.mqtt.reports import DeviceReport, NodeStatus
 from emergent_lab.mqtt.settings import BrokerSettings
 from emergent_lab.mqtt.topics import ClusterTopics
 from emergent_lab.mqtt.transport import Connection
+from emergent_lab.mqtt.wire import REASONS
 
 Event = dict[str, Any]
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from emergent_lab.core.ids import validate_node_id
 from emergent_lab.mqtt.auth import ReplayGuard
-from emergent_lab.mqtt.codec import MAX_GENERATION, Rejected, parse_json
+from emergent_lab.mqtt.wire import MAX_GENERATION, Rejected, parse_json
 
 log = logging.getLogger(__name__)
 
