@@ -11,7 +11,7 @@ import pytest
 from test_mqtt_cluster import require
 
 from emergent_lab.cli import main
-from emergent_lab.mqtt.live import start_lesson
+from emergent_lab.mqtt.lesson import start_lesson
 from emergent_lab.mqtt.processes import free_port, wait_for_port
 from emergent_lab.mqtt.settings import BrokerSettings
 from emergent_lab.run.source import ClusterSource

@@ -14,6 +14,7 @@ from emergent_lab.exact import SimCluster
 from emergent_lab.jupyter import ClusterSource, Dashboard, SimClusterSource
 from emergent_lab.jupyter.timeplots import PHI_HEADROOM
 from emergent_lab.run.config import ClusterConfig
+from emergent_lab.run.source import Capabilities
 
 
 def quiet_cluster(nodes: int = 12, seed: int = 3) -> SimCluster:
@@ -321,10 +322,17 @@ def test_play_runs_one_task_and_stops_on_close_or_redisplay(cluster: SimCluster)
 class ForeignSource:
     """A ClusterSource that is not the simulator's adapter: only the protocol is visible."""
 
-    def __init__(self, inner: ClusterSource) -> None:
+    def __init__(self, inner: ClusterSource, can: Capabilities | None = None) -> None:
         self._inner = inner
+        self._can = can
+
+    def capabilities(self) -> Capabilities:
+        """What the source states it can do (by default: the contract's verbs only)."""
+        return self._can or Capabilities()
 
     def __getattr__(self, name: str) -> object:
+        if name in ("rebuilt", "draw"):  # the adapter's extras stay hidden
+            raise AttributeError(name)
         return getattr(self._inner, name)
 
 
@@ -344,6 +352,26 @@ def test_any_cluster_source_can_be_shown_and_driven(cluster: SimCluster) -> None
         raise AssertionError("reset of a non-simulated source must be refused")
     finally:
         board.close()
+
+
+def test_a_source_greys_out_the_verbs_it_refuses(cluster: SimCluster) -> None:
+    """The dashboard asks a source what it can do (as a real MQTT cluster answers)."""
+    refused = frozenset({"partition", "heal", "loss", "set_param"})
+    board = Dashboard(ForeignSource(SimClusterSource(cluster), Capabilities(refused=refused)))
+    try:
+        c = board.controls
+        assert c.split.disabled and c.partition.disabled and c.heal.disabled
+        assert c.loss.disabled and c.burst.disabled
+        assert all(slider.disabled for slider in c.params.values())
+        assert not c.kill.disabled and not c.pause.disabled
+        assert c.reset.disabled  # max_size 0: it cannot be rebuilt
+    finally:
+        board.close()
+    shown = Dashboard(SimClusterSource(cluster))
+    try:
+        assert not shown.controls.reset.disabled and not shown.controls.split.disabled
+    finally:
+        shown.close()
 
 
 def test_every_frame_pushes_the_moving_birds(dash: Dashboard, cluster: SimCluster) -> None:

@@ -4,6 +4,9 @@ Each subcommand lives in its own module with a ``register(subparsers)``
 function; this module only assembles them, so adding a command touches one
 line here. Every handler returns an exit status; bad input raises
 ``ScenarioError`` (or ``ValueError``) and exits with status 2 and one line.
+
+Layer 12, the top: may import anything; Jupyter only inside the handlers
+that write HTML.
 """
 
 from __future__ import annotations

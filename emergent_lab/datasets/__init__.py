@@ -10,6 +10,8 @@ Three families, each with its licence and provenance in ``datasets/``:
   load: :func:`list_cpu_traces`, :func:`load_cpu_traces`, :class:`CpuTrace`.
 
 The data folder is ``<repo>/datasets``, or ``$EMERGENT_LAB_DATASETS`` if set.
+
+Layer 1. May import: core only.
 """
 
 from __future__ import annotations

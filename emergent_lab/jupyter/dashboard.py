@@ -137,6 +137,9 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
             "pause": [c.pause, c.pause_seconds],
             "set_weights": list(c.weights.values()),
             "set_param": list(c.params.values()),
+            "partition": [c.split, c.partition],
+            "heal": [c.heal],
+            "loss": [c.loss, c.burst, c.burst_loss, c.burst_seconds],
         }
         for action in refused:
             for widget in widgets.get(action, []):

@@ -6,4 +6,7 @@ topics; small devices that do not gossip publish JSON heartbeats that every
 agent mirrors as a node. Only :mod:`transport`, :mod:`broker` and the
 command-line entry points import ``aiomqtt`` / ``amqtt``, and only when they
 run, so the codec and the security checks work without the extra.
+
+Layer 10. May import every layer up to analysis and live (its live source
+reuses :mod:`emergent_lab.live.parts`); never Jupyter.
 """

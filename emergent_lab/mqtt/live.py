@@ -10,9 +10,6 @@ cluster moves on by itself. Actions are real too: ``kill`` sends SIGKILL to
 an agent process this object started, ``revive`` restarts it under a new
 generation, ``pause`` stops it with SIGSTOP for a while. A real network
 cannot be partitioned or made lossy from here, so those actions say so.
-
-:func:`start_lesson` starts a broker, agents and simulated devices as
-subprocesses and returns the cluster that watches them.
 """
 
 from __future__ import annotations
@@ -21,33 +18,28 @@ import asyncio
 import contextlib
 import signal
 import subprocess
-import sys
 import threading
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from emergent_lab.core.checks import check_number
-from emergent_lab.core.ids import NO_NODE, node_sort_key
+from emergent_lab.core.ids import node_sort_key
 from emergent_lab.core.timeline import index_in_force, record_in_force
-from emergent_lab.live.parts import cluster_point
 from emergent_lab.mqtt.observe import Observation
 from emergent_lab.mqtt.processes import (
     FAST_PARAMS,
-    FAST_TIMING,
     AgentProcess,
-    BrokerProcess,
-    start_agents,
 )
-from emergent_lab.mqtt.reports import NodeStatus
+from emergent_lab.mqtt.readings import node_states, point_now
 from emergent_lab.mqtt.settings import BrokerSettings
 from emergent_lab.mqtt.topics import ClusterTopics
 from emergent_lab.mqtt.transport import Connection
 from emergent_lab.mqtt.wire import MAX_GOSSIP_BYTES, Rejected, parse_json
 from emergent_lab.protocol.params import ProtocolParams
-from emergent_lab.run.observer import cluster_now
 from emergent_lab.run.source import (
+    Capabilities,
     ClusterPoint,
     Mark,
     Message,
@@ -58,6 +50,8 @@ from emergent_lab.run.source import (
 )
 from emergent_lab.score import ScoreFunction
 
+REFUSED = frozenset({"partition", "heal", "loss", "set_weights", "set_param"})
+"""Dashboard verbs a real cluster cannot do from a notebook (firewalls, not sliders)."""
 MESSAGE_SAMPLE = 500
 """Gossip messages kept for the network view's fading edges."""
 
@@ -204,11 +198,11 @@ class MqttCluster:
         self._history.marks.append((now, kind, label))
 
     def _record(self, now: float) -> None:
-        point = self._point_now(now)
+        point = point_now(self.observation, now)
         points = self._history.points
         if not points or not _same_point(points[-1], point):
             points.append(point)
-        for state in self._node_states():
+        for state in node_states(self.observation, self._ids):
             records = self._history.nodes.setdefault(state.node_id, [])
             value = (state.up, state.opinion, state.recognised, state.acting)
             if not records or records[-1][1] != value:
@@ -231,57 +225,10 @@ class MqttCluster:
         with self._lock:
             return list(self._ids)
 
-    def _online(self) -> list[NodeStatus]:
-        return [s for s in self.observation.statuses.values() if s.online]
-
-    def _node_states(self) -> list[NodeState]:
-        online = self._online()
-        statuses = self.observation.statuses
-        devices = self.observation.devices
-        states = []
-        for node_id in self._ids:
-            views = [p for s in online for p in s.peers if p.node == node_id]
-            suspected_by = sum(1 for p in views if not p.alive)
-            status = statuses.get(node_id)
-            if status is not None:
-                up = status.online
-                states.append(
-                    NodeState(
-                        node_id,
-                        up,
-                        status.opinion if up else None,
-                        status.recognised if up else None,
-                        up and status.acting,
-                        status.score,
-                        dict(status.metrics),
-                        status.generation,
-                        status.heartbeat,
-                        suspected_by if up else 0,
-                    )
-                )
-                continue
-            report = devices.get(node_id)
-            up = any(p.alive for p in views)
-            states.append(
-                NodeState(
-                    node_id,
-                    up,
-                    None,
-                    None,
-                    False,
-                    views[0].score if views else 0.0,
-                    dict(report.metrics) if report is not None else {},
-                    report.generation if report is not None else 0,
-                    report.heartbeat if report is not None else 0,
-                    suspected_by if up else 0,
-                )
-            )
-        return states
-
     def nodes(self) -> Sequence[NodeState]:
         """The current state of every node, in :meth:`node_ids` order."""
         with self._lock:
-            return self._node_states()
+            return node_states(self.observation, self._ids)
 
     def peers(self, observer: str) -> Sequence[PeerEntry]:
         """``observer``'s view as its last status reported it (empty for devices)."""
@@ -307,7 +254,7 @@ class MqttCluster:
         return self.params.detector.threshold
 
     def _leader_now(self) -> str | None:
-        return self._point_now(self.time).leader
+        return point_now(self.observation, self.time).leader
 
     def leader(self) -> str | None:
         """The leader every online agent recognises, or None while it is emerging."""
@@ -318,30 +265,6 @@ class MqttCluster:
         """The leader the retained leader topic names (what devices act on)."""
         with self._lock:
             return self.observation.leader
-
-    def _point_now(self, now: float) -> ClusterPoint:
-        """The cluster now, by the rule both engines' observers use (:func:`cluster_now`)."""
-        online = self._online()
-        names = sorted(
-            {s.node for s in online}
-            | {name for s in online for name in (s.opinion, s.recognised) if name is not None}
-        )
-        index = {name: i for i, name in enumerate(names)}
-        on = {index[s.node] for s in online}
-
-        def held(names_held: list[str | None]) -> Counter[int]:
-            return Counter(NO_NODE if name is None else index[name] for name in names_held)
-
-        record = cluster_now(
-            now,
-            up=len(online),
-            recognised=held([s.recognised for s in online]),
-            followed=held([s.opinion for s in online]),
-            acting=[index[s.node] for s in online if s.acting],
-            is_up=on.__contains__,
-            best=lambda: NO_NODE,
-        )
-        return cluster_point(record, names)
 
     def timeline(self, start: int = 0) -> Sequence[ClusterPoint]:
         """Recorded cluster points (one per change) from index ``start`` on."""
@@ -441,6 +364,10 @@ class MqttCluster:
         with self._lock:
             self._mark(self.time, "boost", f"boost {node_id} (gen {agent.generation})")
 
+    def capabilities(self) -> Capabilities:
+        """A real cluster: partitions, loss, weights and parameters cannot be set from here."""
+        return Capabilities(refused=REFUSED)
+
     def _impossible(self, action: str) -> None:
         raise ValueError(f"{action}: not possible on a real MQTT cluster from here")
 
@@ -486,49 +413,3 @@ def _same_point(a: ClusterPoint, b: ClusterPoint) -> bool:
         b.agreement,
         b.opinions,
     )
-
-
-@dataclass
-class Lesson:
-    """A broker, agents and simulated devices on this machine, and the cluster watching them."""
-
-    broker: BrokerProcess
-    cluster: MqttCluster
-    devices: list[subprocess.Popen[bytes]]
-
-    def close(self) -> None:
-        """Stop everything this lesson started."""
-        self.cluster.shutdown()
-        for device in self.devices:
-            device.terminate()
-            device.wait(5)
-        self.broker.__exit__(None, None, None)
-
-
-def start_lesson(
-    agent_metrics: Sequence[Mapping[str, float]],
-    *,
-    devices: Mapping[str, Mapping[str, float]] | None = None,
-    cluster: str = "lesson",
-    broker: str = "amqtt",
-) -> Lesson:
-    """Start a broker, one agent per metrics mapping (``n1``…) and simulated devices.
-
-    Args:
-        agent_metrics: each agent's metrics, for the ``capacity`` score.
-        devices: device id -> metrics; each publishes a heartbeat every 0.2 s.
-        cluster: the cluster name.
-        broker: ``"amqtt"`` (embedded, the default) or ``"mosquitto"``.
-    """
-    running = BrokerProcess(broker).start()
-    agents = start_agents(running.url, cluster, agent_metrics)
-    simulated = []
-    for device_id, metrics in (devices or {}).items():
-        command = [sys.executable, "-m", "emergent_lab.cli", "device", "--broker", running.url]
-        command += ["--cluster", cluster, "--id", device_id]
-        command += ["--interval", str(FAST_TIMING["heartbeat-interval"])]
-        for name, value in metrics.items():
-            command += ["--metric", f"{name}={value}"]
-        simulated.append(subprocess.Popen(command))
-    watcher = MqttCluster(BrokerSettings.from_url(running.url), cluster, agents=agents)
-    return Lesson(running, watcher.start(), simulated)

@@ -1,4 +1,14 @@
-"""The emergent-leader protocol, written once for every transport."""
+"""The emergent-leader protocol, written once for every transport.
+
+Layer 2. :mod:`.rules` holds the protocol's decisions (best candidate,
+choice, recognition) as compiled pure functions that the exact node and the
+array kernels both call; :mod:`.member` the base every protocol's node
+shares; :mod:`.node` the gossiping emergent node with its :mod:`.view`;
+:mod:`.messages`, :mod:`.params` and :mod:`.transport` what it sends, is
+tuned by and runs on (a clock and a transport, never a concrete network).
+
+May import: core, score, detector, datasets. Never the simulator or above.
+"""
 
 from emergent_lab.core.checks import check_number
 from emergent_lab.core.ids import NO_NODE, IdTable, node_sort_key, validate_node_id

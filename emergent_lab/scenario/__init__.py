@@ -1,4 +1,11 @@
-"""Scenario files: a cluster and a timeline of faults, validated, then run."""
+"""Scenario files: a cluster and a timeline of faults, validated, then run.
+
+Layer 7, the one place that assembles a run: it validates a file
+(:mod:`.schema`, :mod:`.events`), maps its engine to that engine's builder
+(:mod:`.runner`'s ``ENGINES``, :mod:`.array`, :mod:`.engines`) and offers
+the Akka-style preset (:mod:`.akka`). May import every layer up to the
+engines; nothing here imports Jupyter or MQTT.
+"""
 
 from emergent_lab.scenario.errors import ScenarioError
 from emergent_lab.scenario.events import ScenarioEvent

@@ -1,4 +1,10 @@
-"""The simulator: virtual time, seeded randomness and a simulated network."""
+"""The simulator: virtual time, seeded randomness and a simulated network.
+
+Layer 3. The scheduler is SimPy-like (one queue, ties broken by a counter);
+the network carries the protocol's messages, so it stands above
+:mod:`emergent_lab.protocol`. May import: core, score, detector, datasets,
+protocol.
+"""
 
 from emergent_lab.sim.latency import (
     ConstantLatency,
