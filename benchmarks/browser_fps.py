@@ -59,7 +59,7 @@ TIME = re.compile(r"t = ([0-9.]+) s")
 
 def _notebook(folder: Path, n: int) -> Path:
     code = (
-        "from emergent_lab.cluster import ClusterConfig, SimCluster\n"
+        "from emergent_lab import ClusterConfig, SimCluster\n"
         "from emergent_lab.jupyter import Dashboard\n"
         f"cluster = SimCluster(ClusterConfig.create({n}, seed=1))\n"
         "cluster.run(12.0)\n"

@@ -25,7 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("run",),
     ("exact", "array"),
     ("scenario",),
-    ("sweep",),
+    ("sweep", "dask_sweep"),
     ("analysis", "live"),
     ("mqtt",),
     ("jupyter",),

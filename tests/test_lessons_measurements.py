@@ -15,7 +15,7 @@ from emergent_lab.analysis.dissemination import (
     engine_rounds,
     model_rounds,
     model_spread,
-    push_bound,
+    push_asymptotic,
 )
 from emergent_lab.analysis.phi import arrivals, phi_outcome, timeout_outcome
 from emergent_lab.analysis.scoring import IOT_DEVICES, emerged_leader, rank_nodes, tie_break
@@ -56,7 +56,7 @@ def test_model_spread_grows_from_one_node_to_all():
     assert all(b <= 2 * a for a, b in itertools.pairwise(counts))
 
 
-def test_push_follows_pittels_bound_and_push_pull_beats_push():
+def test_push_follows_pittels_asymptotic_and_push_pull_beats_push():
     push = [model_rounds(1000, mode="push", seed=s) for s in range(20)]
     push_pull = [model_rounds(1000, mode="push-pull", seed=s) for s in range(20)]
     # Pittel 1987: log2 n + ln n + O(1) rounds.
@@ -75,7 +75,7 @@ def test_engine_dissemination_is_logarithmic_fast_and_faster_with_fanout():
     one = [engine_rounds(30, fanout=1, seed=s) for s in (1, 2)]
     three = [engine_rounds(30, fanout=3, seed=s) for s in (1, 2)]
     assert np.mean(three) < np.mean(one)
-    assert max(one + three) < push_bound(30)
+    assert max(one + three) < push_asymptotic(30)
     assert engine_rounds(30, fanout=3, seed=1) == three[0]
 
 

@@ -57,7 +57,9 @@ def test_an_interval_after_an_outage_is_not_learnt() -> None:
 
 
 def test_theory_curves_are_the_textbook_formulas() -> None:
-    assert push_pull_rounds(81, 1) == pytest.approx(4 + math.log(math.log(81)))
+    assert push_pull_rounds(81, 1) == pytest.approx(4 + math.log2(math.log(81)))
+    # Fanout 2: log5 n + ln ln n / ln 3.
+    assert push_pull_rounds(625, 2) == pytest.approx(4 + math.log(math.log(625)) / math.log(3))
     assert push_rounds(1024, 1) == pytest.approx(10 + math.log(1024))
     assert push_rounds(1000, 3) == pytest.approx(math.log(1000) / math.log(4) + math.log(1000) / 3)
     assert push_pull_rounds(10**6, 2) < push_pull_rounds(10**6, 1) < push_rounds(10**6, 1)

@@ -88,7 +88,7 @@ def test_cli_run_writes_html(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 def test_engine_and_cli_do_not_import_bokeh_or_jupyter() -> None:
     code = (
-        "import sys, emergent_lab, emergent_lab.cli, emergent_lab.cluster, emergent_lab.scenario;"
+        "import sys, emergent_lab, emergent_lab.cli, emergent_lab.exact, emergent_lab.scenario;"
         "print(sorted(m for m in ('bokeh', 'ipywidgets', 'jupyter_bokeh') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -34,6 +34,7 @@ def parse_param(text: str) -> tuple[str, list[Any]]:
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    from emergent_lab.dask_sweep import dask_executor
     from emergent_lab.sweep import plan, sweep
 
     grid: dict[str, list[Any]] = {}
@@ -47,8 +48,13 @@ def _sweep(args: argparse.Namespace) -> int:
             raise ValueError(f"{option}: must be an integer >= 1 (got {value})")
     csv_path = writable_file("--csv", args.csv)
     runs = plan(args.scenario, grid, args.seeds, protocol=args.protocol)
-    print(f"{len(runs)} runs of {args.scenario} on {args.workers} worker(s)")
-    with ProcessPoolExecutor(max_workers=args.workers) as pool:
+    where = args.scheduler or f"{args.workers} worker(s)"
+    print(f"{len(runs)} runs of {args.scenario} on {where}")
+    with (
+        dask_executor(args.scheduler)
+        if args.scheduler
+        else ProcessPoolExecutor(max_workers=args.workers)
+    ) as pool:
         table = sweep(
             args.scenario,
             grid,
@@ -80,6 +86,14 @@ def register(sub: Any) -> None:
     command.add_argument(
         "--protocol", choices=list(PROTOCOLS), default=None, help="node class (default emergent)"
     )
-    command.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    command.add_argument(
+        "--workers", type=int, default=2, help="local worker processes (default 2)"
+    )
+    command.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="run on a Dask cluster instead, e.g. tcp://host:8786 (needs emergent-lab[dask])",
+    )
     command.add_argument("--quiet", action="store_true", help="no progress bar")
     command.set_defaults(handler=_sweep)
