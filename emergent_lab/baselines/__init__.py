@@ -1,7 +1,8 @@
 """Explicit elections on the same simulated network and detector, to compare against.
 
-``BullyNode`` runs the Bully election; the Akka-style deterministic leader
-needs no node class of its own and lives in ``emergent_lab.baselines.akka``
+``BullyNode`` runs the Bully election, ``RaftNode`` Raft's quorum election; the
+Akka-style deterministic leader needs no node class of its own and lives in
+``emergent_lab.baselines.akka``
 as a preset of the emergent protocol (imported from there, since it builds on
 the scenario layer).
 """
@@ -15,6 +16,7 @@ from emergent_lab.baselines.messages import (
     Election,
     Heartbeat,
 )
+from emergent_lab.baselines.raft import RaftNode
 
 __all__ = [
     "ELECTION_KINDS",
@@ -24,4 +26,5 @@ __all__ = [
     "Coordinator",
     "Election",
     "Heartbeat",
+    "RaftNode",
 ]

@@ -205,6 +205,9 @@ class SimCluster:
             generation=generation,
             listener=self.observer,
         )
+        previous = self.nodes.get(node_id)
+        if previous is not None:
+            node.recover(previous)
         self.nodes[node_id] = node
         self.metrics[node_id] = dict(metrics)
         self._grow(len(self.ids))

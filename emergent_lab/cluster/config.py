@@ -11,14 +11,15 @@ import networkx as nx
 import numpy as np
 
 from emergent_lab.baselines.bully import BullyNode
+from emergent_lab.baselines.raft import RaftNode
 from emergent_lab.protocol.ids import node_sort_key, validate_node_id
 from emergent_lab.protocol.node import Node
 from emergent_lab.protocol.params import ProtocolParams, check_number
 from emergent_lab.score import ScoreFunction
 from emergent_lab.sim.latency import ConstantLatency, LatencyModel
 
-PROTOCOLS: Mapping[str, type[Node]] = {"emergent": Node, "bully": BullyNode}
-"""Node classes a cluster can run, by name: the emergent leader, or the Bully election."""
+PROTOCOLS: Mapping[str, type[Node]] = {"emergent": Node, "bully": BullyNode, "raft": RaftNode}
+"""Node classes a cluster can run, by name: the emergent leader, the Bully or Raft election."""
 
 
 LEADER = "leader"

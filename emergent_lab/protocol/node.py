@@ -148,6 +148,14 @@ class Node:
             self.transport.send(self.index, int(peer), GossipAck2(self.index, own))
         self.stop()
 
+    def recover(self, previous: Node) -> None:
+        """Take what survives a crash from the incarnation before this one.
+
+        Nothing, for the emergent protocol: a restart begins with an empty view
+        under a new generation. A protocol with stable storage (Raft's term and
+        vote) overrides this; the cluster calls it before ``start``.
+        """
+
     # -- changes from outside -------------------------------------------------
 
     def set_metrics(self, metrics: Mapping[str, float]) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from emergent_lab.cluster.config import DEFAULT_SEEDS, ClusterConfig, default_ids
+from emergent_lab.cluster.config import DEFAULT_SEEDS, PROTOCOLS, ClusterConfig, default_ids
 from emergent_lab.detector import DetectorParams
 from emergent_lab.protocol.ids import validate_node_id
 from emergent_lab.protocol.params import CLUSTER_DETECTOR, ProtocolParams, check_number
@@ -58,6 +58,7 @@ CLUSTER_KEYS = (
     "engine",
     "view",
     "k",
+    "protocol",
 )
 LEADER_KEYS = ("emergence_threshold", "convergence_threshold")
 SCORE_KEYS = (
@@ -248,6 +249,14 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
 
     seed = checked(check_number, "cluster.seed", cluster.pop("seed", 0), low=0, integer=True)
     engine = checked(engine_options, cluster)
+    protocol = cluster.pop("protocol", "emergent")
+    if protocol not in PROTOCOLS:
+        raise fail(
+            "cluster.protocol",
+            f"unknown protocol {protocol!r} (expected one of: {', '.join(PROTOCOLS)})",
+        )
+    if protocol != "emergent" and engine.engine != "exact":
+        raise fail("cluster.protocol", f"{protocol!r} runs on the exact engine only")
     ids: tuple[str, ...] | None = None
     if "ids" in cluster:
         if "nodes" in cluster:
@@ -343,6 +352,7 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
         latency=latency,
         loss=loss,
         graph=graph,
+        protocol_name=str(protocol),
     )
     raw_events = data.get("events", [])
     if not isinstance(raw_events, list):
