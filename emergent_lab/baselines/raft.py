@@ -58,7 +58,6 @@ from functools import partial
 
 import numpy as np
 
-from emergent_lab.baselines import messages as bully_messages
 from emergent_lab.baselines.raft_messages import (
     KINDS,
     AppendEntries,
@@ -143,9 +142,7 @@ class RaftNode(Node):
             generation=generation,
             listener=listener,
         )
-        # The Bully's kinds first: the event log's codes then do not depend on
-        # which baseline a process happened to run first.
-        register_message_kinds((*bully_messages.KINDS, *KINDS))
+        register_message_kinds(KINDS)
         self.stable = StableStorage()
         self.role = Role.FOLLOWER
         self.votes: set[int] = set()

@@ -25,13 +25,26 @@ _KIND_CODES = {"syn": 0, "ack": 1, "ack2": 2}
 SENT, DELIVERED, DROPPED = 0, 1, 2
 
 
+_CODE_ORDER = (
+    *("election", "answer", "coordinator", "heartbeat"),  # the Bully's
+    *("request_vote", "vote", "append_entries", "append_reply"),  # Raft's
+    *("swim_ping", "swim_ack", "swim_ping_req", "swim_nack"),  # SWIM's
+)
+"""The other protocols' kinds in the one order their codes are given, whoever registers first."""
+
+
 def register_message_kinds(kinds: Iterable[str]) -> None:
     """Give other protocols' message kinds (a baseline's ELECTION…) their log codes.
 
     Codes follow the gossip kinds in registration order, so the event log of a
     run, and its digest, do not depend on which message happens to go first.
+    A kind of ``_CODE_ORDER`` brings every kind before it along, so a run's
+    digest does not depend either on which protocols ran earlier in the process.
     """
     for kind in kinds:
+        if kind in _CODE_ORDER:
+            for known in _CODE_ORDER[: _CODE_ORDER.index(kind)]:
+                _KIND_CODES.setdefault(known, len(_KIND_CODES) + 1)
         _KIND_CODES.setdefault(kind, len(_KIND_CODES) + 1)
 
 
@@ -158,6 +171,8 @@ class SimNetwork:
         self.bytes_sent += size
         self.sent_by_kind[kind] = self.sent_by_kind.get(kind, 0) + 1
         self.bytes_by_kind[kind] = self.bytes_by_kind.get(kind, 0) + size
+        if kind not in _KIND_CODES:  # a protocol's kind on its first message (SWIM's)
+            register_message_kinds((kind,))
         code = _KIND_CODES[kind]
         self.log.message(now, src, dst, code, size)
         for hook in self.on_send:
