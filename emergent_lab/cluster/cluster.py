@@ -20,6 +20,7 @@ from emergent_lab.cluster.observer import Observer
 from emergent_lab.protocol.ids import IdTable, node_sort_key, validate_node_id
 from emergent_lab.protocol.node import NO_NODE, Node, best_candidate
 from emergent_lab.protocol.params import ProtocolParams, check_live_parameter, check_number
+from emergent_lab.protocol.swim_node import SwimNode
 from emergent_lab.score import ScoreFunction
 from emergent_lab.sim.eventlog import EventLog
 from emergent_lab.sim.latency import LatencyModel
@@ -192,7 +193,9 @@ class SimCluster:
     def _spawn(self, node_id: str, metrics: Mapping[str, float]) -> Node:
         generation = self.generations.get(node_id, 0) + 1
         self.generations[node_id] = generation
-        node = PROTOCOLS[self.config.protocol](
+        swim = self.config.swim  # SWIM as the emergent protocol's detector
+        node_class = PROTOCOLS[self.config.protocol] if not swim else partial(SwimNode, swim=swim)
+        node = node_class(
             node_id,
             ids=self.ids,
             params=self.params,

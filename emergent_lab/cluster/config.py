@@ -12,6 +12,7 @@ import numpy as np
 
 from emergent_lab.baselines.bully import BullyNode
 from emergent_lab.baselines.raft import RaftNode
+from emergent_lab.detector.lifeguard import SwimParams
 from emergent_lab.protocol.ids import node_sort_key, validate_node_id
 from emergent_lab.protocol.node import Node
 from emergent_lab.protocol.params import ProtocolParams, check_number
@@ -67,12 +68,19 @@ class ClusterConfig:
     seed: int = 0
     protocol: str = "emergent"
     """Which node class of ``PROTOCOLS`` the cluster runs."""
+    swim: SwimParams | None = None
+    """SWIM/Lifeguard as the emergent protocol's detector instead of phi (``SwimNode``)."""
 
     def __post_init__(self) -> None:
         if self.protocol not in PROTOCOLS:
             raise ValueError(
                 f"cluster.protocol: unknown protocol {self.protocol!r} "
                 f"(expected one of: {', '.join(PROTOCOLS)})"
+            )
+        if self.swim is not None and self.protocol != "emergent":
+            raise ValueError(
+                f"detector.kind: 'swim' is a detector of the emergent protocol, "
+                f"not of {self.protocol!r}"
             )
 
     @classmethod
@@ -89,6 +97,7 @@ class ClusterConfig:
         loss: float = 0.0,
         graph: nx.Graph | None = None,
         protocol_name: str = "emergent",
+        swim: SwimParams | None = None,
         **protocol: Any,
     ) -> ClusterConfig:
         """Build and validate a configuration.
@@ -105,6 +114,7 @@ class ClusterConfig:
             loss: probability that a message is lost.
             graph: restrict reachability to this graph (its nodes are the ids).
             protocol_name: the node class to run, a key of ``PROTOCOLS``.
+            swim: run the emergent protocol with SWIM/Lifeguard as its detector.
             **protocol: fields of :class:`ProtocolParams`.
         """
         check_number("cluster.seed", _plain(seed), low=0, integer=True)
@@ -170,6 +180,7 @@ class ClusterConfig:
             graph=graph,
             seed=int(_plain(seed)),
             protocol=protocol_name,
+            swim=swim,
         )
 
 

@@ -333,7 +333,7 @@ class Node:
         """
         now = self.clock.now()
         v = self.view
-        alive = v.known & (v.status == STATUS_UP) & v.detector.available(now)
+        alive = v.known & (v.status == STATUS_UP) & self._available(now)
         alive[self.index] = self.status == STATUS_UP
         self._set_alive(alive, now)
 
@@ -363,6 +363,14 @@ class Node:
             self.recognised = recognised
             self.acting = acting
             self.listener.node_changed(self, now)
+
+    def _available(self, now: float) -> np.ndarray:
+        """Per peer of the view, whether the failure detector holds it up (phi below threshold).
+
+        The one place liveness comes from, so another detector (SWIM) can stand in.
+        """
+        available: np.ndarray = self.view.detector.available(now)
+        return available
 
     def joining(self, now: float) -> bool:
         """Whether this node still waits to hear from a peer before holding an opinion.

@@ -174,8 +174,11 @@ class SwimMember:
             self.status = np.concatenate([self.status, np.zeros(extra, dtype=np.int8)])
             self.incarnations = np.concatenate([self.incarnations, np.zeros(extra, np.int64)])
 
-    def _learn(self) -> np.ndarray:
-        """The members to watch; ones never heard of are taken as alive at incarnation 0."""
+    def watch(self) -> np.ndarray:
+        """Take in the owner's members; ones never heard of count as alive at incarnation 0.
+
+        Returns the members to watch (all but this one).
+        """
         members = self.members()
         if members.size and members.size != self._learned:
             self._learned = members.size
@@ -220,7 +223,7 @@ class SwimMember:
     def _next_target(self) -> int | None:
         while True:
             if not self._order:
-                candidates = self._learn()
+                candidates = self.watch()
                 candidates = candidates[self.available()[candidates]]
                 if not candidates.size:
                     return None
@@ -234,7 +237,7 @@ class SwimMember:
         if probe is None or probe.acked:
             self._probes.pop(seq, None)
             return
-        up = self._learn()
+        up = self.watch()
         up = up[self.available()[up] & (up != probe.target)]
         helpers = up if up.size <= self.params.indirect_checks else self.rng.choice(
             up, size=self.params.indirect_checks, replace=False
@@ -268,7 +271,7 @@ class SwimMember:
             return
         if self._defer(partial(self.receive, message)):
             return
-        self._learn()
+        self.watch()
         for update in message.updates:
             self._apply(update)
         if isinstance(message, Ping):
