@@ -57,6 +57,13 @@ def test_bad_swim_settings_name_the_field(detector: dict[str, object], message: 
         parse_scenario(crash_scenario(detector))
 
 
+def test_swim_is_refused_on_the_array_engine() -> None:
+    data = crash_scenario({"kind": "swim"})
+    data["cluster"] = {"nodes": 5, "engine": "array"}
+    with pytest.raises(ScenarioError, match=r"^detector.kind: 'swim' runs on the exact engine"):
+        parse_scenario(data)
+
+
 def test_swim_is_refused_for_the_baseline_protocols() -> None:
     data = crash_scenario({"kind": "swim"})
     data["cluster"] = {"nodes": 5, "protocol": "raft"}

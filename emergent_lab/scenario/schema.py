@@ -282,6 +282,8 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
         )
     if protocol != "emergent" and engine.engine != "exact":
         raise fail("cluster.protocol", f"{protocol!r} runs on the exact engine only")
+    if swim is not None and engine.engine != "exact":
+        raise fail("detector.kind", "'swim' runs on the exact engine only")
     ids: tuple[str, ...] | None = None
     if "ids" in cluster:
         if "nodes" in cluster:
