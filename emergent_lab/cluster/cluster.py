@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from emergent_lab.cluster.causality import CausalRecorder, TracingClock
 from emergent_lab.cluster.config import LEADER, PROTOCOLS, ClusterConfig, random_metrics
 from emergent_lab.cluster.observer import Observer
 from emergent_lab.protocol.ids import IdTable, node_sort_key, validate_node_id
@@ -158,6 +159,15 @@ class SimCluster:
         self.params = config.params
         self.score_function = config.score
         self.observer = Observer(self.log, best=self._best_index, reachable=self.network.reachable)
+        self.causality: CausalRecorder | None = None
+        """Every message and change with its cause, when ``config.causality`` is on."""
+        self._clock: Scheduler | TracingClock = self.scheduler
+        self._listener: Observer | CausalRecorder = self.observer
+        if config.causality:
+            self.causality = CausalRecorder(self.observer, clock=self.scheduler)
+            self.network.tracer = self.causality
+            self._clock = TracingClock(self.scheduler, self.causality)
+            self._listener = self.causality
         self.nodes: dict[str, Node] = {}
         self.generations: dict[str, int] = {}
         self.metrics: dict[str, dict[str, float]] = {}
@@ -198,12 +208,12 @@ class SimCluster:
             params=self.params,
             score=self.score_function,
             metrics=metrics,
-            clock=self.scheduler,
+            clock=self._clock,
             transport=self.network,
             rng=self.rng,
             seeds=self.config.seeds,
             generation=generation,
-            listener=self.observer,
+            listener=self._listener,
         )
         self.nodes[node_id] = node
         self.metrics[node_id] = dict(metrics)
@@ -277,6 +287,20 @@ class SimCluster:
                 counts = np.bincount(opinions)
                 leader = self.ids.ids[int(np.argmax(counts))]
         return leader
+
+    # -- causality -------------------------------------------------------------------------
+
+    def explain(self, node: str, *, at: float | None = None) -> str:
+        """Why ``node`` follows whom at ``at`` (default now), in words (needs ``causality``)."""
+        from emergent_lab.cluster.explain import explain
+
+        return explain(self, node, at=at)
+
+    def explain_suspicion(self, node: str) -> str:
+        """Who first suspected ``node`` and when every other node did (needs ``causality``)."""
+        from emergent_lab.cluster.explain import explain_suspicion
+
+        return explain_suspicion(self, node)
 
     # -- faults and changes -------------------------------------------------------------------
 

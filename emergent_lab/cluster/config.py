@@ -66,6 +66,8 @@ class ClusterConfig:
     seed: int = 0
     protocol: str = "emergent"
     """Which node class of ``PROTOCOLS`` the cluster runs."""
+    causality: bool = False
+    """Record which message or timer caused every change (``cluster.causality``); same run."""
 
     def __post_init__(self) -> None:
         if self.protocol not in PROTOCOLS:
@@ -73,6 +75,8 @@ class ClusterConfig:
                 f"cluster.protocol: unknown protocol {self.protocol!r} "
                 f"(expected one of: {', '.join(PROTOCOLS)})"
             )
+        if not isinstance(self.causality, bool):
+            raise ValueError(f"run.causality: must be true or false (got {self.causality!r})")
 
     @classmethod
     def create(
@@ -88,6 +92,7 @@ class ClusterConfig:
         loss: float = 0.0,
         graph: nx.Graph | None = None,
         protocol_name: str = "emergent",
+        causality: bool = False,
         **protocol: Any,
     ) -> ClusterConfig:
         """Build and validate a configuration.
@@ -104,6 +109,7 @@ class ClusterConfig:
             loss: probability that a message is lost.
             graph: restrict reachability to this graph (its nodes are the ids).
             protocol_name: the node class to run, a key of ``PROTOCOLS``.
+            causality: record the cause of every change (explanations, message view).
             **protocol: fields of :class:`ProtocolParams`.
         """
         check_number("cluster.seed", _plain(seed), low=0, integer=True)
@@ -169,6 +175,7 @@ class ClusterConfig:
             graph=graph,
             seed=int(_plain(seed)),
             protocol=protocol_name,
+            causality=causality,
         )
 
 
