@@ -12,11 +12,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from emergent_lab.cli import mqtt, run, sweep
+from emergent_lab.cli import explain, mqtt, run, sweep
 from emergent_lab.scenario import ScenarioError
 
 EXIT_BAD_INPUT = 2
-COMMAND_MODULES = [run, mqtt, sweep]
+COMMAND_MODULES = [run, explain, mqtt, sweep]
 
 
 def parser() -> argparse.ArgumentParser:

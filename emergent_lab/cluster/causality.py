@@ -60,6 +60,7 @@ class TimerRecord:
     time: float
     node: int
     name: str
+    seq: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +183,14 @@ class CausalRecorder:
         """Every message so far, in the order sent."""
         return [self.message(k) for k in range(1, len(self._sent) + 1)]
 
+    def timers(self) -> list[TimerRecord]:
+        """Every timer firing so far, in order."""
+        return list(self._timers)
+
+    def learned(self) -> list[LearnedBatch]:
+        """What each message taught its receiver, in order (one batch per message)."""
+        return list(self._learned_batches)
+
     def timer(self, timer_id: int) -> TimerRecord:
         """The record of one timer firing (ids are negative: -1, -2, … in firing order)."""
         if not 1 <= -timer_id <= len(self._timers):
@@ -242,7 +251,9 @@ class CausalRecorder:
             callback()
             return
         timer_id = -1 - len(self._timers)
-        self._timers.append(TimerRecord(timer_id, self.clock.now(), int(owner.index), name))
+        self._seq += 1
+        record = TimerRecord(timer_id, self.clock.now(), int(owner.index), name, self._seq)
+        self._timers.append(record)
         self.current = timer_id
         try:
             callback()
