@@ -302,6 +302,12 @@ class SimCluster:
 
         return explain_suspicion(self, node)
 
+    def fork(self, *, at: float | None = None) -> SimCluster:
+        """An independent copy at ``at`` (default now) on the same random stream (see compare)."""
+        from emergent_lab.cluster.compare import fork
+
+        return fork(self, at=at)
+
     # -- faults and changes -------------------------------------------------------------------
 
     def _record(self, action: str, target: dict[str, Any], resolved: Iterable[str] = ()) -> None:
