@@ -22,6 +22,7 @@ from emergent_lab.cluster.source import (
 from .array_source import ArrayClusterSource
 from .dashboard import Dashboard
 from .export import save_cluster_html, save_run_html
+from .sequence import SequenceView, save_sequence_html
 from .sim_source import SimClusterSource
 
 __all__ = [
@@ -34,8 +35,10 @@ __all__ = [
     "NodeState",
     "PeerEntry",
     "RecordedNode",
+    "SequenceView",
     "SimClusterSource",
     "Traffic",
     "save_cluster_html",
     "save_run_html",
+    "save_sequence_html",
 ]

@@ -3,6 +3,7 @@
     emergent-lab explain leader-crash --node n7 --at 42 [--seed N]
     emergent-lab explain leader-crash --suspicion n3
     emergent-lab explain leader-crash --node n7 --jsonl run.jsonl --shiviz run.shiviz
+    emergent-lab explain leader-crash --node n12 --at 36 --html sequence.html
 
 Every option is checked against the scenario before the run starts.
 """
@@ -42,6 +43,7 @@ def _explain(args: argparse.Namespace) -> int:
     at = until if args.at is None else check_number("--at", args.at, low=0, high=until)
     jsonl = writable_file("--jsonl", args.jsonl) if args.jsonl else None
     shiviz = writable_file("--shiviz", args.shiviz) if args.shiviz else None
+    html = writable_file("--html", args.html) if args.html else None
     config = dataclasses.replace(scenario.config, causality=True)
     cluster = build_cluster(dataclasses.replace(scenario, config=config))
     cluster.run(until)
@@ -55,6 +57,12 @@ def _explain(args: argparse.Namespace) -> int:
     if shiviz is not None:
         write_shiviz(cluster, str(shiviz))
         print(f"ShiViz log written to {args.shiviz}")
+    if html is not None:
+        # Lazy: the engine and the plain CLI never import Bokeh.
+        from emergent_lab.widgets.sequence import save_sequence_html
+
+        save_sequence_html(cluster, html, node=args.node, at=at, title=scenario.name)
+        print(f"message-sequence view (HTML) written to {args.html}")
     return 0
 
 
@@ -74,5 +82,10 @@ def register(sub: Any) -> None:
     explain.add_argument("--jsonl", metavar="PATH", help="also write the causal log as JSON lines")
     explain.add_argument(
         "--shiviz", metavar="PATH", help="also write a ShiViz log (vector clocks) here"
+    )
+    explain.add_argument(
+        "--html",
+        metavar="PATH",
+        help="also write the message-sequence view around --at as standalone HTML",
     )
     explain.set_defaults(handler=_explain)

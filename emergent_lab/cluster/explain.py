@@ -60,6 +60,10 @@ class Explainer:
             if change.kind == "learned":
                 self._learned.setdefault((change.node, change.subject), []).append(change)
 
+    def learned_by_pair(self) -> dict[tuple[int, int], list[Change]]:
+        """States taken, per (node, subject), in the order they were taken."""
+        return self._learned
+
     def name(self, index: int) -> str:
         """A node's id ("no one" for -1)."""
         return self.ids[index] if index >= 0 else "no one"
