@@ -17,6 +17,7 @@ a run with causality on is the same run, event for event (same digest).
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -24,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from emergent_lab.protocol.messages import Message, StateBatch, split_key
+from emergent_lab.protocol.messages import VERSION_BITS, Message, StateBatch, split_key
 from emergent_lab.protocol.transport import Cancellable, NodeListener
 from emergent_lab.sim.scheduler import Scheduler
 
@@ -103,29 +104,38 @@ class LearnedBatch:
     cause: int
     deltas: StateBatch
     rows: np.ndarray
+    mattered: np.ndarray
+    """Per row taken: more than heartbeats moved on (a new node or generation, or a version
+    that advanced further than the heartbeat did: a score, opinion or status changed)."""
+
+    @property
+    def subjects(self) -> np.ndarray:
+        """Indices of the nodes whose states were taken."""
+        taken: np.ndarray = self.deltas.idx[self.rows]
+        return taken
+
+    def change(self, row: int) -> Change:
+        """Row ``row`` of ``rows`` as a ``"learned"`` change."""
+        d = self.deltas
+        k = int(self.rows[row])
+        generation, version = split_key(int(d.key[k]))
+        return Change(
+            self.seq,
+            self.time,
+            self.node,
+            "learned",
+            self.cause,
+            subject=int(d.idx[k]),
+            generation=generation,
+            version=version,
+            heartbeat=int(d.heartbeat[k]),
+            score=float(d.score[k]),
+            opinion=int(d.opinion[k]),
+        )
 
     def changes(self) -> list[Change]:
         """The batch as ``"learned"`` changes (they share the message's place in the order)."""
-        d = self.deltas
-        out = []
-        for row in self.rows.tolist():
-            generation, version = split_key(int(d.key[row]))
-            out.append(
-                Change(
-                    self.seq,
-                    self.time,
-                    self.node,
-                    "learned",
-                    self.cause,
-                    subject=int(d.idx[row]),
-                    generation=generation,
-                    version=version,
-                    heartbeat=int(d.heartbeat[row]),
-                    score=float(d.score[row]),
-                    opinion=int(d.opinion[row]),
-                )
-            )
-        return out
+        return [self.change(row) for row in range(self.rows.shape[0])]
 
 
 class CausalRecorder:
@@ -179,9 +189,11 @@ class CausalRecorder:
             record.fate = "dropped"
         return record
 
-    def messages(self) -> list[MessageRecord]:
-        """Every message so far, in the order sent."""
-        return [self.message(k) for k in range(1, len(self._sent) + 1)]
+    def messages(self, *, start: float = 0.0, stop: float = math.inf) -> list[MessageRecord]:
+        """The messages sent between ``start`` and ``stop`` (default: all), in the order sent."""
+        first = bisect_left(self._sent, start, key=lambda sent: sent[3])
+        last = bisect_right(self._sent, stop, key=lambda sent: sent[3])
+        return [self.message(k) for k in range(first + 1, last + 1)]
 
     def timers(self) -> list[TimerRecord]:
         """Every timer firing so far, in order."""
@@ -219,22 +231,29 @@ class CausalRecorder:
         deltas = getattr(message, "deltas", None)
         node = getattr(receive, "__self__", None)
         view = getattr(node, "view", None)
-        before = None
+        before = beats = None
         if view is not None and deltas is not None and deltas.idx.shape[0]:
             ids = len(node.ids)  # type: ignore[union-attr]
             before = _keys(view.key, deltas.idx, ids)
+            beats = _keys(view.heartbeat, deltas.idx, ids)
         self.current = message_id
         try:
             receive(message)
         finally:
             self.current = NO_CAUSE
-        if before is not None and view is not None and deltas is not None:
+        if before is not None and beats is not None and view is not None and deltas is not None:
             # After a merge, key == the delta's key exactly where the delta was taken.
             taken = _keys(view.key, deltas.idx, ids) == deltas.key
             taken &= before != deltas.key
             rows = taken.nonzero()[0]
             if rows.shape[0]:
-                batch = LearnedBatch(self._tick(), now, dst, message_id, deltas, rows)
+                old, new = before[rows], deltas.key[rows]
+                # Each heartbeat is one new version: a version that moved further
+                # than the heartbeat carries another change too.
+                mattered = ((old >> VERSION_BITS) != (new >> VERSION_BITS)) | (
+                    new - old > deltas.heartbeat[rows] - beats[rows]
+                )
+                batch = LearnedBatch(self._tick(), now, dst, message_id, deltas, rows, mattered)
                 self._learned_batches.append(batch)
 
     def all_changes(self) -> list[Change]:

@@ -13,7 +13,8 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from emergent_lab.cluster.causality import NO_CAUSE, CausalRecorder, Change
+from emergent_lab.cluster.causality import NO_CAUSE, CausalRecorder, Change, LearnedBatch
+from emergent_lab.protocol.messages import version_key
 
 if TYPE_CHECKING:
     from emergent_lab.cluster.cluster import SimCluster
@@ -55,14 +56,14 @@ class Explainer:
         self.cluster = cluster
         self.recorder = recorder_of(cluster)
         self.ids = cluster.ids.ids
-        self._learned: dict[tuple[int, int], list[Change]] = {}
-        for change in self.recorder.all_changes():
-            if change.kind == "learned":
-                self._learned.setdefault((change.node, change.subject), []).append(change)
-
-    def learned_by_pair(self) -> dict[tuple[int, int], list[Change]]:
-        """States taken, per (node, subject), in the order they were taken."""
-        return self._learned
+        # Per receiver, what each message taught it, in time order. States are read
+        # from these batches on demand: a run holds millions of them (every node
+        # learns every heartbeat), too many to turn into objects up front.
+        self._batches: dict[int, list[LearnedBatch]] = {}
+        self._times: dict[int, list[float]] = {}
+        for batch in self.recorder.learned():
+            self._batches.setdefault(batch.node, []).append(batch)
+            self._times.setdefault(batch.node, []).append(batch.time)
 
     def name(self, index: int) -> str:
         """A node's id ("no one" for -1)."""
@@ -82,11 +83,22 @@ class Explainer:
             return f"at its {timer.name} tick"
         return "outside any message or timer (a fault or an action)"
 
-    def learned_before(self, node: int, subject: int, time: float) -> Change | None:
-        """The newest state of ``subject`` that ``node`` took at or before ``time``."""
-        changes = self._learned.get((node, subject), [])
-        k = bisect_right([c.time for c in changes], time)
-        return changes[k - 1] if k else None
+    def learned_before(
+        self, node: int, subject: int, time: float, *, key: int | None = None
+    ) -> Change | None:
+        """The newest state of ``subject`` that ``node`` took at or before ``time``.
+
+        With ``key`` (a packed version key), the state of exactly that version.
+        """
+        batches = self._batches.get(node, [])
+        for k in range(bisect_right(self._times.get(node, []), time) - 1, -1, -1):
+            batch = batches[k]
+            rows = (batch.subjects == subject).nonzero()[0]
+            if rows.shape[0]:
+                change = batch.change(int(rows[0]))
+                if key is None or version_key(change.generation, change.version) == key:
+                    return change
+        return None
 
     def state_path(self, change: Change) -> list[Hop]:
         """The messages that carried one state version from its owner to ``change.node``.
@@ -107,10 +119,8 @@ class Explainer:
 
     def _version_at(self, node: int, change: Change, time: float) -> Change | None:
         """When ``node`` took the same version of the subject's state (at or before ``time``)."""
-        for c in reversed(self._learned.get((node, change.subject), [])):
-            if c.time <= time and (c.generation, c.version) == (change.generation, change.version):
-                return c
-        return None
+        key = version_key(change.generation, change.version)
+        return self.learned_before(node, change.subject, time, key=key)
 
     def _suspected(self, node: int, subject: int, time: float) -> Change | None:
         """The suspicion of ``subject`` by ``node`` standing at ``time``, if any."""

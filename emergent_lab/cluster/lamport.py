@@ -73,11 +73,9 @@ def sequence_data(
     recorder = explainer.recorder
     ids = cluster.ids.ids
     stop = cluster.time if end is None else end
-    taught = _taught(explainer)
+    taught = _taught(explainer, start, stop)
     arrows = Arrows()
-    for m in recorder.messages():
-        if not start <= m.sent <= stop:
-            continue
+    for m in recorder.messages(start=start, stop=stop):
         carried = taught.get(m.id, [])
         arrows.id.append(m.id)
         arrows.kind.append(m.kind.upper())
@@ -87,7 +85,7 @@ def sequence_data(
         arrows.dropped.append(m.fate != "delivered")
         arrows.arrived.append(m.arrived if m.fate == "delivered" else m.sent + 0.02)
         arrows.folded.append(not carried)
-        label = m.kind.upper() + (": " + ", ".join(carried) if carried else "")
+        label = m.kind.upper() + (": news of " + ", ".join(carried) if carried else "")
         arrows.label.append(label + (" (lost)" if m.fate != "delivered" else ""))
     marks = Marks()
     recognised: dict[int, int] = {}
@@ -109,26 +107,14 @@ def sequence_data(
     return SequenceData(start, stop, arrows, marks)
 
 
-def _taught(explainer: Explainer) -> dict[int, list[str]]:
-    """Per message id, what it taught that mattered (``"n3 score 0.91"``, ``"n4 new"``…)."""
+def _taught(explainer: Explainer, start: float, stop: float) -> dict[int, list[str]]:
+    """Per message id sent in the window, the states it taught that mattered (``"n3 g1 v7"``)."""
     ids = explainer.ids
     out: dict[int, list[str]] = {}
-    for (_, subject), changes in explainer.learned_by_pair().items():
-        previous: Change | None = None
-        for c in changes:
-            what = ""
-            if previous is None:
-                what = f"{ids[subject]} new"
-            elif c.generation != previous.generation:
-                what = f"{ids[subject]} generation {c.generation}"
-            elif c.score != previous.score:
-                what = f"{ids[subject]} score {c.score:.2f}"
-            elif c.opinion != previous.opinion:
-                follows = ids[c.opinion] if c.opinion >= 0 else "no one"
-                what = f"{ids[subject]} follows {follows}"
-            if what:
-                out.setdefault(c.cause, []).append(what)
-            previous = c
+    for batch in explainer.recorder.learned():
+        if batch.mattered.any() and start <= batch.time:
+            subjects = batch.subjects[batch.mattered].tolist()
+            out[batch.cause] = [ids[i] for i in subjects]
     return out
 
 
