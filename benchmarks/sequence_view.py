@@ -18,10 +18,10 @@ import time
 
 from bokeh.embed import file_html
 from bokeh.resources import INLINE
+from emergent_lab.widgets.sequence import SequenceView
 
 from emergent_lab import ClusterConfig, SimCluster
 from emergent_lab.cluster.lamport import sequence_data
-from emergent_lab.widgets.sequence import SequenceView
 
 
 def one(n: int) -> dict[str, float]:

@@ -28,7 +28,7 @@ from emergent_lab.protocol.params import check_number
 from emergent_lab.scale.engine import ArrayCluster
 from emergent_lab.scale.options import ARRAY_MAX_NODES
 from emergent_lab.scale.scenario import build_array_cluster
-from emergent_lab.scenario import Scenario, build_cluster, load_scenario
+from emergent_lab.scenario import Scenario, build_cluster, load_scenario, parse_scenario
 
 from .actions import NodeActions
 from .array_source import ArrayClusterSource
@@ -41,6 +41,7 @@ from .layout import extend_positions, node_positions
 from .player import FramePacer, Player
 from .renderer import Renderer, Scene
 from .replay import Replay
+from .sequence_panel import follow_source, panel_for
 from .sim_source import SimClusterSource
 from .views import DashboardViews
 
@@ -111,7 +112,9 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
         self.controller.wire()
         self.controls.reset.disabled = not isinstance(self.source, RebuildableSource)
         self._disable_unsupported()
-        super().__init__(children=[self.controls.layout(self.figures, self.charts)])
+        self.sequence = panel_for(source)
+        extra = [self.sequence.widget] if self.sequence is not None else []
+        super().__init__(children=[self.controls.layout(self.figures, self.charts), *extra])
         self.render()
 
     @classmethod
@@ -130,6 +133,9 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
             loaded = load_scenario(scenario, seed=seed)
         if loaded.engine.engine == "array":
             return cls(ArrayClusterSource(build_array_cluster(loaded), loaded), **options)
+        if not loaded.config.causality:  # the message view and "why?" read the causes
+            run = {**loaded.source.get("run", {}), "causality": True}
+            loaded = parse_scenario({**loaded.source, "run": run}, name=loaded.name)
         return cls(SimClusterSource(build_cluster(loaded), loaded), **options)
 
     # -- setup ------------------------------------------------------------------------
@@ -254,6 +260,8 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
         self.player.stop()
         self.figures.close()
         self.charts.close()
+        if self.sequence is not None:
+            self.sequence.close()
         super().close()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
@@ -379,6 +387,8 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
                 birds = self.replay_record.flock_at(time, self.flock.position)
             self.renderer.draw(scene, birds, self.selection, charts=charts)
             self.views.network.tags = [number]
+            node = self.selection[0] if self.selection else None
+            follow_source(self.sequence, scene.shown, node, playing=self.playing)
         self._sync_sliders()
 
     def _sync_sliders(self) -> None:

@@ -64,7 +64,7 @@ for (let i = 0; i < n; i++) {
   alpha[i] = !on || hidden ? 0 : (hot ? 1 : (a.folded[i] ? 0.25 : 0.8));
   width[i] = hot ? 3 : 1.2;
   color[i] = hot ? "HIGHLIGHT" : (a.dropped[i] ? "#999999" : "#555555");
-  const mine = a.dst[i] === node && !a.folded[i];
+  const mine = a.dst[i] === why.tags[0] && !a.folded[i];
   text[i] = on && (hot || mine) ? a.label[i] : "";
   if (on && !hidden) drawn++;
   if (hot) lit++;
@@ -132,7 +132,8 @@ class SequenceView:
         ids: list[str | tuple[str, str]] = list(cluster.ids.ids)
         self.node = node if node is not None else self._default_node()
         self.explainer.index(self.node)
-        chosen = lanes if lanes is not None else self.default_lanes(self.node, self.at)
+        self._defaults = self.default_lanes(self.node, self.at)
+        chosen = lanes if lanes is not None else self._defaults
         for lane in chosen:
             self.explainer.index(lane)
         self.data = data if data is not None else sequence_data(cluster)
@@ -144,8 +145,8 @@ class SequenceView:
                              title="time (s)", width=420)
         self.status = Div(text="", name="sequence-status")
         self.detail = Div(text="click a mark to highlight its causal past", name="sequence-detail")
-        self.why_text = Div(text="", name="sequence-why", width=860)
-        self.why = Button(label=f"why? ({self.node})", width=140)
+        self.why_text = Div(text=self.explanation(), name="sequence-why", width=800, visible=False)
+        self.why = Button(label=f"why? ({self.node})", width=140, tags=[self.node])
         self.plot = self._figure(span)
         self._wire(span)
 
@@ -184,7 +185,7 @@ class SequenceView:
     def _figure(self, span: float) -> Any:
         plot = figure(
             height=300,
-            width=860,
+            width=800,
             x_range=Range1d(start=self.at - span, end=self.at),
             y_range=Range1d(start=len(self.picker.value) - 0.5, end=-0.5),
             tools="xpan,xwheel_zoom,reset",
@@ -212,12 +213,10 @@ class SequenceView:
         return plot
 
     def _wire(self, span: float) -> None:
-        state = ColumnDataSource({"dummy": []}, name="sequence-state")
-        state.tags = []
         holder = Div(text="", visible=False)
         args = {"picker": self.picker, "slider": self.slider, "fold": self.fold,
                 "arrows": self.arrows, "marks": self.marks, "plot": self.plot,
-                "status": self.status, "span": span, "state": holder, "node": self.node}
+                "status": self.status, "span": span, "state": holder, "why": self.why}
         relayout = CustomJS(args=args, code="state.past = state.past || [];\n" + _LAYOUT)
         self.picker.js_on_change("value", relayout)
         self.slider.js_on_change("value", relayout)
@@ -229,8 +228,7 @@ class SequenceView:
         )
         self._first_frame()
         self.why.js_on_click(
-            CustomJS(args={"why": self.why_text, "text": self.explanation()},
-                     code="why.text = why.text ? '' : text;")
+            CustomJS(args={"why": self.why_text}, code="why.visible = !why.visible;")
         )
         self._holder = holder
 
@@ -269,8 +267,34 @@ class SequenceView:
         return self.explainer.explain(self.node, at=self.at)
 
     def show_time(self, time: float) -> None:
-        """Follow live time or the replay slider (the browser redraws the lanes)."""
+        """Move to another recorded moment (the browser redraws the lanes)."""
         self.slider.value = check_number("time", time, low=0, high=self.slider.end)
+
+    def redraw(self, cluster: SimCluster, *, at: float, node: str | None = None) -> None:
+        """Show ``cluster`` (live, or a replayed copy) at ``at``: the window up to it, anew.
+
+        Lanes the reader chose are kept (with ``node``'s), default lanes follow
+        the moment; the data are read for the window only.
+        """
+        self.cluster = cluster
+        self.explainer = Explainer(cluster)
+        self.at = check_number("at", at, low=0, high=cluster.time)
+        if node is not None and node in cluster.nodes:
+            self.node = node
+        span = float(self.plot.x_range.end - self.plot.x_range.start)
+        self.data = sequence_data(cluster, start=max(0.0, self.at - span), end=self.at)
+        self.arrows.data = _arrow_columns(self.data)
+        self.marks.data = _mark_columns(self.data)
+        lanes = [n for n in self.picker.value if n in cluster.nodes]
+        if list(self.picker.value) == self._defaults:  # not changed by the reader: follow
+            lanes = self._defaults = self.default_lanes(self.node, self.at)
+        self.picker.value = lanes if self.node in lanes else [self.node, *lanes]
+        self.slider.update(start=max(0.0, self.at - span), end=max(self.at, 0.1), value=self.at)
+        self.plot.x_range.update(start=self.at - span, end=self.at)
+        self.plot.y_range.update(start=len(self.picker.value) - 0.5, end=-0.5)
+        self.why.update(label=f"why? ({self.node})", tags=[self.node])
+        self.why_text.text = self.explanation()
+        self._first_frame()
 
     @property
     def layout(self) -> LayoutDOM:
