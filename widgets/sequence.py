@@ -56,7 +56,7 @@ const color = new Array(n), text = new Array(n);
 let drawn = 0, lit = 0, folded = 0;
 for (let i = 0; i < n; i++) {
   const s = lanes.indexOf(a.src[i]), d = lanes.indexOf(a.dst[i]);
-  const on = s >= 0 && d >= 0 && a.sent[i] <= t;
+  const on = s >= 0 && d >= 0 && a.sent[i] <= t && a.arrived[i] >= t - span;
   const hot = on && past.has(a.id[i]);
   const hidden = a.folded[i] && !show && !hot;
   if (on && a.folded[i] && !show) folded++;
@@ -235,12 +235,13 @@ class SequenceView:
     def _first_frame(self) -> None:
         """Lay the lanes out in Python too, so the view is complete before any script runs."""
         lanes, t = list(self.picker.value), float(self.slider.value)
+        span = float(self.plot.x_range.end - self.plot.x_range.start)
         a = self.arrows.data
         y0, y1, alpha, text = [], [], [], []
         drawn = folded = 0
         for k in range(len(a["id"])):
             s, d = _lane(lanes, a["src"][k]), _lane(lanes, a["dst"][k])
-            on = s >= 0 and d >= 0 and a["sent"][k] <= t
+            on = s >= 0 and d >= 0 and a["sent"][k] <= t and a["arrived"][k] >= t - span
             y0.append(float(s) if on else float("nan"))
             y1.append(float(d) if on else float("nan"))
             shown = on and not a["folded"][k]
