@@ -16,7 +16,9 @@ from typing import Any, Protocol
 import numpy as np
 
 from emergent_lab.cluster.causality import CausalRecorder, TracingClock
+from emergent_lab.cluster.compare import fork
 from emergent_lab.cluster.config import LEADER, PROTOCOLS, ClusterConfig, random_metrics
+from emergent_lab.cluster.explain import explain, explain_suspicion
 from emergent_lab.cluster.observer import Observer
 from emergent_lab.protocol.ids import IdTable, node_sort_key, validate_node_id
 from emergent_lab.protocol.node import NO_NODE, Node, best_candidate
@@ -292,20 +294,14 @@ class SimCluster:
 
     def explain(self, node: str, *, at: float | None = None) -> str:
         """Why ``node`` follows whom at ``at`` (default now), in words (needs ``causality``)."""
-        from emergent_lab.cluster.explain import explain
-
         return explain(self, node, at=at)
 
     def explain_suspicion(self, node: str) -> str:
         """Who first suspected ``node`` and when every other node did (needs ``causality``)."""
-        from emergent_lab.cluster.explain import explain_suspicion
-
         return explain_suspicion(self, node)
 
     def fork(self, *, at: float | None = None) -> SimCluster:
         """An independent copy at ``at`` (default now) on the same random stream (see compare)."""
-        from emergent_lab.cluster.compare import fork
-
         return fork(self, at=at)
 
     # -- faults and changes -------------------------------------------------------------------
