@@ -104,9 +104,28 @@ class LearnedBatch:
     cause: int
     deltas: StateBatch
     rows: np.ndarray
-    mattered: np.ndarray
-    """Per row taken: more than heartbeats moved on (a new node or generation, or a version
-    that advanced further than the heartbeat did: a score, opinion or status changed)."""
+    """Rows of ``deltas`` the receiver took."""
+    before: np.ndarray
+    """Per row of ``deltas``: the version key the receiver held before."""
+    beats: np.ndarray
+    """Per row of ``deltas``: the heartbeat the receiver held before."""
+
+    @property
+    def mattered(self) -> np.ndarray:
+        """Per row taken: whether more than heartbeats moved on.
+
+        True for a new node or generation, or a version that advanced further
+        than the heartbeat did (a score, opinion or status changed). Worked out
+        when read, off the recorder's hot path.
+        """
+        rows = self.rows
+        old, new = self.before[rows], self.deltas.key[rows]
+        # Each heartbeat is one new version: a version that moved further than
+        # the heartbeat carries another change too.
+        moved: np.ndarray = ((old >> VERSION_BITS) != (new >> VERSION_BITS)) | (
+            new - old > self.deltas.heartbeat[rows] - self.beats[rows]
+        )
+        return moved
 
     @property
     def subjects(self) -> np.ndarray:
@@ -247,13 +266,8 @@ class CausalRecorder:
             taken &= before != deltas.key
             rows = taken.nonzero()[0]
             if rows.shape[0]:
-                old, new = before[rows], deltas.key[rows]
-                # Each heartbeat is one new version: a version that moved further
-                # than the heartbeat carries another change too.
-                mattered = ((old >> VERSION_BITS) != (new >> VERSION_BITS)) | (
-                    new - old > deltas.heartbeat[rows] - beats[rows]
-                )
-                batch = LearnedBatch(self._tick(), now, dst, message_id, deltas, rows, mattered)
+                self._seq += 1
+                batch = LearnedBatch(self._seq, now, dst, message_id, deltas, rows, before, beats)
                 self._learned_batches.append(batch)
 
     def all_changes(self) -> list[Change]:
