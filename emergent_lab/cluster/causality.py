@@ -177,8 +177,8 @@ class CausalRecorder:
         """Per message id - 1: kind, src, dst, time sent, cause, seq."""
         self._arrived: dict[int, tuple[float, int]] = {}
         self._dropped: set[int] = set()
-        self._timers: list[TimerRecord] = []
-        """Per timer id -1 - k: the firing."""
+        self._timers: list[tuple[float, int, str, int]] = []
+        """Per timer id -1 - k: time, node, name, seq."""
         self._seq = 0
         self._learned_batches: list[LearnedBatch] = []
         self._opinions: dict[int, int] = {}
@@ -216,7 +216,7 @@ class CausalRecorder:
 
     def timers(self) -> list[TimerRecord]:
         """Every timer firing so far, in order."""
-        return list(self._timers)
+        return [self.timer(-1 - k) for k in range(len(self._timers))]
 
     def learned(self) -> list[LearnedBatch]:
         """What each message taught its receiver, in order (one batch per message)."""
@@ -226,7 +226,7 @@ class CausalRecorder:
         """The record of one timer firing (ids are negative: -1, -2, … in firing order)."""
         if not 1 <= -timer_id <= len(self._timers):
             raise KeyError(f"timer: no timer firing {timer_id}")
-        return self._timers[-timer_id - 1]
+        return TimerRecord(timer_id, *self._timers[-timer_id - 1])
 
     # -- the network's side (sim.network.Tracer) -------------------------------------
 
@@ -250,25 +250,29 @@ class CausalRecorder:
         deltas = getattr(message, "deltas", None)
         node = getattr(receive, "__self__", None)
         view = getattr(node, "view", None)
-        before = beats = None
-        if view is not None and deltas is not None and deltas.idx.shape[0]:
-            ids = len(node.ids)  # type: ignore[union-attr]
-            before = _keys(view.key, deltas.idx, ids)
-            beats = _keys(view.heartbeat, deltas.idx, ids)
+        if view is None or deltas is None or not deltas.idx.shape[0]:  # a digest teaches nothing
+            self.current = message_id
+            try:
+                receive(message)
+            finally:
+                self.current = NO_CAUSE
+            return
+        idx, ids = deltas.idx, len(node.ids)  # type: ignore[union-attr]
+        before = _keys(view.key, idx, ids)
+        beats = _keys(view.heartbeat, idx, ids)
         self.current = message_id
         try:
             receive(message)
         finally:
             self.current = NO_CAUSE
-        if before is not None and beats is not None and view is not None and deltas is not None:
-            # After a merge, key == the delta's key exactly where the delta was taken.
-            taken = _keys(view.key, deltas.idx, ids) == deltas.key
-            taken &= before != deltas.key
-            rows = taken.nonzero()[0]
-            if rows.shape[0]:
-                self._seq += 1
-                batch = LearnedBatch(self._seq, now, dst, message_id, deltas, rows, before, beats)
-                self._learned_batches.append(batch)
+        # After a merge, key == the delta's key exactly where the delta was taken.
+        taken = _keys(view.key, idx, ids) == deltas.key
+        taken &= before != deltas.key
+        rows = taken.nonzero()[0]
+        if rows.shape[0]:
+            self._seq += 1
+            batch = LearnedBatch(self._seq, now, dst, message_id, deltas, rows, before, beats)
+            self._learned_batches.append(batch)
 
     def all_changes(self) -> list[Change]:
         """Every change so far, states learned included, in the order they happened."""
@@ -285,8 +289,7 @@ class CausalRecorder:
             return
         timer_id = -1 - len(self._timers)
         self._seq += 1
-        record = TimerRecord(timer_id, self.clock.now(), int(owner.index), name, self._seq)
-        self._timers.append(record)
+        self._timers.append((self.clock.now(), owner.index, name, self._seq))
         self.current = timer_id
         try:
             callback()
