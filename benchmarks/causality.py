@@ -1,8 +1,10 @@
 """Causality overhead: the same scenario with ``causality`` off and on, measured side by side.
 
 Runs alternate off/on (so a burst of load from elsewhere hits both), each
-scenario ``--repeat`` times; the least CPU time of each is compared (the
-least disturbed run of each), and the load average is printed with it.
+scenario ``--repeat`` times. Two ratios: the least CPU time of each (the
+least disturbed run of each), and the median of the ratios of adjacent
+off/on pairs (robust to load that drifts during the benchmark). The load
+average is printed with them.
 The digests are printed too: recording causality must not change the run.
 
     python benchmarks/causality.py                       # leader-crash, partition-heal, gc-pause
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import statistics
 import time
 
 from emergent_lab.scenario import load_scenario
@@ -42,7 +45,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()}")
-    print(f"{'scenario':16} {'off cpu s':>9} {'on cpu s':>9} {'on/off':>7}  same digest")
+    print(
+        f"{'scenario':16} {'off cpu s':>9} {'on cpu s':>9} {'min/min':>7} {'median pair':>11}"
+        "  same digest"
+    )
     for name in args.scenarios:
         off: list[float] = []
         on: list[float] = []
@@ -52,9 +58,10 @@ def main() -> None:
                 seconds, digest = timed(name, causality=flag)
                 times.append(seconds)
                 digests.add(digest)
+        pairs = sorted(b / a for a, b in zip(off, on, strict=True))
         print(
-            f"{name:16} {min(off):9.3f} {min(on):9.3f} {min(on) / min(off):7.2f}  "
-            f"{len(digests) == 1}"
+            f"{name:16} {min(off):9.3f} {min(on):9.3f} {min(on) / min(off):7.2f} "
+            f"{statistics.median(pairs):11.2f}  {len(digests) == 1}"
         )
     print(f"load average after: {os.getloadavg()}")
 

@@ -152,6 +152,7 @@ def test_display_alone_draws_a_complete_first_frame(lab: Lab, offline: OfflinePa
     assert painted_pixels(page) > 500
     assert "emerging" in _readout(page)
     assert "★ recognised leader" in page.locator(".emergent-key").first.inner_text()
+    page.get_by_text(re.compile(r"^t = 0\.0 s · \d+ lanes")).first.wait_for()  # message panel
     # A 1280×800 laptop: the network view, kill, play and the readout at once.
     page.locator(".emergent-leader").first.scroll_into_view_if_needed()
     page.locator(".jp-OutputArea-output:has(.emergent-leader)").first.evaluate(
@@ -246,6 +247,9 @@ def test_replay_then_continue_from_here(lab: Lab, offline: OfflinePage) -> None:
     for peer in sorted(reference.peers("n5"), key=lambda p: -p.phi)[:5]:
         assert re.search(rf"{peer.peer}\s+{peer.generation}\s+{peer.heartbeat}\b", inspector)
     assert page.locator("button.jupyter-button:has-text('Step')").first.is_disabled()
+    # The message-sequence panel follows the replay slider, lanes around the selected n5.
+    page.get_by_text(re.compile(r"^t = 12\.0 s · \d+ lanes")).first.wait_for()
+    assert page.get_by_role("button", name="why? (n5)").count() == 1
     button(page, "continue from here").click()
     wait_for_text(page, ".emergent-time", r"t = 12\.0 s")
     run_cell(page, 2)

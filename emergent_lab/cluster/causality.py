@@ -94,7 +94,7 @@ class Change:
     last_heard: float = math.nan
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one is made per message, and frozen inits cost more
 class LearnedBatch:
     """The states one message taught its receiver: rows of the message's own (immutable) deltas."""
 
