@@ -77,3 +77,22 @@ def test_bad_fork_and_comparison_input_is_refused() -> None:
     twin = cluster.fork()
     with pytest.raises(ValueError, match="what: unknown measure"):
         side_by_side({"a": cluster, "b": twin}, until=4.0).diverged_at("latency")
+
+
+def test_the_comparison_plot_draws_every_branch_and_marks_where_they_part() -> None:
+    from emergent_lab.widgets.compare_view import comparison_layout
+
+    a = _fresh()
+    a.run(9.0)
+    b = a.fork()
+    a.crash("n4")
+    comparison = side_by_side({"crash": a, "as is": b}, until=12.0, step=0.5)
+    layout = comparison_layout(comparison)
+    plots = [child for child in layout.children if getattr(child, "renderers", None)]
+    assert [p.name for p in plots] == ["compare-agreement", "compare-messages", "compare-bytes"]
+    for plot in plots:
+        assert len(plot.renderers) == 2  # one line per branch
+        spans = {s.name: s.location for s in plot.center if s.name}
+        assert spans["messages differ"] == comparison.diverged_at("messages")
+    summary = layout.children[0].text
+    assert summary.startswith("<b>crash vs as is</b>: messages differ at ")
