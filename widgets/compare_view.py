@@ -56,8 +56,7 @@ def comparison_layout(comparison: Comparison, *, width: int = 760) -> Any:
             if when is not None:
                 plot.add_layout(Span(location=when, dimension="height", line_dash="dashed",
                                      line_color="#555555", name=label))
-        plot.legend.location = "center_right"  # clear of the dashed lines at the fork
-        plot.legend.background_fill_alpha = 0.6
+        plot.add_layout(plot.legend[0], "right")  # beside the plot, clear of the lines
         plots.append(plot)
     return column(_summary(comparison), *plots, _leaders(comparison))
 
