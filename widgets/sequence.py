@@ -112,6 +112,8 @@ class SequenceView:
         lanes: the nodes drawn as lanes (default: leader, ``node`` and its sources).
         at: the moment shown (default: now); the view covers ``span`` seconds up to it.
         data: precomputed content (``sequence_data``), to share between views.
+        slider: offer a time slider (a standalone page); the dashboard moves the
+            view from Python instead (``redraw``), so it has none.
     """
 
     def __init__(
@@ -123,6 +125,7 @@ class SequenceView:
         at: float | None = None,
         span: float = 6.0,
         data: SequenceData | None = None,
+        slider: bool = True,
     ) -> None:
         self.cluster = cluster
         self.explainer = Explainer(cluster)
@@ -137,18 +140,19 @@ class SequenceView:
         for lane in chosen:
             self.explainer.index(lane)
         self.data = data if data is not None else sequence_data(cluster)
-        self.arrows = ColumnDataSource(_arrow_columns(self.data), name="arrows")
-        self.marks = ColumnDataSource(_mark_columns(self.data), name="marks")
+        arrow_columns, mark_columns = _arrow_columns(self.data), _mark_columns(self.data)
+        self.arrows = ColumnDataSource(arrow_columns, name="arrows")
+        self.marks = ColumnDataSource(mark_columns, name="marks")
         self.picker = MultiChoice(value=list(chosen), options=ids, title="lanes", width=420)
         self.fold = CheckboxGroup(labels=["show heartbeat-only messages"], active=[])
         self.slider = Slider(start=0.0, end=max(end, 0.1), value=self.at, step=0.05,
-                             title="time (s)", width=420)
+                             title="time (s)", width=420, visible=slider)
         self.status = Div(text="", name="sequence-status")
         self.detail = Div(text="click a mark to highlight its causal past", name="sequence-detail")
         self.why_text = Div(text=self.explanation(), name="sequence-why", width=800, visible=False)
         self.why = Button(label=f"why? ({self.node})", width=140, tags=[self.node])
         self.plot = self._figure(span)
-        self._wire(span)
+        self._wire(span, arrow_columns, mark_columns)
 
     def _default_node(self) -> str:
         up = self.cluster.up_ids()
@@ -212,31 +216,38 @@ class SequenceView:
         plot.add_tools(TapTool(renderers=[marks]))
         return plot
 
-    def _wire(self, span: float) -> None:
+    def _wire(
+        self, span: float, arrows: dict[str, list[Any]], marks: dict[str, list[Any]]
+    ) -> None:
         holder = Div(text="", visible=False)
         args = {"picker": self.picker, "slider": self.slider, "fold": self.fold,
                 "arrows": self.arrows, "marks": self.marks, "plot": self.plot,
                 "status": self.status, "span": span, "state": holder, "why": self.why}
         relayout = CustomJS(args=args, code="state.past = state.past || [];\n" + _LAYOUT)
         self.picker.js_on_change("value", relayout)
-        self.slider.js_on_change("value", relayout)
+        if self.slider.visible:
+            self.slider.js_on_change("value", relayout)
         self.fold.js_on_change("active", relayout)
         self.marks.selected.js_on_change(
             "indices",
             CustomJS(args={"marks": self.marks, "state": holder, "detail": self.detail,
                            "relayout": relayout}, code=_PICK),
         )
-        self._first_frame()
+        self._first_frame(arrows, marks)
         self.why.js_on_click(
             CustomJS(args={"why": self.why_text}, code="why.visible = !why.visible;")
         )
         self._holder = holder
 
-    def _first_frame(self) -> None:
-        """Lay the lanes out in Python too, so the view is complete before any script runs."""
+    def _first_frame(self, arrows: dict[str, list[Any]], marks: dict[str, list[Any]]) -> None:
+        """Lay the lanes out in Python too, so the view is complete before any script runs.
+
+        Each source gets its data in one assignment: a front end must never
+        see a column of the new length beside one of the old.
+        """
         lanes, t = list(self.picker.value), float(self.slider.value)
         span = float(self.plot.x_range.end - self.plot.x_range.start)
-        a = self.arrows.data
+        a = arrows
         y0, y1, alpha, text = [], [], [], []
         drawn = folded = 0
         for k in range(len(a["id"])):
@@ -249,12 +260,12 @@ class SequenceView:
             text.append(a["label"][k] if shown and a["dst"][k] == self.node else "")
             drawn += shown
             folded += on and a["folded"][k]
-        self.arrows.data.update(y0=y0, y1=y1, alpha=alpha, text=text)
-        m = self.marks.data
-        self.marks.data["y"] = [
+        self.arrows.data = {**a, "y0": y0, "y1": y1, "alpha": alpha, "text": text}
+        y = [
             _lane(lanes, n) + dy if t_ <= t and _lane(lanes, n) >= 0 else float("nan")
-            for n, t_, dy in zip(m["node"], m["time"], m["dy"], strict=True)
+            for n, t_, dy in zip(marks["node"], marks["time"], marks["dy"], strict=True)
         ]
+        self.marks.data = {**marks, "y": y}
         axis = self.plot.yaxis[0]
         axis.ticker = FixedTicker(ticks=list(range(len(lanes))))
         axis.major_label_overrides = {i: name for i, name in enumerate(lanes)}
@@ -284,8 +295,6 @@ class SequenceView:
             self.node = node
         span = float(self.plot.x_range.end - self.plot.x_range.start)
         self.data = sequence_data(cluster, start=max(0.0, self.at - span), end=self.at)
-        self.arrows.data = _arrow_columns(self.data)
-        self.marks.data = _mark_columns(self.data)
         lanes = [n for n in self.picker.value if n in cluster.nodes]
         if list(self.picker.value) == self._defaults:  # not changed by the reader: follow
             lanes = self._defaults = self.default_lanes(self.node, self.at)
@@ -295,7 +304,7 @@ class SequenceView:
         self.plot.y_range.update(start=len(self.picker.value) - 0.5, end=-0.5)
         self.why.update(label=f"why? ({self.node})", tags=[self.node])
         self.why_text.text = self.explanation()
-        self._first_frame()
+        self._first_frame(_arrow_columns(self.data), _mark_columns(self.data))
 
     @property
     def layout(self) -> LayoutDOM:

@@ -35,7 +35,11 @@ class SequencePanel:
     def __init__(self, cluster: SimCluster, *, span: float = 6.0, every: float = 1.0) -> None:
         self.every = every
         self.view = SequenceView(
-            cluster, at=cluster.time, span=span, data=_window(cluster, cluster.time, span)
+            cluster,
+            at=cluster.time,
+            span=span,
+            data=_window(cluster, cluster.time, span),
+            slider=False,
         )
         self.model = BatchedBokehModel(self.view.layout, layout=w.Layout(min_width="820px"))
         title = w.HTML("<b>messages</b> (the selected node, the leader and their sources)")
