@@ -68,6 +68,7 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
             (:class:`ArrayClusterSource`; pass one to choose its ``limit``).
         speed: virtual seconds per real second while playing.
         interval: real seconds between frames while playing.
+        messages: show the message-sequence panel (needs a run recording causality).
     """
 
     def __init__(
@@ -76,6 +77,7 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
         *,
         speed: float = 2.0,
         interval: float = 0.1,
+        messages: bool = False,
     ) -> None:
         check_number("speed", speed, low=0, low_open=True)
         check_number("interval", interval, low=0, low_open=True)
@@ -112,7 +114,7 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
         self.controller.wire()
         self.controls.reset.disabled = not isinstance(self.source, RebuildableSource)
         self._disable_unsupported()
-        self.sequence = panel_for(source)
+        self.sequence = panel_for(source) if messages else None
         extra = [self.sequence.widget] if self.sequence is not None else []
         super().__init__(children=[self.controls.layout(self.figures, self.charts), *extra])
         self.render()
@@ -387,9 +389,10 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
                 birds = self.replay_record.flock_at(time, self.flock.position)
             self.renderer.draw(scene, birds, self.selection, charts=charts)
             self.views.network.tags = [number]
-            node = self.selection[0] if self.selection else None
-            follow_source(self.sequence, scene.shown, node, playing=self.playing)
         self._sync_sliders()
+        # After the frame has gone out: the message panel is read from the record.
+        node = self.selection[0] if self.selection else None
+        follow_source(self.sequence, scene.shown, node, playing=self.playing)
 
     def _sync_sliders(self) -> None:
         """Show the values in force; they change without the sliders too (a burst ends)."""

@@ -112,8 +112,10 @@ class SequenceView:
         lanes: the nodes drawn as lanes (default: leader, ``node`` and its sources).
         at: the moment shown (default: now); the view covers ``span`` seconds up to it.
         data: precomputed content (``sequence_data``), to share between views.
-        slider: offer a time slider (a standalone page); the dashboard moves the
-            view from Python instead (``redraw``), so it has none.
+        slider: standalone (a page without a kernel): a time slider, and the
+            browser lays lanes out itself. The dashboard moves the view from
+            Python (``redraw``) and re-lays lanes there, so a frame it sends
+            never makes the browser send the data back.
     """
 
     def __init__(
@@ -224,8 +226,8 @@ class SequenceView:
                 "arrows": self.arrows, "marks": self.marks, "plot": self.plot,
                 "status": self.status, "span": span, "state": holder, "why": self.why}
         relayout = CustomJS(args=args, code="state.past = state.past || [];\n" + _LAYOUT)
-        self.picker.js_on_change("value", relayout)
         if self.slider.visible:
+            self.picker.js_on_change("value", relayout)
             self.slider.js_on_change("value", relayout)
         self.fold.js_on_change("active", relayout)
         self.marks.selected.js_on_change(
@@ -298,7 +300,9 @@ class SequenceView:
         lanes = [n for n in self.picker.value if n in cluster.nodes]
         if list(self.picker.value) == self._defaults:  # not changed by the reader: follow
             lanes = self._defaults = self.default_lanes(self.node, self.at)
-        self.picker.value = lanes if self.node in lanes else [self.node, *lanes]
+        lanes = lanes if self.node in lanes else [self.node, *lanes]
+        if lanes != list(self.picker.value):
+            self.picker.value = lanes
         self.slider.update(start=max(0.0, self.at - span), end=max(self.at, 0.1), value=self.at)
         self.plot.x_range.update(start=self.at - span, end=self.at)
         self.plot.y_range.update(start=len(self.picker.value) - 0.5, end=-0.5)

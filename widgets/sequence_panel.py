@@ -1,10 +1,13 @@
 """The message-sequence view inside the dashboard: it follows live time and the replay slider.
 
-Only a run that records causality has one (``Dashboard.from_scenario``
-switches it on). Reading the window's messages and causal pasts costs a
-few tenths of a second at 200 nodes (``benchmarks/sequence_view.py``), so
-while playing the panel is redrawn at most every ``every`` real seconds;
-a pause, a replayed moment or a new selection redraws it at once.
+Shown with ``Dashboard(..., messages=True)``, for a run that records
+causality (``Dashboard.from_scenario`` switches that on). Reading the
+window's messages and causal pasts costs a few tenths of a second at 200
+nodes (``benchmarks/sequence_view.py``), so while playing the panel is
+redrawn at most every ``every`` real seconds; a pause, a replayed moment or
+a new selection redraws it at once. It is opt-in: that redraw, right after
+Pause, delayed the frame showing where the run stopped (the dashboard's
+"pause never jumps back" browser test caught it).
 """
 
 from __future__ import annotations
@@ -46,6 +49,14 @@ class SequencePanel:
         self.widget = w.VBox([title, self.model])
         self._drawn = -math.inf
         self._shown: tuple[float, str | None] = (cluster.time, None)
+        self._cluster = cluster
+        # Lanes picked in the browser come back here and are laid out in Python.
+        self.view.picker.on_change("value", self._lanes_picked)
+
+    def _lanes_picked(self, attr: str, old: list[str], new: list[str]) -> None:
+        if new != old:
+            with self.model.frame():
+                self.view.redraw(self._cluster, at=self._shown[0], node=self._shown[1])
 
     def follow(
         self, cluster: SimCluster, time: float, node: str | None, *, playing: bool
@@ -54,7 +65,7 @@ class SequencePanel:
         now = monotonic()
         if (time, node) == self._shown or (playing and now - self._drawn < self.every):
             return
-        self._drawn, self._shown = now, (time, node)
+        self._drawn, self._shown, self._cluster = now, (time, node), cluster
         with self.model.frame():
             self.view.redraw(cluster, at=time, node=node)
 
