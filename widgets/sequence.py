@@ -112,10 +112,8 @@ class SequenceView:
         lanes: the nodes drawn as lanes (default: leader, ``node`` and its sources).
         at: the moment shown (default: now); the view covers ``span`` seconds up to it.
         data: precomputed content (``sequence_data``), to share between views.
-        slider: standalone (a page without a kernel): a time slider, and the
-            browser lays lanes out itself. The dashboard moves the view from
-            Python (``redraw``) and re-lays lanes there, so a frame it sends
-            never makes the browser send the data back.
+        slider: offer a time slider (a standalone page); the dashboard moves
+            the view from Python instead (``redraw``), so it has none.
     """
 
     def __init__(
@@ -226,8 +224,8 @@ class SequenceView:
                 "arrows": self.arrows, "marks": self.marks, "plot": self.plot,
                 "status": self.status, "span": span, "state": holder, "why": self.why}
         relayout = CustomJS(args=args, code="state.past = state.past || [];\n" + _LAYOUT)
+        self.picker.js_on_change("value", relayout)
         if self.slider.visible:
-            self.picker.js_on_change("value", relayout)
             self.slider.js_on_change("value", relayout)
         self.fold.js_on_change("active", relayout)
         self.marks.selected.js_on_change(

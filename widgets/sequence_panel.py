@@ -49,14 +49,6 @@ class SequencePanel:
         self.widget = w.VBox([title, self.model])
         self._drawn = -math.inf
         self._shown: tuple[float, str | None] = (cluster.time, None)
-        self._cluster = cluster
-        # Lanes picked in the browser come back here and are laid out in Python.
-        self.view.picker.on_change("value", self._lanes_picked)
-
-    def _lanes_picked(self, attr: str, old: list[str], new: list[str]) -> None:
-        if new != old:
-            with self.model.frame():
-                self.view.redraw(self._cluster, at=self._shown[0], node=self._shown[1])
 
     def follow(
         self, cluster: SimCluster, time: float, node: str | None, *, playing: bool
@@ -65,7 +57,7 @@ class SequencePanel:
         now = monotonic()
         if (time, node) == self._shown or (playing and now - self._drawn < self.every):
             return
-        self._drawn, self._shown, self._cluster = now, (time, node), cluster
+        self._drawn, self._shown = now, (time, node)
         with self.model.frame():
             self.view.redraw(cluster, at=time, node=node)
 
