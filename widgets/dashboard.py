@@ -135,7 +135,7 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
             loaded = load_scenario(scenario, seed=seed)
         if loaded.engine.engine == "array":
             return cls(ArrayClusterSource(build_array_cluster(loaded), loaded), **options)
-        if not loaded.config.causality:  # the message view and "why?" read the causes
+        if options.get("messages") and not loaded.config.causality:  # the panel reads causes
             run = {**loaded.source.get("run", {}), "causality": True}
             loaded = parse_scenario({**loaded.source, "run": run}, name=loaded.name)
         return cls(SimClusterSource(build_cluster(loaded), loaded), **options)

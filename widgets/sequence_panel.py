@@ -1,7 +1,7 @@
 """The message-sequence view inside the dashboard: it follows live time and the replay slider.
 
 Shown with ``Dashboard(..., messages=True)``, for a run that records
-causality (``Dashboard.from_scenario`` switches that on). Reading the
+causality (``Dashboard.from_scenario(..., messages=True)`` switches it on). Reading the
 window's messages and causal pasts costs a few tenths of a second at 200
 nodes (``benchmarks/sequence_view.py``), so while playing the panel is
 redrawn at most every ``every`` real seconds; a pause, a replayed moment or
