@@ -63,7 +63,7 @@ NOTEBOOKS = {
     "pause": [IMPORT + 'dash = Dashboard.from_scenario("leader-crash", speed=8.0)\ndash'],
     "split": [DISPLAY, "dash.advance(15.0)"],
     "replay": [
-        DISPLAY,
+        IMPORT + 'dash = Dashboard.from_scenario("leader-crash", messages=True)\ndash',
         'dash.select("n5")\ndash.advance(30.0)\ndash.replay(12.0)',
         "dash.advance(10.0)\nprint('digest', dash.source.cluster.observer.log.hexdigest())",
     ],
@@ -245,6 +245,9 @@ def test_replay_then_continue_from_here(lab: Lab, offline: OfflinePage) -> None:
     for peer in sorted(reference.peers("n5"), key=lambda p: -p.phi)[:5]:
         assert re.search(rf"{peer.peer}\s+{peer.generation}\s+{peer.heartbeat}\b", inspector)
     assert page.locator("button.jupyter-button:has-text('Step')").first.is_disabled()
+    # The message-sequence panel follows the replay slider, lanes around the selected n5.
+    page.get_by_text(re.compile(r"^t = 12\.0 s · \d+ lanes")).first.wait_for()
+    assert page.get_by_role("button", name="why? (n5)").count() == 1
     button(page, "continue from here").click()
     wait_for_text(page, ".emergent-time", r"t = 12\.0 s")
     run_cell(page, 2)

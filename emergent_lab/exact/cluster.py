@@ -32,6 +32,9 @@ from emergent_lab.run.events import (
     resolve_groups,
 )
 from emergent_lab.run.observer import ClusterRecord, Observer
+from emergent_lab.exact.causality import CausalRecorder, TracingClock
+from emergent_lab.exact.compare import fork
+from emergent_lab.exact.explain import explain, explain_suspicion
 from emergent_lab.score import ScoreFunction
 from emergent_lab.sim.eventlog import EventLog
 from emergent_lab.sim.latency import LatencyModel
@@ -66,6 +69,15 @@ class SimCluster:
         self.params = config.params
         self.score_function = config.score
         self.observer = Observer(self.log, best=self._best_index, reachable=self.network.reachable)
+        self.causality: CausalRecorder | None = None
+        """Every message and change with its cause, when ``config.causality`` is on."""
+        self._clock: Scheduler | TracingClock = self.scheduler
+        self._listener: Observer | CausalRecorder = self.observer
+        if config.causality:
+            self.causality = CausalRecorder(self.observer, clock=self.scheduler)
+            self.network.tracer = self.causality
+            self._clock = TracingClock(self.scheduler, self.causality)
+            self._listener = self.causality
         self.nodes: dict[str, Member] = {}
         self.generations: dict[str, int] = {}
         self.metrics: dict[str, dict[str, float]] = {}
@@ -148,12 +160,12 @@ class SimCluster:
             params=self.params,
             score=self.score_function,
             metrics=metrics,
-            clock=self.scheduler,
+            clock=self._clock,
             transport=self.network,
             rng=self.rng,
             seeds=self.config.seeds,
             generation=generation,
-            listener=self.observer,
+            listener=self._listener,
         )
         previous = self.nodes.get(node_id)
         if previous is not None:
@@ -220,6 +232,20 @@ class SimCluster:
             return node_id
         followed = np.array([n.opinion for n in self.nodes.values() if n.running], dtype=np.int64)
         return leading_now(self.leader(), self.acting_leaders(), followed, self.ids.ids)
+
+    # -- causality -------------------------------------------------------------------------
+
+    def explain(self, node: str, *, at: float | None = None) -> str:
+        """Why ``node`` follows whom at ``at`` (default now), in words (needs ``causality``)."""
+        return explain(self, node, at=at)
+
+    def explain_suspicion(self, node: str) -> str:
+        """Who first suspected ``node`` and when every other node did (needs ``causality``)."""
+        return explain_suspicion(self, node)
+
+    def fork(self, *, at: float | None = None) -> SimCluster:
+        """An independent copy at ``at`` (default now) on the same random stream (see compare)."""
+        return fork(self, at=at)
 
     # -- faults and changes -------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from emergent_lab.run.source import (
     Traffic,
 )
 
+from emergent_lab.jupyter.sequence import SequenceView, save_sequence_html
 __all__ = [
     "ArrayClusterSource",
     "ClusterPoint",
@@ -38,8 +39,10 @@ __all__ = [
     "NodeState",
     "PeerEntry",
     "RecordedNode",
+    "SequenceView",
     "SimClusterSource",
     "Traffic",
     "save_cluster_html",
     "save_run_html",
+    "save_sequence_html",
 ]

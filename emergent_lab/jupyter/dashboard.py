@@ -26,7 +26,7 @@ from emergent_lab.core.checks import check_number
 from emergent_lab.exact import SimCluster
 from emergent_lab.live.sources import scenario_source, source_for
 from emergent_lab.run.source import ClusterSource, Rebuildable, capabilities_of
-from emergent_lab.scenario import Scenario, load_scenario
+from emergent_lab.scenario import Scenario, load_scenario, parse_scenario
 
 from .actions import NodeActions
 from .bokeh_model import BatchedBokehModel
@@ -38,6 +38,7 @@ from .layout import extend_positions, node_positions
 from .player import FramePacer, Player
 from .renderer import Renderer, Scene
 from .replay import Replay
+from .sequence_panel import follow_source, panel_for
 from .views import DashboardViews
 
 DASHBOARD_HINT = "▶ Run this cell to open the live dashboard."
@@ -54,6 +55,7 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
             (:class:`ArrayClusterSource`; pass one to choose its ``limit``).
         speed: virtual seconds per real second while playing.
         interval: real seconds between frames while playing.
+        messages: show the message-sequence panel (needs a run recording causality).
     """
 
     def __init__(
@@ -62,6 +64,7 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
         *,
         speed: float = 2.0,
         interval: float = 0.1,
+        messages: bool = False,
     ) -> None:
         check_number("speed", speed, low=0, low_open=True)
         check_number("interval", interval, low=0, low_open=True)
@@ -98,7 +101,9 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
         self.controller.wire()
         self.controls.reset.disabled = not capabilities_of(self.source).max_size
         self._disable_unsupported()
-        super().__init__(children=[self.controls.layout(self.figures, self.charts)])
+        self.sequence = panel_for(source) if messages else None
+        extra = [self.sequence.widget] if self.sequence is not None else []
+        super().__init__(children=[self.controls.layout(self.figures, self.charts), *extra])
         self.render()
 
     @classmethod
@@ -115,6 +120,10 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
             loaded = scenario.with_seed(seed) if seed is not None else scenario
         else:
             loaded = load_scenario(scenario, seed=seed)
+        messages = bool(options.get("messages")) and loaded.engine.engine != "array"
+        if messages and not loaded.config.causality:  # the panel reads causes
+            run = {**loaded.source.get("run", {}), "causality": True}
+            loaded = parse_scenario({**loaded.source, "run": run}, name=loaded.name)
         return cls(scenario_source(loaded), **options)
 
     # -- setup ------------------------------------------------------------------------
@@ -240,6 +249,8 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
         self.player.stop()
         self.figures.close()
         self.charts.close()
+        if self.sequence is not None:
+            self.sequence.close()
         super().close()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
@@ -366,6 +377,9 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
             self.renderer.draw(scene, birds, self.selection, charts=charts)
             self.views.network.tags = [number]
         self._sync_sliders()
+        # After the frame has gone out: the message panel is read from the record.
+        node = self.selection[0] if self.selection else None
+        follow_source(self.sequence, scene.shown, node, playing=self.playing)
 
     def _sync_sliders(self) -> None:
         """Show the values in force; they change without the sliders too (a burst ends)."""

@@ -118,7 +118,10 @@ def save_run_html(
             code=_SWAP,
         ),
     )
-    layout = column(readout, slider, views.layout, views.time_layout)
+    parts = [readout, slider, views.layout, views.time_layout]
+    if isinstance(source, SimClusterSource) and source.cluster.causality is not None:
+        parts.append(_sequence(source.cluster, slider, times.tolist()))
+    layout = column(*parts)
     page = file_html(layout, resources=INLINE, title=title)
     target = Path(path)
     target.write_text(page, encoding="utf-8")
@@ -131,6 +134,16 @@ def save_cluster_html(cluster: SimCluster, path: str | Path, *, title: str) -> P
     ids = list(source.node_ids())
     positions = node_positions(ids, cluster.config.graph, cluster.config.seed)
     return save_run_html(source, path, positions=positions, title=title)
+
+
+def _sequence(cluster: SimCluster, slider: Slider, times: list[float]) -> Any:
+    """The message-sequence view of a run that recorded causality, moved by the page's slider."""
+    from .sequence import SequenceView
+
+    view = SequenceView(cluster)
+    follow = "seq.value = Math.min(Math.max(times[cb_obj.value], seq.start), seq.end);"
+    slider.js_on_change("value", CustomJS(args={"seq": view.slider, "times": times}, code=follow))
+    return view.layout
 
 
 def _plain(columns: dict[str, Any]) -> dict[str, Any]:

@@ -67,6 +67,8 @@ class ClusterConfig:
     """Which node class of ``PROTOCOLS`` the cluster runs."""
     swim: SwimParams | None = None
     """SWIM/Lifeguard as the emergent protocol's detector instead of phi (``SwimNode``)."""
+    causality: bool = False
+    """Record which message or timer caused every change (``cluster.causality``); same run."""
 
     def __post_init__(self) -> None:
         if self.protocol not in PROTOCOLS:
@@ -79,6 +81,8 @@ class ClusterConfig:
                 f"detector.kind: 'swim' is a detector of the emergent protocol, "
                 f"not of {self.protocol!r}"
             )
+        if not isinstance(self.causality, bool):
+            raise ValueError(f"run.causality: must be true or false (got {self.causality!r})")
 
     @classmethod
     def create(
@@ -95,6 +99,7 @@ class ClusterConfig:
         graph: nx.Graph | None = None,
         protocol_name: str = "emergent",
         swim: SwimParams | None = None,
+        causality: bool = False,
         **protocol: Any,
     ) -> ClusterConfig:
         """Build and validate a configuration.
@@ -112,6 +117,7 @@ class ClusterConfig:
             graph: restrict reachability to this graph (its nodes are the ids).
             protocol_name: the node class to run, a key of ``PROTOCOLS``.
             swim: run the emergent protocol with SWIM/Lifeguard as its detector.
+            causality: record the cause of every change (explanations, message view).
             **protocol: fields of :class:`ProtocolParams`.
         """
         check_number("cluster.seed", _plain(seed), low=0, integer=True)
@@ -178,6 +184,7 @@ class ClusterConfig:
             seed=int(_plain(seed)),
             protocol=protocol_name,
             swim=swim,
+            causality=causality,
         )
 
 

@@ -78,7 +78,7 @@ SCORE_KEYS = (
 TRACE_KEYS = ("dataset", "compress", "metric", "names")
 TRACE_DATASETS = ("nab",)
 NETWORK_KEYS = ("loss", "latency", "graph")
-RUN_KEYS = ("until", "warmup")
+RUN_KEYS = ("until", "warmup", "causality")
 GRAPH_MODELS = ("topology", "random_geometric", "complete")
 SWIM_KEYS = tuple(f.name for f in dataclasses.fields(SwimParams))
 
@@ -368,6 +368,11 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
     traces = _traces(score["traces"], score_fn) if "traces" in score else None
     until = checked(check_number, "run.until", run.get("until", 60.0), low=0, low_open=True)
     warmup = checked(check_number, "run.warmup", run.get("warmup", 0.0), low=0, high=until)
+    causality = run.get("causality", False)
+    if not isinstance(causality, bool):
+        raise fail("run.causality", f"must be true or false (got {causality!r})")
+    if causality and engine.engine == "array":
+        raise fail("run.causality", "only the exact engine records causality (cluster.engine)")
 
     config = checked(
         ClusterConfig.create,
@@ -382,6 +387,7 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
         graph=graph,
         protocol_name=str(protocol),
         swim=swim,
+        causality=causality,
     )
     raw_events = data.get("events", [])
     if not isinstance(raw_events, list):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 import networkx as nx
 import numpy as np
@@ -37,6 +37,28 @@ def kind_codes(kinds: Iterable[str]) -> dict[str, int]:
     for kind in kinds:
         codes.setdefault(kind, len(codes) + 1)
     return codes
+
+
+class Tracer(Protocol):
+    """Told of every message's fate, and hands each delivery to its receiver.
+
+    Set as ``SimNetwork.tracer`` when a run records causality; ``None`` (the
+    default) costs one attribute test per message.
+    """
+
+    def sent(self, now: float, src: int, dst: int, kind: str) -> int:
+        """A message left ``src``; return its id (never 0)."""
+        ...
+
+    def dropped(self, message_id: int) -> None:
+        """The message was lost on the way (loss, partition, cut link, down receiver)."""
+        ...
+
+    def deliver(
+        self, message_id: int, dst: int, message: Message, receive: Callable[[Message], Any]
+    ) -> None:
+        """Hand the message to ``receive``, knowing which message is being handled."""
+        ...
 
 
 class SimNetwork:
@@ -89,6 +111,8 @@ class SimNetwork:
         self.sent_by_kind = dict.fromkeys(self.kind_codes, 0)
         self.bytes_by_kind = dict.fromkeys(self.kind_codes, 0)
         self.on_send: list[Callable[[float, int, int, str, int], None]] = []
+        self.tracer: Tracer | None = None
+        """Records each message and its cause when the run records causality."""
         # The last message sent and its size: a gossip tick sends one digest to
         # every target, and a message (so its size) never changes.
         self._sized: Message | None = None
@@ -170,19 +194,26 @@ class SimNetwork:
         self.log.message(now, src, dst, code, size)
         for hook in self.on_send:
             hook(now, src, dst, kind, size)
+        tracer = self.tracer
+        traced = tracer.sent(now, src, dst, kind) if tracer is not None else 0
         restricted = self.group or self.cuts or self._hops
         if (restricted and not self.reachable(src, dst)) or (
             self.loss and self.rng.random() < self.loss
         ):
             self.messages_dropped += 1
             self.log.message(now, src, dst, DROPPED, size)
+            if tracer is not None:
+                tracer.dropped(traced)
             return
         delay = self.latency.sample(src, dst, self.rng)
         if self._hops:
             delay *= max(1, self._hops[src][dst])
         # A partial of a method, not a closure: a scheduled delivery is then
         # copied with the cluster when the dashboard forks a run.
-        self.scheduler.schedule(delay, partial(self._deliver, dst, message))
+        if traced:
+            self.scheduler.schedule(delay, partial(self._deliver_traced, traced, dst, message))
+        else:
+            self.scheduler.schedule(delay, partial(self._deliver, dst, message))
 
     def _deliver(self, dst: int, message: Message) -> None:
         receive = self.receivers.get(dst)
@@ -191,3 +222,14 @@ class SimNetwork:
             return
         self.messages_delivered += 1
         receive(message)
+
+    def _deliver_traced(self, message_id: int, dst: int, message: Message) -> None:
+        receive = self.receivers.get(dst)
+        tracer = self.tracer
+        if receive is None or tracer is None:
+            if tracer is not None:
+                tracer.dropped(message_id)
+            self._deliver(dst, message)
+            return
+        self.messages_delivered += 1
+        tracer.deliver(message_id, dst, message, receive)

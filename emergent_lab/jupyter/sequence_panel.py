@@ -1,0 +1,89 @@
+"""The message-sequence view inside the dashboard: it follows live time and the replay slider.
+
+Shown with ``Dashboard(..., messages=True)``, for a run that records
+causality (``Dashboard.from_scenario(..., messages=True)`` switches it on). Reading the
+window's messages and causal pasts costs a few tenths of a second at 200
+nodes (``benchmarks/sequence_view.py``), so while playing the panel is
+redrawn at most every ``every`` real seconds; a pause, a replayed moment or
+a new selection redraws it at once. It is opt-in: that redraw, right after
+Pause, delayed the frame showing where the run stopped (the dashboard's
+"pause never jumps back" browser test caught it).
+"""
+
+from __future__ import annotations
+
+import math
+from time import monotonic
+
+import ipywidgets as w
+
+from emergent_lab.exact import SimCluster
+from emergent_lab.exact.lamport import SequenceData, sequence_data
+from emergent_lab.run.source import ClusterSource
+
+from .bokeh_model import BatchedBokehModel
+from .sequence import SequenceView
+from emergent_lab.live.exact import SimClusterSource
+
+
+class SequencePanel:
+    """A :class:`SequenceView` in its own batched Bokeh widget.
+
+    Args:
+        cluster: the dashboard's cluster (recording causality).
+        span: virtual seconds shown up to the current moment.
+        every: real seconds between redraws while playing.
+    """
+
+    def __init__(self, cluster: SimCluster, *, span: float = 6.0, every: float = 1.0) -> None:
+        self.every = every
+        self.view = SequenceView(
+            cluster,
+            at=cluster.time,
+            span=span,
+            data=_window(cluster, cluster.time, span),
+            slider=False,
+        )
+        self.model = BatchedBokehModel(self.view.layout, layout=w.Layout(min_width="820px"))
+        title = w.HTML("<b>messages</b> (the selected node, the leader and their sources)")
+        self.widget = w.VBox([title, self.model])
+        self._drawn = -math.inf
+        self._shown: tuple[float, str | None] = (cluster.time, None)
+
+    def follow(
+        self, cluster: SimCluster, time: float, node: str | None, *, playing: bool
+    ) -> None:
+        """Show ``cluster`` at ``time`` with ``node`` selected (throttled while playing)."""
+        now = monotonic()
+        if (time, node) == self._shown or (playing and now - self._drawn < self.every):
+            return
+        self._drawn, self._shown = now, (time, node)
+        with self.model.frame():
+            self.view.redraw(cluster, at=time, node=node)
+
+    def close(self) -> None:
+        """Close the widget."""
+        self.model.close()
+        self.widget.close()
+
+
+def _window(cluster: SimCluster, time: float, span: float) -> SequenceData:
+    return sequence_data(cluster, start=max(0.0, time - span), end=time)
+
+
+def panel_for(source: ClusterSource) -> SequencePanel | None:
+    """A panel for a simulated cluster that records causality; None for any other source."""
+    if isinstance(source, SimClusterSource) and source.cluster.causality is not None:
+        return SequencePanel(source.cluster)
+    return None
+
+
+def follow_source(
+    panel: SequencePanel | None, shown: ClusterSource | None, node: str | None, *, playing: bool
+) -> None:
+    """Redraw ``panel`` (if any) for the source on screen: the live one, or a replayed copy."""
+    if panel is None or not isinstance(shown, SimClusterSource):
+        return
+    cluster = shown.cluster
+    if cluster.causality is not None:
+        panel.follow(cluster, cluster.time, node, playing=playing)
