@@ -20,10 +20,10 @@ import time
 
 from bokeh.embed import file_html
 from bokeh.resources import INLINE
-from emergent_lab.jupyter.sequence import SequenceView
 
 from emergent_lab import ClusterConfig, SimCluster
 from emergent_lab.exact.lamport import sequence_data
+from emergent_lab.jupyter.sequence import SequenceView
 
 
 def one(n: int) -> dict[str, float]:

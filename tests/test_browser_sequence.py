@@ -49,7 +49,6 @@ def browser() -> Iterator[Browser]:
 
 def test_lanes_arrows_and_a_clicked_marks_causal_past(browser: Browser, tmp_path: Path) -> None:
     from emergent_lab.jupyter import save_sequence_html
-
     from emergent_lab.scenario import load_scenario
     from emergent_lab.scenario.runner import build_cluster
 

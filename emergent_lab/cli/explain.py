@@ -15,9 +15,9 @@ import dataclasses
 from typing import Any
 
 from emergent_lab.cli.paths import writable_file
-from emergent_lab.exact.exports import write_jsonl, write_shiviz
-from emergent_lab.core.ids import node_sort_key
 from emergent_lab.core.checks import check_number
+from emergent_lab.core.ids import node_sort_key
+from emergent_lab.exact.exports import write_jsonl, write_shiviz
 from emergent_lab.scenario import load_scenario
 from emergent_lab.scenario.runner import build_cluster
 

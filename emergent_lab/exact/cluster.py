@@ -17,6 +17,9 @@ import numpy as np
 
 from emergent_lab.core.checks import check_number
 from emergent_lab.core.ids import NO_NODE, IdTable, node_sort_key, validate_node_id
+from emergent_lab.exact.causality import CausalRecorder, TracingClock
+from emergent_lab.exact.compare import fork
+from emergent_lab.exact.explain import explain, explain_suspicion
 from emergent_lab.protocol.member import Member
 from emergent_lab.protocol.params import ProtocolParams, check_live_parameter
 from emergent_lab.protocol.rules import best_of
@@ -32,9 +35,6 @@ from emergent_lab.run.events import (
     resolve_groups,
 )
 from emergent_lab.run.observer import ClusterRecord, Observer
-from emergent_lab.exact.causality import CausalRecorder, TracingClock
-from emergent_lab.exact.compare import fork
-from emergent_lab.exact.explain import explain, explain_suspicion
 from emergent_lab.score import ScoreFunction
 from emergent_lab.sim.eventlog import EventLog
 from emergent_lab.sim.latency import LatencyModel

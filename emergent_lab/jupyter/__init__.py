@@ -16,6 +16,7 @@ imports it. ipywidgets and Bokeh are imported here and nowhere else.
 
 from emergent_lab.jupyter.dashboard import Dashboard
 from emergent_lab.jupyter.export import save_cluster_html, save_run_html
+from emergent_lab.jupyter.sequence import SequenceView, save_sequence_html
 from emergent_lab.live import ArrayClusterSource, SimClusterSource
 from emergent_lab.run.source import (
     ClusterPoint,
@@ -28,7 +29,6 @@ from emergent_lab.run.source import (
     Traffic,
 )
 
-from emergent_lab.jupyter.sequence import SequenceView, save_sequence_html
 __all__ = [
     "ArrayClusterSource",
     "ClusterPoint",

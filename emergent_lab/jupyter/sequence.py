@@ -29,10 +29,10 @@ from bokeh.models.widgets import Button, CheckboxGroup, Div, MultiChoice, Slider
 from bokeh.plotting import figure
 from bokeh.resources import INLINE
 
+from emergent_lab.core.checks import check_number
 from emergent_lab.exact import SimCluster
 from emergent_lab.exact.explain import Explainer
 from emergent_lab.exact.lamport import SequenceData, sequence_data
-from emergent_lab.core.checks import check_number
 
 MARK_STYLE = {
     "suspicion": ("x", "#d62728", -0.22),

@@ -19,11 +19,11 @@ import ipywidgets as w
 
 from emergent_lab.exact import SimCluster
 from emergent_lab.exact.lamport import SequenceData, sequence_data
+from emergent_lab.live.exact import SimClusterSource
 from emergent_lab.run.source import ClusterSource
 
 from .bokeh_model import BatchedBokehModel
 from .sequence import SequenceView
-from emergent_lab.live.exact import SimClusterSource
 
 
 class SequencePanel:
