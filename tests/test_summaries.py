@@ -28,3 +28,17 @@ def test_an_empty_series_has_no_statistics():
 def test_mismatched_lengths_name_the_series():
     with pytest.raises(ValueError, match="'bad'"):
         series_summary({"bad": ([1, 2], [1.0])})
+
+
+def test_a_timeline_summary_reads_the_observer_of_a_crash():
+    from emergent_lab.analysis.summaries import timeline_summary
+    from emergent_lab.analysis.timelines import cluster_series
+    from emergent_lab.analysis.variants import run_variant
+
+    cluster, report = run_variant("leader-crash", changes={"run.until": 40.0})
+    (row,) = timeline_summary({"crash": cluster})
+    series = cluster_series(cluster)
+    assert row["steps"] == len(series.time) and row["faults marked"] == 1
+    assert row["lowest agreement"] == min(series.agreement) < 1.0
+    assert row["most acting"] == max(series.acting)
+    assert abs(row["s with 2+ acting"] - report.split_leadership_s) < 1.0

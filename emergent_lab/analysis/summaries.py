@@ -12,6 +12,9 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from emergent_lab.analysis.timelines import cluster_series
+from emergent_lab.exact.cluster import SimCluster
+
 Series = Mapping[str, tuple[Sequence[float], Sequence[float]]]
 
 
@@ -21,6 +24,9 @@ def _finite(values: Sequence[float]) -> list[float]:
 
 def series_summary(series: Series) -> list[dict[str, Any]]:
     """One row per series: points, x range, y min / mean / max and the last y.
+
+    The mean is over the points (not weighted by x): it moves whenever a
+    plotted value moves, which is what a check of the figure needs.
 
     Non-finite y values (a size that was not run, ``nan``) are left out of the
     statistics and counted in ``missing``, so a gap in a curve shows too.
@@ -44,6 +50,32 @@ def series_summary(series: Series) -> list[dict[str, Any]]:
                 "y mean": sum(finite) / len(finite) if finite else None,
                 "y max": max(finite) if finite else None,
                 "y last": finite[-1] if finite else None,
+            }
+        )
+    return rows
+
+
+def timeline_summary(clusters: Mapping[str, SimCluster]) -> list[dict[str, Any]]:
+    """What a timeline chart (:func:`emergent_lab.jupyter.figures.timeline_chart`) shows, per run.
+
+    The step series' lowest agreement and when it was first reached, the most
+    nodes acting as leader at once, and the seconds with two or more acting
+    (each step weighted by how long it held).
+    """
+    rows = []
+    for name, cluster in clusters.items():
+        s = cluster_series(cluster)
+        lowest = min(s.agreement) if s.agreement else None
+        spans = zip(s.time, s.time[1:], s.acting, strict=False)
+        rows.append(
+            {
+                "run": name,
+                "steps": len(s.time),
+                "lowest agreement": lowest,
+                "at s": s.time[s.agreement.index(lowest)] if lowest is not None else None,
+                "most acting": max(s.acting, default=0),
+                "s with 2+ acting": sum(b - a for a, b, n in spans if n >= 2),
+                "faults marked": len(s.marks),
             }
         )
     return rows
