@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from emergent_lab.baselines.messages import ELECTION_KINDS
+from emergent_lab.baselines.raft_messages import ELECTION_KINDS as RAFT_ELECTION_KINDS
 from emergent_lab.detector import DetectorParams
 from emergent_lab.run.config import PROTOCOLS
 from emergent_lab.run.report import Report, build_report
@@ -151,7 +152,7 @@ def plan(
             raise ValueError(f"sweep parameter {name!r}: give a non-empty list of values")
     if PROTOCOL in grid and protocol is not None:
         raise ValueError("protocol: give it in the grid or as the keyword, not both")
-    protocols = list(grid.pop(PROTOCOL, [protocol or "emergent"]))
+    protocols = list(grid.pop(PROTOCOL, [protocol or base.config.protocol]))
     for name in protocols:
         if name not in PROTOCOLS:
             raise ValueError(
@@ -189,7 +190,7 @@ class TrafficMeter:
         k = min(int(now / BIN_S), len(self.messages) - 1)
         self.messages[k] += 1
         self.bytes[k] += size
-        if kind in ELECTION_KINDS:
+        if kind in ELECTION_KINDS or kind in RAFT_ELECTION_KINDS:
             self.election[k] += 1
 
     def between(self, start: float, end: float) -> tuple[int, int, int]:

@@ -35,8 +35,8 @@ def test_cluster_runs_bully_nodes_when_asked() -> None:
 
 
 def test_unknown_protocol_is_rejected_naming_the_allowed_ones() -> None:
-    with pytest.raises(ValueError, match=r"cluster.protocol: .*'raft'.*emergent, bully"):
-        ClusterConfig.create(3, protocol_name="raft")
+    with pytest.raises(ValueError, match=r"cluster.protocol: .*'paxos'.*emergent, bully, raft"):
+        ClusterConfig.create(3, protocol_name="paxos")
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

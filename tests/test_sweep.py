@@ -73,8 +73,8 @@ def test_a_bad_value_in_any_combination_fails_before_anything_runs() -> None:
 
 
 def test_an_unknown_protocol_is_rejected_naming_the_allowed_ones() -> None:
-    with pytest.raises(ValueError, match=r"protocol: unknown protocol 'raft' .*emergent, bully"):
-        plan("leader-crash", {"protocol": ["raft"]})
+    with pytest.raises(ValueError, match=r"unknown protocol 'paxos' .*emergent, bully, raft"):
+        plan("leader-crash", {"protocol": ["paxos"]})
 
 
 def test_a_sweep_changes_only_what_it_varies() -> None:

@@ -1,10 +1,10 @@
 """Explicit elections on the same simulated network and detector, to compare against.
 
-``BullyNode`` runs the Bully election; the Akka-style deterministic leader
-needs no node class of its own and lives in ``emergent_lab.scenario.akka``
-as a preset of the emergent protocol.
+``BullyNode`` runs the Bully election, ``RaftNode`` Raft's quorum election; the
+Akka-style deterministic leader needs no node class of its own and lives in
+``emergent_lab.scenario.akka`` as a preset of the emergent protocol.
 
-Layer 3: may import core, score, detector, datasets, protocol and sim.
+Layer 4: may import core, score, detector, datasets, protocol and sim.
 """
 
 from emergent_lab.baselines.bully import BullyNode
@@ -16,6 +16,7 @@ from emergent_lab.baselines.messages import (
     Election,
     Heartbeat,
 )
+from emergent_lab.baselines.raft import RaftNode
 
 __all__ = [
     "ELECTION_KINDS",
@@ -25,4 +26,5 @@ __all__ = [
     "Coordinator",
     "Election",
     "Heartbeat",
+    "RaftNode",
 ]

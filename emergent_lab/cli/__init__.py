@@ -15,11 +15,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from emergent_lab.cli import mqtt, run, sweep
+from emergent_lab.cli import mqtt, run, sweep, tune
 from emergent_lab.scenario import ScenarioError
 
 EXIT_BAD_INPUT = 2
-COMMAND_MODULES = [run, mqtt, sweep]
+COMMAND_MODULES = [run, mqtt, sweep, tune]
 
 
 def parser() -> argparse.ArgumentParser:

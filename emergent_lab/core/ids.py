@@ -45,6 +45,11 @@ def node_sort_key(node_id: str) -> tuple[tuple[int, int | str], ...]:
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts if p)
 
 
+def default_ids(n: int) -> tuple[str, ...]:
+    """``n0`` … ``n{n-1}``: ids whose natural order is their number."""
+    return tuple(f"n{i}" for i in range(n))
+
+
 NO_NODE = -1
 """The index that names no node: no opinion, no leader, no candidate."""
 

@@ -8,7 +8,7 @@ observer's timeline and land in the report.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from itertools import pairwise
 from typing import Any
@@ -20,6 +20,7 @@ from emergent_lab.core.ids import NO_NODE, IdTable, node_sort_key, validate_node
 from emergent_lab.protocol.member import Member
 from emergent_lab.protocol.params import ProtocolParams, check_live_parameter
 from emergent_lab.protocol.rules import best_of
+from emergent_lab.protocol.swim_node import SwimNode
 from emergent_lab.run.config import LEADER, PROTOCOLS, ClusterConfig, random_metrics
 from emergent_lab.run.engine import Counters, Detection
 from emergent_lab.run.events import (
@@ -60,7 +61,7 @@ class SimCluster:
             loss=config.loss,
             graph=config.graph,
             log=self.log,
-            kinds=PROTOCOLS[config.protocol].message_kinds,
+            kinds=_member_class(config).message_kinds,
         )
         self.params = config.params
         self.score_function = config.score
@@ -137,7 +138,11 @@ class SimCluster:
     def _spawn(self, node_id: str, metrics: Mapping[str, float]) -> Member:
         generation = self.generations.get(node_id, 0) + 1
         self.generations[node_id] = generation
-        node = PROTOCOLS[self.config.protocol](
+        swim = self.config.swim  # SWIM as the emergent protocol's detector
+        member: Callable[..., Member] = (
+            partial(SwimNode, swim=swim) if swim else PROTOCOLS[self.config.protocol]
+        )
+        node = member(
             node_id,
             ids=self.ids,
             params=self.params,
@@ -150,6 +155,9 @@ class SimCluster:
             generation=generation,
             listener=self.observer,
         )
+        previous = self.nodes.get(node_id)
+        if previous is not None:
+            node.recover(previous)
         self.nodes[node_id] = node
         self.metrics[node_id] = dict(metrics)
         self._grow(len(self.ids))
@@ -384,3 +392,8 @@ class SimCluster:
         self.true_score[target.index] = self.score_function.score(new)
         if target.running:
             target.set_metrics(metrics)
+
+
+def _member_class(config: ClusterConfig) -> type[Member]:
+    """The node class a cluster runs: its protocol's, or the emergent node on SWIM."""
+    return SwimNode if config.swim is not None else PROTOCOLS[config.protocol]

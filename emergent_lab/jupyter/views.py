@@ -26,6 +26,7 @@ from bokeh.models import (
     Range1d,
     TapTool,
 )
+from bokeh.models.annotations import Span
 from bokeh.plotting import figure
 
 from emergent_lab.core.arrays import FloatArray
@@ -143,12 +144,12 @@ class DashboardViews:
         return self.plots.traffic
 
     @property
-    def threshold(self) -> Any:
+    def threshold(self) -> Span:
         """The phi threshold line."""
         return self.plots.threshold
 
     @property
-    def cursors(self) -> list[Any]:
+    def cursors(self) -> list[Span]:
         """The replay cursor of each time plot."""
         return self.plots.cursors
 

@@ -134,6 +134,18 @@ class Member:
         """The peers this member holds something of (itself excluded)."""
         raise NotImplementedError
 
+    def recover(self, previous: Member) -> None:
+        """Take what survives a crash from the incarnation before this one.
+
+        Nothing by default (the emergent node restarts with an empty view under
+        a new generation). A protocol with stable storage (Raft's term and
+        vote) overrides this; the cluster calls it before ``start``.
+        """
+
+    # -- changes from outside -------------------------------------------------
+
+    # -- own state ------------------------------------------------------------
+
     def _publish_own_state(self) -> None:
         """Make a change of this member's own state visible to its peers (if it gossips)."""
 

@@ -121,10 +121,6 @@ class Node(Member):
             self.transport.send(self.index, int(peer), GossipAck2(self.index, own))
         self.stop()
 
-    # -- changes from outside -------------------------------------------------
-
-    # -- own state ------------------------------------------------------------
-
     def _publish_own_state(self) -> None:
         """Write this node's state into its own view under a new version."""
         self.version += 1
@@ -262,7 +258,7 @@ class Node(Member):
         """
         now = self.clock.now()
         v = self.view
-        alive = v.known & (v.status == STATUS_UP) & v.detector.available(now)
+        alive = v.known & (v.status == STATUS_UP) & self._available(now)
         alive[self.index] = self.status == STATUS_UP
         self._set_alive(alive, now)
 
@@ -296,6 +292,14 @@ class Node(Member):
             self.recognised = recognised
             self.acting = acting
             self.listener.node_changed(self, now)
+
+    def _available(self, now: float) -> np.ndarray:
+        """Per peer of the view, whether the failure detector holds it up (phi below threshold).
+
+        The one place liveness comes from, so another detector (SWIM) can stand in.
+        """
+        available: np.ndarray = self.view.detector.available(now)
+        return available
 
     def joining(self, now: float) -> bool:
         """Whether this node still waits to hear from a peer before holding an opinion.

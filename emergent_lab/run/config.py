@@ -11,16 +11,18 @@ import networkx as nx
 import numpy as np
 
 from emergent_lab.baselines.bully import BullyNode
+from emergent_lab.baselines.raft import RaftNode
 from emergent_lab.core.checks import check_number
-from emergent_lab.core.ids import node_sort_key, validate_node_id
+from emergent_lab.core.ids import default_ids, node_sort_key, validate_node_id
+from emergent_lab.detector.lifeguard import SwimParams
 from emergent_lab.protocol.member import Member
 from emergent_lab.protocol.node import Node
 from emergent_lab.protocol.params import ProtocolParams
 from emergent_lab.score import ScoreFunction
 from emergent_lab.sim.latency import ConstantLatency, LatencyModel
 
-PROTOCOLS: Mapping[str, type[Member]] = {"emergent": Node, "bully": BullyNode}
-"""Node classes a cluster can run, by name: the emergent leader, or the Bully election."""
+PROTOCOLS: Mapping[str, type[Member]] = {"emergent": Node, "bully": BullyNode, "raft": RaftNode}
+"""Node classes a cluster can run, by name: the emergent leader, the Bully or Raft election."""
 
 
 LEADER = "leader"
@@ -44,11 +46,6 @@ def random_metrics(
     return [{name: float(columns[name][i]) for name in names} for i in range(n)]
 
 
-def default_ids(n: int) -> tuple[str, ...]:
-    """``n0`` … ``n{n-1}``: ids whose natural order is their number."""
-    return tuple(f"n{i}" for i in range(n))
-
-
 @dataclass(frozen=True)
 class ClusterConfig:
     """Everything needed to build the same simulated cluster again.
@@ -68,12 +65,19 @@ class ClusterConfig:
     seed: int = 0
     protocol: str = "emergent"
     """Which node class of ``PROTOCOLS`` the cluster runs."""
+    swim: SwimParams | None = None
+    """SWIM/Lifeguard as the emergent protocol's detector instead of phi (``SwimNode``)."""
 
     def __post_init__(self) -> None:
         if self.protocol not in PROTOCOLS:
             raise ValueError(
                 f"cluster.protocol: unknown protocol {self.protocol!r} "
                 f"(expected one of: {', '.join(PROTOCOLS)})"
+            )
+        if self.swim is not None and self.protocol != "emergent":
+            raise ValueError(
+                f"detector.kind: 'swim' is a detector of the emergent protocol, "
+                f"not of {self.protocol!r}"
             )
 
     @classmethod
@@ -90,6 +94,7 @@ class ClusterConfig:
         loss: float = 0.0,
         graph: nx.Graph | None = None,
         protocol_name: str = "emergent",
+        swim: SwimParams | None = None,
         **protocol: Any,
     ) -> ClusterConfig:
         """Build and validate a configuration.
@@ -106,6 +111,7 @@ class ClusterConfig:
             loss: probability that a message is lost.
             graph: restrict reachability to this graph (its nodes are the ids).
             protocol_name: the node class to run, a key of ``PROTOCOLS``.
+            swim: run the emergent protocol with SWIM/Lifeguard as its detector.
             **protocol: fields of :class:`ProtocolParams`.
         """
         check_number("cluster.seed", _plain(seed), low=0, integer=True)
@@ -171,6 +177,7 @@ class ClusterConfig:
             graph=graph,
             seed=int(_plain(seed)),
             protocol=protocol_name,
+            swim=swim,
         )
 
 

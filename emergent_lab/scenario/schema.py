@@ -20,10 +20,12 @@ import networkx as nx
 import numpy as np
 
 from emergent_lab.core.checks import check_number
-from emergent_lab.core.ids import validate_node_id
+from emergent_lab.core.ids import default_ids, validate_node_id
 from emergent_lab.detector import DetectorParams
+from emergent_lab.detector.lifeguard import SwimParams
+from emergent_lab.detector.params import DETECTOR_KINDS
 from emergent_lab.protocol.params import CLUSTER_DETECTOR, ProtocolParams
-from emergent_lab.run.config import DEFAULT_SEEDS, ClusterConfig, default_ids
+from emergent_lab.run.config import DEFAULT_SEEDS, PROTOCOLS, ClusterConfig
 from emergent_lab.scenario.engines import EngineOptions, engine_options
 from emergent_lab.scenario.errors import ScenarioError, checked, checked_under, fail
 from emergent_lab.scenario.events import ScenarioEvent, check_timeline, parse_event
@@ -59,6 +61,7 @@ CLUSTER_KEYS = (
     "engine",
     "view",
     "k",
+    "protocol",
 )
 LEADER_KEYS = ("emergence_threshold", "convergence_threshold")
 SCORE_KEYS = (
@@ -77,6 +80,7 @@ TRACE_DATASETS = ("nab",)
 NETWORK_KEYS = ("loss", "latency", "graph")
 RUN_KEYS = ("until", "warmup")
 GRAPH_MODELS = ("topology", "random_geometric", "complete")
+SWIM_KEYS = tuple(f.name for f in dataclasses.fields(SwimParams))
 
 
 @dataclass(frozen=True)
@@ -232,6 +236,27 @@ def _traces(spec: Any, score: ScoreFunction) -> TraceReplay:
     return TraceReplay(str(dataset), float(compress), str(metric), canonical)
 
 
+def _swim(detector: dict[str, Any]) -> SwimParams | None:
+    """``[detector] kind = "swim"``: take SWIM/Lifeguard's keys out of the table, validated."""
+    given = {key: detector.pop(key) for key in SWIM_KEYS if key in detector}
+    kind = detector.get("kind", "akka")
+    if kind != "swim":
+        if kind not in DETECTOR_KINDS:
+            allowed = ", ".join(repr(k) for k in (*DETECTOR_KINDS, "swim"))
+            raise fail("detector.kind", f"must be one of {allowed} (got {kind!r})")
+        if given:
+            raise fail(f"detector.{sorted(given)[0]}", "is a SWIM setting (needs kind = 'swim')")
+        return None
+    detector.pop("kind")
+    if detector:
+        raise fail(
+            f"detector.{sorted(detector)[0]}",
+            f"is a phi setting; with kind = 'swim' give only: {', '.join(SWIM_KEYS)}",
+        )
+    params: SwimParams = checked(SwimParams, **given)
+    return params
+
+
 def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenario:
     """Validate a scenario given as plain data (a parsed TOML document)."""
     unknown = sorted(set(data) - set(SECTIONS))
@@ -241,7 +266,8 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
         if not isinstance(data.get(key, ""), str):
             raise fail(key, f"must be a string (got {data[key]!r})")
     cluster = _table(data, "cluster", CLUSTER_KEYS)
-    detector = _table(data, "detector", tuple(DetectorParams.__dataclass_fields__))
+    detector = _table(data, "detector", (*DetectorParams.__dataclass_fields__, *SWIM_KEYS))
+    swim = _swim(detector)
     leader = _table(data, "leader", LEADER_KEYS)
     score = _table(data, "score", SCORE_KEYS)
     network = _table(data, "network", NETWORK_KEYS)
@@ -249,6 +275,16 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
 
     seed = checked(check_number, "cluster.seed", cluster.pop("seed", 0), low=0, integer=True)
     engine = checked(engine_options, cluster)
+    protocol = cluster.pop("protocol", "emergent")
+    if protocol not in PROTOCOLS:
+        raise fail(
+            "cluster.protocol",
+            f"unknown protocol {protocol!r} (expected one of: {', '.join(PROTOCOLS)})",
+        )
+    if protocol != "emergent" and engine.engine != "exact":
+        raise fail("cluster.protocol", f"{protocol!r} runs on the exact engine only")
+    if swim is not None and engine.engine != "exact":
+        raise fail("detector.kind", "'swim' runs on the exact engine only")
     ids: tuple[str, ...] | None = None
     if "ids" in cluster:
         if "nodes" in cluster:
@@ -344,6 +380,8 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
         latency=latency,
         loss=loss,
         graph=graph,
+        protocol_name=str(protocol),
+        swim=swim,
     )
     raw_events = data.get("events", [])
     if not isinstance(raw_events, list):
