@@ -52,9 +52,12 @@ def test_all_nine_lessons_are_checked():
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
-def test_a_lesson_has_things_to_try(path):
-    headings = [c.source for c in _cells(path) if c.cell_type == "markdown"]
-    assert any(h.startswith("## Things to try") for h in headings), f"{path.name}: no Things to try"
+def test_a_lesson_has_the_info_tab_shape(path):
+    """NetLogo's Info tab: what it is (a goal), ..., things to try, extending the model."""
+    texts = [c.source for c in _cells(path) if c.cell_type == "markdown"]
+    assert "**Goal.**" in texts[0], f"{path.name}: the first cell states no goal"
+    assert any(t.startswith("## Things to try") for t in texts), f"{path.name}: no Things to try"
+    assert any("## Extending the model" in t for t in texts), f"{path.name}: no Extending the model"
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
