@@ -39,6 +39,9 @@ def test_a_timeline_summary_reads_the_observer_of_a_crash():
     (row,) = timeline_summary({"crash": cluster})
     series = cluster_series(cluster)
     assert row["steps"] == len(series.time) and row["faults marked"] == 1
-    assert row["lowest agreement"] == min(series.agreement) < 1.0
+    full = series.agreement.index(1.0)
+    assert row["all agree at s"] == series.time[full] < 30.0  # before the crash at 30 s
+    assert row["then lowest"] == min(series.agreement[full:]) < 1.0
+    assert row["at s"] >= 30.0  # the dip is the crash's
     assert row["most acting"] == max(series.acting)
     assert abs(row["s with 2+ acting"] - report.split_leadership_s) < 1.0

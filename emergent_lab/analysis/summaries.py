@@ -58,21 +58,25 @@ def series_summary(series: Series) -> list[dict[str, Any]]:
 def timeline_summary(clusters: Mapping[str, SimCluster]) -> list[dict[str, Any]]:
     """What a timeline chart (:func:`emergent_lab.jupyter.figures.timeline_chart`) shows, per run.
 
-    The step series' lowest agreement and when it was first reached, the most
-    nodes acting as leader at once, and the seconds with two or more acting
-    (each step weighted by how long it held).
+    When agreement first reached 1, its lowest value after that (the dip a
+    fault causes; before it, every run starts from 0) and when, the most nodes
+    acting as leader at once, and the seconds with two or more acting (each
+    step weighted by how long it held).
     """
     rows = []
     for name, cluster in clusters.items():
         s = cluster_series(cluster)
-        lowest = min(s.agreement) if s.agreement else None
+        full = next((i for i, a in enumerate(s.agreement) if a >= 1.0), len(s.agreement))
+        after = s.agreement[full:]
+        lowest = min(after) if after else None
         spans = zip(s.time, s.time[1:], s.acting, strict=False)
         rows.append(
             {
                 "run": name,
                 "steps": len(s.time),
-                "lowest agreement": lowest,
-                "at s": s.time[s.agreement.index(lowest)] if lowest is not None else None,
+                "all agree at s": s.time[full] if after else None,
+                "then lowest": lowest,
+                "at s": s.time[full + after.index(lowest)] if lowest is not None else None,
                 "most acting": max(s.acting, default=0),
                 "s with 2+ acting": sum(b - a for a, b, n in spans if n >= 2),
                 "faults marked": len(s.marks),
