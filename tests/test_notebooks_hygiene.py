@@ -196,8 +196,8 @@ def test_no_lesson_needs_the_bokeh_cdn(path):
     _, cells = _code_cells(path)
     assert "cdn.bokeh.org" not in path.read_text(), f"{path.name}: refers to Bokeh's CDN"
     for cell in cells:
-        assert "output_notebook" not in cell.source, f"{path.name}: use lessons.figures.show"
-        assert "bokeh.io" not in cell.source, f"{path.name}: use lessons.figures.show"
+        assert "output_notebook" not in cell.source, f"{path.name}: use emergent_lab.jupyter.figures.show (BokehJS inline, no CDN)"
+        assert "bokeh.io" not in cell.source, f"{path.name}: use emergent_lab.jupyter.figures.show (BokehJS inline, no CDN)"
         for output in cell.outputs:
             assert "application/vnd.bokehjs_exec.v0+json" not in output.get("data", {}), (
                 f"{path.name}: cell {cell.execution_count} saved a Bokeh exec output"
