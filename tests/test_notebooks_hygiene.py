@@ -195,9 +195,10 @@ def test_no_lesson_needs_the_bokeh_cdn(path):
     # is not in the page, as in any lesson opened without running it.
     _, cells = _code_cells(path)
     assert "cdn.bokeh.org" not in path.read_text(), f"{path.name}: refers to Bokeh's CDN"
+    offline = f"{path.name}: use emergent_lab.jupyter.figures.show (BokehJS inline, no CDN)"
     for cell in cells:
-        assert "output_notebook" not in cell.source, f"{path.name}: use emergent_lab.jupyter.figures.show (BokehJS inline, no CDN)"
-        assert "bokeh.io" not in cell.source, f"{path.name}: use emergent_lab.jupyter.figures.show (BokehJS inline, no CDN)"
+        assert "output_notebook" not in cell.source, offline
+        assert "bokeh.io" not in cell.source, offline
         for output in cell.outputs:
             assert "application/vnd.bokehjs_exec.v0+json" not in output.get("data", {}), (
                 f"{path.name}: cell {cell.execution_count} saved a Bokeh exec output"
