@@ -22,11 +22,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 
 from emergent_lab.core.checks import check_number
 from emergent_lab.core.ids import node_sort_key
-from emergent_lab.core.timeline import index_in_force, record_in_force
+from emergent_lab.live.parts import param_value
+from emergent_lab.mqtt.history import ChangeHistory
 from emergent_lab.mqtt.observe import Observation
 from emergent_lab.mqtt.processes import (
     FAST_PARAMS,
@@ -54,17 +54,6 @@ REFUSED = frozenset({"partition", "heal", "loss", "set_weights", "set_param"})
 """Dashboard verbs a real cluster cannot do from a notebook (firewalls, not sliders)."""
 MESSAGE_SAMPLE = 500
 """Gossip messages kept for the network view's fading edges."""
-
-
-@dataclass
-class _History:
-    """Change-only records, kept sorted by time for replay lookups."""
-
-    points: list[ClusterPoint] = field(default_factory=list)
-    nodes: dict[str, list[tuple[float, tuple[bool, str | None, str | None, bool]]]] = field(
-        default_factory=dict
-    )
-    marks: list[tuple[float, str, str]] = field(default_factory=list)
 
 
 class MqttCluster:
@@ -97,7 +86,7 @@ class MqttCluster:
         self._lock = threading.RLock()
         self._started = time.monotonic()
         self._ids: list[str] = []
-        self._history = _History()
+        self._history = ChangeHistory()
         self._messages: deque[tuple[float, str, str]] = deque(maxlen=MESSAGE_SAMPLE)
         self._traffic = [0, 0]
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -195,18 +184,10 @@ class MqttCluster:
                 self._messages.append((now, sender, receiver))
 
     def _mark(self, now: float, kind: str, label: str) -> None:
-        self._history.marks.append((now, kind, label))
+        self._history.mark(now, kind, label)
 
     def _record(self, now: float) -> None:
-        point = point_now(self.observation, now)
-        points = self._history.points
-        if not points or not _same_point(points[-1], point):
-            points.append(point)
-        for state in node_states(self.observation, self._ids):
-            records = self._history.nodes.setdefault(state.node_id, [])
-            value = (state.up, state.opinion, state.recognised, state.acting)
-            if not records or records[-1][1] != value:
-                records.append((now, value))
+        self._history.record(self.observation, self._ids, now)
 
     # -- readings (ClusterSource) -------------------------------------------------------------
 
@@ -274,19 +255,17 @@ class MqttCluster:
     def cluster_at(self, time: float) -> ClusterPoint | None:
         """The recorded cluster point in force at ``time``."""
         with self._lock:
-            return record_in_force(self._history.points, time)
+            return self._history.point_at(time)
 
     def node_at(self, node_id: str, time: float) -> RecordedNode | None:
         """A node's recorded state at ``time`` (None before it was seen)."""
         with self._lock:
-            records = self._history.nodes.get(node_id, [])
-            i = index_in_force([t for t, _ in records], time)
-            return RecordedNode(*records[i][1]) if i >= 0 else None
+            return self._history.node_at(node_id, time)
 
     def marks(self, start: int = 0) -> Sequence[Mark]:
         """Joins, departures, leader changes and actions, from index ``start`` on."""
         with self._lock:
-            return [Mark(t, kind, label) for t, kind, label in self._history.marks[start:]]
+            return list(self._history.marks[start:])
 
     def messages(self, since: float) -> Sequence[Message]:
         """Gossip messages seen on the broker after ``since`` (a bounded sample)."""
@@ -304,12 +283,7 @@ class MqttCluster:
 
     def param(self, name: str) -> float:
         """A protocol parameter the agents run with (``fanout``, ``detector.threshold``…)."""
-        owner: object = self.params.detector if name.startswith("detector.") else self.params
-        field_name = name.removeprefix("detector.")
-        value = getattr(owner, field_name, None)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"param: unknown numeric parameter {name!r}")
-        return float(value)
+        return param_value(self.params, name)
 
     def loss_rate(self) -> float:
         """Loss is whatever the real network does; none is injected."""
@@ -402,14 +376,3 @@ class MqttCluster:
 def _resume(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGCONT)
-
-
-def _same_point(a: ClusterPoint, b: ClusterPoint) -> bool:
-    return (a.up, a.converged, a.leader, a.acting, a.agreement, a.opinions) == (
-        b.up,
-        b.converged,
-        b.leader,
-        b.acting,
-        b.agreement,
-        b.opinions,
-    )
