@@ -37,7 +37,7 @@ from emergent_lab.array.detector import EntryDetector
 from emergent_lab.array.exchange import deliveries, draw_pairs, transfers
 from emergent_lab.array.kernels import Opinions, Transfers
 from emergent_lab.array.record import RoundObserver
-from emergent_lab.array.views import VIEWS, FullView, TopKView, ViewKind
+from emergent_lab.array.views import FullView, TopKView
 from emergent_lab.core.arrays import BoolArray, FloatArray, IntArray
 from emergent_lab.core.checks import check_number
 from emergent_lab.core.ids import NO_NODE, IdTable, node_sort_key
@@ -47,6 +47,7 @@ from emergent_lab.protocol.messages import (
     VERSION_BITS,
     state_wire_bytes,
 )
+from emergent_lab.protocol.topk_view import VIEWS, ViewKind
 from emergent_lab.run.config import LEADER, ClusterConfig
 from emergent_lab.run.engine import Counters, Detection
 from emergent_lab.run.events import (

@@ -62,6 +62,8 @@ class Member:
 
     static_membership = False
     """Whether a node knows every member from the start (else it learns them by gossip)."""
+    acquaints_everyone = True
+    """Whether a member comes to believe every live member alive (a top-k node never does)."""
     message_kinds: tuple[str, ...] = ()
     """Message kinds beside gossip's SYN, ACK and ACK2 that this class sends (for log codes)."""
 

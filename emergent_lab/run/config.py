@@ -18,6 +18,8 @@ from emergent_lab.detector.lifeguard import SwimParams
 from emergent_lab.protocol.member import Member
 from emergent_lab.protocol.node import Node
 from emergent_lab.protocol.params import ProtocolParams
+from emergent_lab.protocol.topk_node import DEFAULT_K
+from emergent_lab.protocol.topk_view import VIEWS
 from emergent_lab.score import ScoreFunction
 from emergent_lab.sim.latency import ConstantLatency, LatencyModel
 
@@ -69,8 +71,26 @@ class ClusterConfig:
     """SWIM/Lifeguard as the emergent protocol's detector instead of phi (``SwimNode``)."""
     causality: bool = False
     """Record which message or timer caused every change (``cluster.causality``); same run."""
+    view: str = "full"
+    """``"full"`` membership gossip, or ``"topk"``: each node keeps and gossips its k best
+    candidates (:mod:`emergent_lab.protocol.topk_node`), bytes per node bounded in n."""
+    k: int = DEFAULT_K
+    """Candidates a node keeps with ``view = "topk"``."""
 
     def __post_init__(self) -> None:
+        if self.view not in VIEWS:
+            raise ValueError(
+                f"cluster.view: unknown view {self.view!r} (expected one of: {', '.join(VIEWS)})"
+            )
+        check_number("cluster.k", self.k, low=1, integer=True)
+        if self.view == "topk" and self.protocol != "emergent":
+            raise ValueError(
+                f"cluster.view: 'topk' is a view of the emergent protocol, not of {self.protocol!r}"
+            )
+        if self.view == "topk" and self.swim is not None:
+            raise ValueError("detector.kind: 'swim' needs cluster.view = 'full' (got 'topk')")
+        if self.view == "topk" and self.causality:
+            raise ValueError("run.causality: not recorded with cluster.view = 'topk' (use 'full')")
         if self.protocol not in PROTOCOLS:
             raise ValueError(
                 f"cluster.protocol: unknown protocol {self.protocol!r} "
@@ -100,6 +120,8 @@ class ClusterConfig:
         protocol_name: str = "emergent",
         swim: SwimParams | None = None,
         causality: bool = False,
+        view: str = "full",
+        k: int = DEFAULT_K,
         **protocol: Any,
     ) -> ClusterConfig:
         """Build and validate a configuration.
@@ -118,6 +140,8 @@ class ClusterConfig:
             protocol_name: the node class to run, a key of ``PROTOCOLS``.
             swim: run the emergent protocol with SWIM/Lifeguard as its detector.
             causality: record the cause of every change (explanations, message view).
+            view: ``"full"`` membership or ``"topk"`` (the k best candidates).
+            k: candidates per node with the top-k view.
             **protocol: fields of :class:`ProtocolParams`.
         """
         check_number("cluster.seed", _plain(seed), low=0, integer=True)
@@ -185,6 +209,8 @@ class ClusterConfig:
             protocol=protocol_name,
             swim=swim,
             causality=causality,
+            view=view,
+            k=_plain(k),
         )
 
 
