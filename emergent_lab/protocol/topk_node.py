@@ -91,7 +91,7 @@ class TopKNode(Member):
             k=k,
             rule=detector_rule(params.detector),
             first=bootstrap_sums(params.detector),
-            rank=ids.rank,
+            ids=ids,
         )
         self._alive: list[int] = []
         """Candidates alive at the last look (also set in ``alive_mask`` for readers)."""

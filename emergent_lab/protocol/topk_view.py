@@ -20,7 +20,11 @@ with the same rules, so the two engines cross-check on it:
 
 Why a list of objects rather than arrays: a list holds a handful of entries
 and a merge touches each once, so plain attribute access costs less than the
-numpy calls a vectorised form would need for eight rows.
+numpy calls a vectorised form would need for eight rows. For the same reason
+the per-entry rules (:func:`~emergent_lab.detector.rule.is_alive`,
+:func:`~emergent_lab.protocol.rules.outranks`) run as their plain Python
+bodies (numba's ``py_func``: the same code) on Python numbers: called from
+Python on scalars, the compiled entry point costs microseconds of dispatch.
 """
 
 from __future__ import annotations
@@ -28,17 +32,28 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, TypeVar, cast
 
 import numpy as np
 
-from emergent_lab.core.arrays import FloatArray, IntArray
-from emergent_lab.core.ids import NO_NODE
+from emergent_lab.core.arrays import FloatArray
+from emergent_lab.core.ids import NO_NODE, IdTable
 from emergent_lab.detector.rule import is_alive
 from emergent_lab.detector.sums import heartbeat_arrived, suspect_time
 from emergent_lab.protocol.messages import VERSION_BITS
 from emergent_lab.protocol.rules import outranks, recognise
 from emergent_lab.protocol.topk_messages import Liveness, TopKState
+
+_Rule = TypeVar("_Rule")
+
+
+def _interpreted(rule: _Rule) -> _Rule:
+    """The plain Python body of a compiled rule (see the module docstring)."""
+    return cast(_Rule, rule.py_func)  # type: ignore[attr-defined]
+
+
+_is_alive = _interpreted(is_alive)
+_outranks = _interpreted(outranks)
 
 ViewKind = Literal["full", "topk"]
 VIEWS: tuple[ViewKind, ...] = ("full", "topk")
@@ -101,7 +116,7 @@ class TopKList:
         k: list, sample and tombstone length.
         rule: the detector's settings as :func:`~emergent_lab.detector.rule.detector_rule` gives.
         first: (count, total, total_sq) of a detector heard once (``bootstrap_sums``).
-        rank: the id table's tie-break ranks, indexed by node.
+        ids: the id table, for its tie-break ranks.
     """
 
     def __init__(
@@ -111,13 +126,16 @@ class TopKList:
         k: int,
         rule: FloatArray,
         first: tuple[float, float, float],
-        rank: IntArray,
+        ids: IdTable,
     ) -> None:
         self.owner = owner
         self.k = k
         self.rule = rule
         self.first = first
-        self.rank = rank
+        self.ids = ids
+        self._rank: list[int] = []
+        self._sorted = True
+        """Whether ``entries`` is known to be in order (no score or liveness moved since)."""
         self.entries: list[Candidate] = []
         self.sample: list[int] = []
         """Opinions of the last k partners heard (NO_NODE: a partner with none)."""
@@ -157,7 +175,8 @@ class TopKList:
     def merge(self, sender: int, states: Sequence[TopKState], opinion: int, now: float) -> Merged:
         """Take a partner's states (its candidates', its own last) and sample its opinion."""
         incoming = {s.node: s for s in states}
-        taken, changed = 0, False
+        self.ranks()  # _order and _before read the refreshed ranks
+        taken, changed, moved = 0, False, False
         suspected: list[int] = []
         for entry in self.entries:
             state = incoming.pop(entry.node, None)
@@ -166,7 +185,8 @@ class TopKList:
                 taken += 1
                 fresh = state.key >> VERSION_BITS > entry.key >> VERSION_BITS
                 beat = not fresh and state.heartbeat > entry.heartbeat
-                changed = changed or fresh or state.score != entry.score
+                moved = moved or state.score != entry.score
+                changed = changed or fresh or moved
                 entry.key, entry.heartbeat, entry.score = state.key, state.heartbeat, state.score
                 if fresh:
                     self._adopt(entry, state.liveness, now)
@@ -181,11 +201,13 @@ class TopKList:
                         entry.suspect_at,
                     )
                     entry.last = now
-            down = not is_alive(self.rule, entry.suspect_at, now)
+            down = not _is_alive(self.rule, entry.suspect_at, now)
             if down and not entry.suspected and not fresh:
                 suspected.append(entry.node)
+            moved = moved or down != entry.suspected
             entry.suspected = down
-        in_order = self._in_order(self.entries)
+        in_order = (self._sorted and not moved) or self._in_order(self.entries)
+        self._sorted = in_order
         full = len(self.entries) == self.k and in_order
         rows = list(self.entries)
         for state in incoming.values():
@@ -193,7 +215,7 @@ class TopKList:
                 continue
             newcomer = Candidate(state.node, state.key, state.heartbeat, state.score, 0, 0, 0, 0, 0)
             self._adopt(newcomer, state.liveness, now)
-            newcomer.suspected = not is_alive(self.rule, newcomer.suspect_at, now)
+            newcomer.suspected = not _is_alive(self.rule, newcomer.suspect_at, now)
             taken += 1
             changed = True
             if not full or self._before(newcomer, self.entries[-1]):
@@ -205,6 +227,7 @@ class TopKList:
                 if id(dropped) in held and dropped.suspected:
                     self._bury(dropped.node, dropped.key)
             self.entries = rows[: self.k]
+            self._sorted = True
         self._hear(opinion)
         return Merged(taken, changed, suspected)
 
@@ -226,14 +249,21 @@ class TopKList:
 
     # -- order and tombstones ------------------------------------------------------------
 
+    def ranks(self) -> list[int]:
+        """The id table's tie-break ranks as Python ints (refreshed when ids were interned)."""
+        if len(self._rank) != len(self.ids):
+            self._rank = self.ids.rank.tolist()
+        return self._rank
+
     def _order(self, entry: Candidate) -> tuple[bool, float, int]:
         """The leader rule's order as a sort key: alive first, higher score, earlier id."""
-        return entry.suspected, -entry.score, int(self.rank[entry.node])
+        return entry.suspected, -entry.score, self._rank[entry.node]
 
     def _before(self, a: Candidate, b: Candidate) -> bool:
         if a.suspected != b.suspected:
             return not a.suspected
-        return bool(outranks(a.score, self.rank[a.node], b.score, self.rank[b.node]))
+        rank = self._rank
+        return bool(_outranks(a.score, rank[a.node], b.score, rank[b.node]))
 
     def _in_order(self, entries: list[Candidate]) -> bool:
         return all(self._before(a, b) for a, b in pairwise(entries))
@@ -257,15 +287,19 @@ class TopKList:
         current_score = own_score if current_alive else -np.inf
         alive: list[int] = []
         suspected: list[int] = []
+        rank = self.ranks()
         for e in self.entries:
-            if not is_alive(self.rule, e.suspect_at, now):
+            if not _is_alive(self.rule, e.suspect_at, now):
                 if not e.suspected:
                     suspected.append(e.node)
+                    self._sorted = False
                 e.suspected = True
                 continue
+            if e.suspected:
+                self._sorted = False
             e.suspected = False
             alive.append(e.node)
-            if outranks(e.score, self.rank[e.node], top, self.rank[best]):
+            if _outranks(e.score, rank[e.node], top, rank[best]):
                 best, top = e.node, e.score
             if e.node == current:
                 current_alive = True
@@ -283,7 +317,7 @@ class TopKList:
             return NO_NODE
         distinct = sorted(set(votes))
         local = np.array([distinct.index(v) for v in votes], dtype=np.int64)
-        rank = self.rank[np.array(distinct, dtype=np.int64)].astype(np.int64)
+        rank = self.ids.rank[np.array(distinct, dtype=np.int64)].astype(np.int64)
         tally = np.zeros(len(distinct), dtype=np.int64)
         members = len(self.sample) + 1
         chosen = recognise(local, local.size, members, threshold, rank, tally)
