@@ -12,6 +12,7 @@ import numpy as np
 
 from emergent_lab.baselines.bully import BullyNode
 from emergent_lab.baselines.raft import RaftNode
+from emergent_lab.core.arrays import FloatArray
 from emergent_lab.core.checks import check_number
 from emergent_lab.core.ids import default_ids, node_sort_key, validate_node_id
 from emergent_lab.detector.lifeguard import SwimParams
@@ -20,6 +21,7 @@ from emergent_lab.protocol.node import Node
 from emergent_lab.protocol.params import ProtocolParams
 from emergent_lab.protocol.topk_node import DEFAULT_K
 from emergent_lab.protocol.topk_view import VIEWS
+from emergent_lab.run.metric_table import MetricTable
 from emergent_lab.score import ScoreFunction
 from emergent_lab.sim.latency import ConstantLatency, LatencyModel
 
@@ -33,19 +35,26 @@ DEFAULT_SEEDS = 3
 """How many of the first ids (in natural order) are seeds, unless a cluster names its own."""
 
 
-def random_metrics(
+def random_metric_columns(
     score: ScoreFunction, n: int, *, rng: np.random.Generator
-) -> list[dict[str, float]]:
-    """Draw every metric of ``score`` uniformly within its range, for ``n`` nodes."""
+) -> dict[str, FloatArray]:
+    """Draw every metric of ``score`` uniformly within its range, for ``n`` nodes: a column each."""
     specs = score.metrics
     names = score.metric_names or tuple(specs)
-    columns = {
+    return {
         name: rng.uniform(specs[name].low, specs[name].high, size=n)
         if name in specs
         else rng.random(size=n)
         for name in names
     }
-    return [{name: float(columns[name][i]) for name in names} for i in range(n)]
+
+
+def random_metrics(
+    score: ScoreFunction, n: int, *, rng: np.random.Generator
+) -> list[dict[str, float]]:
+    """Draw every metric of ``score`` uniformly within its range, for ``n`` nodes: a dict each."""
+    columns = random_metric_columns(score, n, rng=rng)
+    return [{name: float(column[i]) for name, column in columns.items()} for i in range(n)]
 
 
 @dataclass(frozen=True)
@@ -59,7 +68,8 @@ class ClusterConfig:
     ids: tuple[str, ...]
     params: ProtocolParams
     score: ScoreFunction
-    metrics: tuple[Mapping[str, float], ...]
+    metrics: Sequence[Mapping[str, float]]
+    """Each node's metrics, in id order (``create`` gives a columnar :class:`MetricTable`)."""
     seeds: tuple[str, ...]
     latency: LatencyModel = field(default_factory=ConstantLatency)
     loss: float = 0.0
@@ -165,7 +175,7 @@ class ClusterConfig:
             params = params.replace(**protocol)
         score_fn = ScoreFunction.preset(score) if isinstance(score, str) else score
         rng = np.random.default_rng(seed)
-        drawn = random_metrics(score_fn, len(ids), rng=rng)
+        drawn = MetricTable(random_metric_columns(score_fn, len(ids), rng=rng))
         if metrics is not None:
             given = (
                 dict(metrics)
@@ -175,9 +185,13 @@ class ClusterConfig:
             unknown = sorted(set(given) - set(ids))
             if unknown:
                 raise ValueError(f"score.nodes.{unknown[0]}: no such node in cluster.ids")
-            for i, node_id in enumerate(ids):
-                if node_id in given:
-                    drawn[i] = {**drawn[i], **_checked_metrics(node_id, given[node_id])}
+            drawn = drawn.with_rows(
+                {
+                    i: _checked_metrics(node_id, given[node_id])
+                    for i, node_id in enumerate(ids)
+                    if node_id in given
+                }
+            )
         seeds = _plain(seeds)
         if isinstance(seeds, (bool, float)) or not isinstance(seeds, (int, list, tuple)):
             raise ValueError(
@@ -200,7 +214,7 @@ class ClusterConfig:
             ids=ids,
             params=params,
             score=score_fn,
-            metrics=tuple(drawn),
+            metrics=drawn,
             seeds=seed_ids,
             latency=latency or ConstantLatency(),
             loss=float(loss),
