@@ -3,18 +3,21 @@
 Views that cannot afford a window of intervals per entry (the array
 engine's, and the exact engine's bounded top-k view) keep an entry's
 interval statistics as running sums: a full window drops one mean interval
-rather than the oldest. Updating them is written here once, for both; the
-deadline they give is the detector's, written once in
-:mod:`emergent_lab.detector.rule`.
+rather than the oldest. Updating them, and the phi they give (for display),
+are written here once, for both; the deadline they give is the detector's,
+written once in :mod:`emergent_lab.detector.rule`.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from emergent_lab.core.arrays import FloatArray
 from emergent_lab.core.compiled import compiled
-from emergent_lab.detector.akka import akka_bootstrap
+from emergent_lab.detector.akka import akka_bootstrap, akka_phi
+from emergent_lab.detector.cassandra import exponential_phi
 from emergent_lab.detector.params import DetectorParams
 from emergent_lab.detector.rule import AKKA, MAX_INTERVAL, MAX_SAMPLE, MIN_STD, deadline
 
@@ -73,3 +76,21 @@ def heartbeat_arrived(
             total_sq = total_sq + interval * interval
             count += 1.0
     return count, total, total_sq, suspect_time(rule, now, count, total, total_sq)
+
+
+def entry_phi(
+    params: DetectorParams, now: float, last: float, count: float, total: float, total_sq: float
+) -> float:
+    """Phi of one view entry at ``now``, from its running interval sums.
+
+    Same formulas as ``PhiAccrualDetector.phi`` (mean plus the acceptable
+    pause, floored deviation) and ``ExponentialPhiDetector.phi``; an entry
+    never heard (no intervals) has phi 0, as there.
+    """
+    if count <= 0:
+        return 0.0
+    mean = total / count
+    if params.kind != "akka":
+        return exponential_phi(now - last, mean)
+    std = max(float(np.sqrt(max(total_sq / count - mean * mean, 0.0))), params.min_std_deviation)
+    return akka_phi(now - last, mean + params.acceptable_heartbeat_pause, std)

@@ -36,7 +36,7 @@ import numpy as np
 from emergent_lab.core.ids import NO_NODE, IdTable
 from emergent_lab.detector import DetectorBank
 from emergent_lab.detector.rule import detector_rule
-from emergent_lab.detector.sums import bootstrap_sums
+from emergent_lab.detector.sums import bootstrap_sums, entry_phi
 from emergent_lab.protocol.member import Member, PeersHeld, pad
 from emergent_lab.protocol.messages import VERSION_BITS, version_key
 from emergent_lab.protocol.params import ProtocolParams
@@ -111,6 +111,15 @@ class TopKNode(Member):
             np.array([e.heartbeat for e in entries], dtype=np.int64),
             np.array([e.score for e in entries]),
         )
+
+    def phi_of(self, peer: str) -> float:
+        """This node's current phi for ``peer`` (0.0 if it does not list it)."""
+        j = self.ids.index.get(peer)
+        entry = self.candidates.holds(j) if j is not None else None
+        if entry is None:
+            return 0.0
+        sums = (entry.last, entry.count, entry.total, entry.total_sq)
+        return entry_phi(self.params.detector, self.clock.now(), *sums)
 
     def silence_of(self, node: int) -> float | None:
         """The silence after which this node will suspect ``node`` (None if not listed)."""
