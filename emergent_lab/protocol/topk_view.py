@@ -133,7 +133,8 @@ class TopKList:
         self.rule = rule
         self.first = first
         self.ids = ids
-        self._rank: list[int] = []
+        self._rank: list[int] = ids.rank_list
+        """The shared ranks as of the last merge (ids may be interned between merges)."""
         self._sorted = True
         """Whether ``entries`` is known to be in order (no score or liveness moved since)."""
         self.entries: list[Candidate] = []
@@ -175,7 +176,7 @@ class TopKList:
     def merge(self, sender: int, states: Sequence[TopKState], opinion: int, now: float) -> Merged:
         """Take a partner's states (its candidates', its own last) and sample its opinion."""
         incoming = {s.node: s for s in states}
-        self.ranks()  # _order and _before read the refreshed ranks
+        self._rank = self.ids.rank_list  # _order and _before read it
         taken, changed, moved = 0, False, False
         suspected: list[int] = []
         for entry in self.entries:
@@ -249,12 +250,6 @@ class TopKList:
 
     # -- order and tombstones ------------------------------------------------------------
 
-    def ranks(self) -> list[int]:
-        """The id table's tie-break ranks as Python ints (refreshed when ids were interned)."""
-        if len(self._rank) != len(self.ids):
-            self._rank = self.ids.rank.tolist()
-        return self._rank
-
     def _order(self, entry: Candidate) -> tuple[bool, float, int]:
         """The leader rule's order as a sort key: alive first, higher score, earlier id."""
         return entry.suspected, -entry.score, self._rank[entry.node]
@@ -287,7 +282,7 @@ class TopKList:
         current_score = own_score if current_alive else -np.inf
         alive: list[int] = []
         suspected: list[int] = []
-        rank = self.ranks()
+        rank = self.ids.rank_list
         for e in self.entries:
             if not _is_alive(self.rule, e.suspect_at, now):
                 if not e.suspected:
