@@ -97,7 +97,7 @@ def test_a_scenario_runs_top_k_on_the_exact_engine() -> None:
         ({"view": "topk", "k": 0}, "cluster.k: must be an integer >= 1"),
         (
             {"view": "topk", "protocol_name": "raft"},
-            "cluster.view: 'topk' is a view of the emergent protocol, not of 'raft'",
+            "cluster.view: 'topk' is a view of the emergent protocol only (got protocol 'raft')",
         ),
         (
             {"view": "topk", "causality": True},

@@ -205,7 +205,7 @@ def test_a_scenario_selects_the_array_engine_and_its_view() -> None:
         (
             {"view": "topk", "protocol": "bully"},
             None,
-            "cluster.view: 'topk' is a view of the emergent protocol, not of 'bully'",
+            "cluster.view: 'topk' is a view of the emergent protocol only (got protocol 'bully')",
         ),
         (
             {"engine": "array"},

@@ -95,7 +95,8 @@ class ClusterConfig:
         check_number("cluster.k", self.k, low=1, integer=True)
         if self.view == "topk" and self.protocol != "emergent":
             raise ValueError(
-                f"cluster.view: 'topk' is a view of the emergent protocol, not of {self.protocol!r}"
+                f"cluster.view: 'topk' is a view of the emergent protocol only "
+                f"(got protocol {self.protocol!r})"
             )
         if self.view == "topk" and self.swim is not None:
             raise ValueError("detector.kind: 'swim' needs cluster.view = 'full' (got 'topk')")
