@@ -255,6 +255,11 @@ class Member:
             return 0.0
         return float(self.detector.phi(self.clock.now(), np.array([j]))[0]) + 0.0
 
+    def phis(self, peers: IntArray) -> FloatArray:
+        """This node's current phi of each of ``peers`` (indices it holds), for a peer table."""
+        phi: FloatArray = self.detector.phi(self.clock.now(), peers)
+        return phi
+
     def id_of(self, index: int) -> str | None:
         """The id behind an index, or None for ``NO_NODE``."""
         return self.ids.ids[index] if index >= 0 else None

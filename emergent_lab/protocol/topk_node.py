@@ -33,6 +33,7 @@ from functools import partial
 
 import numpy as np
 
+from emergent_lab.core.arrays import FloatArray, IntArray
 from emergent_lab.core.ids import NO_NODE, IdTable
 from emergent_lab.detector import DetectorBank
 from emergent_lab.detector.rule import detector_rule
@@ -120,6 +121,10 @@ class TopKNode(Member):
             return 0.0
         sums = (entry.last, entry.count, entry.total, entry.total_sq)
         return entry_phi(self.params.detector, self.clock.now(), *sums)
+
+    def phis(self, peers: IntArray) -> FloatArray:
+        """This node's current phi of each of ``peers`` (0.0 for one it does not list)."""
+        return np.array([self.phi_of(self.ids.ids[j]) for j in peers.tolist()], dtype=np.float64)
 
     def silence_of(self, node: int) -> float | None:
         """The silence after which this node will suspect ``node`` (None if not listed)."""
