@@ -5,12 +5,10 @@ engine's, and the exact engine's bounded top-k view) keep an entry's
 interval statistics as running sums: a full window drops one mean interval
 rather than the oldest. Updating them, and the phi they give (for display),
 are written here once, for both; the deadline they give is the detector's,
-written once in :mod:`emergent_lab.detector.rule`.
+written once in :mod:`emergent_lab.detector.rule` (:func:`suspect_time`).
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
@@ -19,7 +17,7 @@ from emergent_lab.core.compiled import compiled
 from emergent_lab.detector.akka import akka_bootstrap, akka_phi
 from emergent_lab.detector.cassandra import exponential_phi
 from emergent_lab.detector.params import DetectorParams
-from emergent_lab.detector.rule import AKKA, MAX_INTERVAL, MAX_SAMPLE, MIN_STD, deadline
+from emergent_lab.detector.rule import AKKA, MAX_INTERVAL, MAX_SAMPLE, suspect_time
 
 
 def bootstrap_sums(params: DetectorParams) -> tuple[float, float, float]:
@@ -27,24 +25,6 @@ def bootstrap_sums(params: DetectorParams) -> tuple[float, float, float]:
     estimate = params.resolved_first_heartbeat_estimate
     intervals = akka_bootstrap(estimate) if params.kind == "akka" else (estimate,)
     return float(len(intervals)), float(sum(intervals)), float(sum(x * x for x in intervals))
-
-
-@compiled
-def suspect_time(
-    rule: FloatArray, last: float, count: float, total: float, total_sq: float
-) -> float:
-    """When an entry stops being alive if nothing more is heard (+inf if never heard).
-
-    Akka: ``last + (mean + pause) + y*·max(std, floor)``; Cassandra:
-    ``last + threshold / PHI_FACTOR · mean``.
-    """
-    if count <= 0:
-        return math.inf
-    mean = total / count
-    if rule[AKKA]:
-        variance = max(total_sq / count - mean * mean, 0.0)
-        return deadline(rule, last, mean, max(math.sqrt(variance), float(rule[MIN_STD])))
-    return deadline(rule, last, mean, 0.0)
 
 
 @compiled

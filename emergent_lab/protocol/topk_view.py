@@ -38,8 +38,8 @@ import numpy as np
 
 from emergent_lab.core.arrays import FloatArray
 from emergent_lab.core.ids import NO_NODE, IdTable
-from emergent_lab.detector.rule import is_alive
-from emergent_lab.detector.sums import heartbeat_arrived, suspect_time
+from emergent_lab.detector.rule import is_alive, suspect_time
+from emergent_lab.detector.sums import heartbeat_arrived
 from emergent_lab.protocol.messages import VERSION_BITS
 from emergent_lab.protocol.rules import outranks, recognise
 from emergent_lab.protocol.topk_messages import Liveness, TopKState

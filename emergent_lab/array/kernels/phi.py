@@ -1,9 +1,9 @@
 """The running-sum detector of many view entries at once, compiled.
 
 One entry's update (:func:`~emergent_lab.detector.sums.heartbeat_arrived`)
-and deadline (:func:`~emergent_lab.detector.sums.suspect_time`) are written
-once in :mod:`emergent_lab.detector.sums`, for this engine and the exact
-engine's top-k view; here is their loop over arrays of entries.
+and deadline (:func:`~emergent_lab.detector.rule.suspect_time`) are written
+once in the detector package, for this engine and the exact engine's top-k
+view; here is the deadline's loop over arrays of entries.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 from emergent_lab.core.arrays import FloatArray
 from emergent_lab.core.compiled import compiled
-from emergent_lab.detector.sums import suspect_time
+from emergent_lab.detector.rule import suspect_time
 
 
 @compiled
