@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emergent_lab.core.checks import check_number
+from emergent_lab.protocol.topk_node import DEFAULT_K
 from emergent_lab.protocol.topk_view import VIEWS
 
 ENGINES = ("exact", "array")
@@ -27,7 +28,7 @@ class EngineOptions:
     """``"exact"`` (one object per node, every message) or ``"array"`` (rounds on arrays)."""
     view: str = "full"
     """``"full"`` membership or ``"topk"`` candidates (both engines)."""
-    k: int = 8
+    k: int = DEFAULT_K
     """Top-k view: candidates each node keeps."""
 
     @property
@@ -52,5 +53,5 @@ def engine_options(cluster: MutableMapping[str, Any]) -> EngineOptions:
         raise ValueError(
             f"cluster.view: unknown view {view!r} (expected one of: {', '.join(VIEWS)})"
         )
-    k = int(check_number("cluster.k", cluster.pop("k", 8), low=1, integer=True))
+    k = int(check_number("cluster.k", cluster.pop("k", DEFAULT_K), low=1, integer=True))
     return EngineOptions(str(engine), str(view), k)
