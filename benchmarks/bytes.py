@@ -10,11 +10,15 @@ state that must reach everyone, so the cost per node grows like n; the
 column ``B/node/s ÷ n`` shows the constant.
 
 Each gossip mode is one entry of ``MODES``: a function from (n, seed) to a
-cluster. The bounded mode of issue 16 (``view = "topk"`` on the exact
-engine) is meant to be added there, so the same table compares both.
+cluster. ``topk`` is the bounded mode (``view = "topk"`` on the exact
+engine, k = 8): a node gossips its k best candidates with their liveness and
+its opinion, so its cost should grow only with the length of the ids (like
+log n); it counts as formed once every node lists k candidates and one
+leader is recognised. ``× n=first`` is each size's cost over the first size's.
 
-    python benchmarks/bytes.py                       # n = 100, 1000
-    python benchmarks/bytes.py 100 1000 10000        # chosen sizes (10^4 needs many GiB)
+    python benchmarks/bytes.py                       # n = 100, 1000, both modes
+    python benchmarks/bytes.py 100 1000 10000 --modes topk   # 10^4: top-k only (full needs
+                                                             # many GiB at 10^4)
     python benchmarks/bytes.py 300 --seconds 20 --settle 10
 """
 
@@ -31,7 +35,7 @@ from emergent_lab import ClusterConfig, SimCluster
 
 MODES: dict[str, Callable[[int, int], SimCluster]] = {
     "full": lambda n, seed: SimCluster(ClusterConfig.create(n, seed=seed)),
-    # "topk": the exact engine's bounded view, once it exists (issue 16).
+    "topk": lambda n, seed: SimCluster(ClusterConfig.create(n, seed=seed, view="topk")),
 }
 KINDS = ("syn", "ack", "ack2")
 FORMING_LIMIT_S = 120.0
@@ -39,9 +43,13 @@ FORMING_LIMIT_S = 120.0
 
 
 def formed(cluster: SimCluster) -> bool:
-    """Whether every running node knows every other."""
+    """Whether every running node knows every other (top-k: lists k, and a leader emerged)."""
     n = len(cluster.ids.ids)
-    return all(node.view.known[:n].all() for node in cluster.nodes.values())
+    if cluster.config.view == "topk":
+        k = min(cluster.config.k, n - 1)
+        lists = (node.peers_held().peer.size for node in cluster.nodes.values())
+        return all(size == k for size in lists) and cluster.leader() is not None
+    return all(node.peers_held().peer.size == n - 1 for node in cluster.nodes.values())
 
 
 def measure(mode: str, n: int, seconds: float, settle: float) -> dict[str, float]:
@@ -66,13 +74,13 @@ def measure(mode: str, n: int, seconds: float, settle: float) -> dict[str, float
     }
 
 
-def main(sizes: list[int], seconds: float, settle: float) -> None:
+def main(sizes: list[int], seconds: float, settle: float, modes: list[str]) -> None:
     print(f"load average at start: {os.getloadavg()}")
     print(
         f"{'mode':>5} {'n':>6} {'formed s':>8} {'SYN kB':>8} {'ACK kB':>8} {'ACK2 kB':>8} "
         f"{'kB/node/s':>10} {'÷ n (B)':>8} {'× n=first':>9} {'wall s':>7}"
     )
-    for mode in MODES:
+    for mode in modes:
         first = None
         for n in sizes:
             m = measure(mode, n, seconds, settle)
@@ -90,4 +98,8 @@ if __name__ == "__main__":
     args = sys.argv[1:]
     seconds = pop_option(args, "--seconds", 10.0, float)
     settle = pop_option(args, "--settle", 10.0, float)
-    main([int(a) for a in args] or [100, 1000], seconds, settle)
+    modes = pop_option(args, "--modes", ",".join(MODES), str).split(",")
+    unknown = sorted(set(modes) - set(MODES))
+    if unknown:
+        raise SystemExit(f"--modes: unknown mode {unknown[0]!r} (expected: {', '.join(MODES)})")
+    main([int(a) for a in args] or [100, 1000], seconds, settle, modes)

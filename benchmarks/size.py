@@ -2,8 +2,12 @@
 
 Each size runs in its own process (so its peak RSS is its own): build the
 config, run until a leader is recognised, crash it, run until one leader is
-recognised again. The goals are judged on measured runs only (at 10^6: under
-60 s and under 4 GiB; the largest n measured within 10 minutes). Wall time
+recognised again. Printed per size: wall time, peak RSS and peak RSS per
+node (everything the process held, config and interpreter included), the
+engine's own state per node, and the reconvergence time after the crash.
+The goals are judged on measured runs only (at 10^6: under 60 s and under
+4 GiB; at 10^7: under 10 minutes and 16 GiB; the largest n measured within
+10 minutes). Wall time
 and peak memory are also fitted as power laws of n (memory as a + b·n) and
 extrapolated, to size a run: small clusters fit in the CPU's caches, so the
 extrapolation is optimistic.
@@ -11,6 +15,7 @@ extrapolation is optimistic.
     python benchmarks/size.py                     # 10^4, 3·10^4, 10^5
     python benchmarks/size.py 1000000             # run 10^6 for real
     python benchmarks/size.py 5000000 6000000     # the largest n within 10 minutes
+    python benchmarks/size.py 10000000            # issue 16's goal: 10 minutes, 16 GiB
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import time
 import numpy as np
 
 GOAL_S, GOAL_GIB, BUDGET_S = 60.0, 4.0, 600.0
+GOAL_10M_GIB = 16.0
 
 
 def one(n: int) -> dict[str, float]:
@@ -81,7 +87,7 @@ def main(sizes: list[int]) -> None:
     print(f"top-k view, k = 8; load average at start: {os.getloadavg()}")
     print(
         f"{'n':>9} {'wall s':>8} {'build s':>8} {'config s':>8} {'rounds':>6} {'failover s':>10} "
-        f"{'peak MiB':>9} {'config MiB':>10} {'B/node':>7}"
+        f"{'peak MiB':>9} {'RSS B/node':>10} {'config MiB':>10} {'state B/node':>12}"
     )
     for n in sizes:
         out = subprocess.run(
@@ -95,7 +101,8 @@ def main(sizes: list[int]) -> None:
         print(
             f"{r['n']:>9} {r['wall_s']:>8.1f} {r['build_s']:>8.1f} {r['config_s']:>8.1f} "
             f"{r['rounds']:>6} {r['failover_s']:>10.2f} {r['peak_mib']:>9.0f} "
-            f"{r['config_mib']:>10.0f} {r['state_bytes_per_node']:>7.0f}",
+            f"{r['peak_mib'] * 2**20 / r['n']:>10.0f} "
+            f"{r['config_mib']:>10.0f} {r['state_bytes_per_node']:>12.0f}",
             flush=True,
         )
     print(f"load average at end: {os.getloadavg()}")
@@ -106,6 +113,14 @@ def main(sizes: list[int]) -> None:
                 f"10^6 nodes (measured): {r['wall_s']:.1f} s "
                 f"(goal < {GOAL_S:g}: {'met' if r['wall_s'] < GOAL_S else 'MISSED'}), "
                 f"{gib:.2f} GiB (goal < {GOAL_GIB:g}: {'met' if gib < GOAL_GIB else 'MISSED'})"
+            )
+        if r["n"] == 10_000_000:
+            gib = r["peak_mib"] / 1024
+            print(
+                f"10^7 nodes (measured): {r['wall_s']:.1f} s "
+                f"(goal < {BUDGET_S:g}: {'met' if r['wall_s'] < BUDGET_S else 'MISSED'}), "
+                f"{gib:.2f} GiB (goal < {GOAL_10M_GIB:g}: "
+                f"{'met' if gib < GOAL_10M_GIB else 'MISSED'})"
             )
     fits = [r["n"] for r in rows if r["wall_s"] <= BUDGET_S]
     if fits:

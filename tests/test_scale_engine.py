@@ -202,7 +202,11 @@ def test_a_scenario_selects_the_array_engine_and_its_view() -> None:
             "cluster.engine: unknown engine 'numba' (expected one of: exact, array)",
         ),
         ({"engine": "array", "view": "ring"}, None, "cluster.view: unknown view 'ring'"),
-        ({"view": "topk"}, None, "cluster.view: only the array engine has view models"),
+        (
+            {"view": "topk", "protocol": "bully"},
+            None,
+            "cluster.view: 'topk' is a view of the emergent protocol only (got protocol 'bully')",
+        ),
         (
             {"engine": "array"},
             [{"at": 5, "action": "pause", "node": "n1", "duration": 1.0}],

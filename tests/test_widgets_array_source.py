@@ -12,8 +12,8 @@ pytest.importorskip("jupyter_bokeh")
 
 from emergent_lab.array import ArrayCluster
 from emergent_lab.array.kernels import FullArrays
-from emergent_lab.array.reader import entry_phi
 from emergent_lab.array.views import FullView, TopKView
+from emergent_lab.detector.sums import entry_phi
 from emergent_lab.jupyter import ArrayClusterSource, ClusterSource, Dashboard
 from emergent_lab.live.array import DRAW_LIMIT
 from emergent_lab.run.config import ClusterConfig

@@ -16,6 +16,7 @@ from emergent_lab.array.cluster import ArrayCluster
 from emergent_lab.core.checks import check_number
 from emergent_lab.detector import DetectorParams
 from emergent_lab.exact.cluster import SimCluster
+from emergent_lab.protocol.topk_node import TopKNode
 from emergent_lab.run.config import ClusterConfig
 from emergent_lab.run.report import build_report
 
@@ -85,7 +86,8 @@ def failover_time(cluster: Cluster, *, at: float, within: float) -> float | None
     return crash.reconverged_after_s
 
 
-CROSSCHECK_ENGINES = ("exact", "full", "topk")
+CROSSCHECK_ENGINES = ("exact", "exact-topk", "full", "topk")
+"""The exact engine with full and with top-k views, and the array engine's two views."""
 
 
 def crosscheck_times(engine: str, n: int, seed: int) -> tuple[float, float]:
@@ -94,7 +96,8 @@ def crosscheck_times(engine: str, n: int, seed: int) -> tuple[float, float]:
     Equal scores, so the first id leads; at 8 s one node is promoted (every
     metric at its best) and must be followed by everyone; at 13 s that
     leader crashes and one leader must be recognised again. ``engine`` is
-    ``"exact"`` or an array view (``"full"``, ``"topk"``). A phase that does
+    ``"exact"``, ``"exact-topk"`` (the exact engine with ``view = "topk"``) or
+    an array view (``"full"``, ``"topk"``). A phase that does
     not finish in its window (5 s, 16 s) counts as ``inf``, which
     :func:`~emergent_lab.analysis.compare.agreement` reports as unfinished.
 
@@ -105,9 +108,10 @@ def crosscheck_times(engine: str, n: int, seed: int) -> tuple[float, float]:
         raise ValueError(
             f"engine: unknown engine {engine!r} (expected one of: {', '.join(CROSSCHECK_ENGINES)})"
         )
-    config, promoted = level_config(n, seed=seed)
+    exact_view = {"exact": "full", "exact-topk": "topk"}.get(engine)
+    config, promoted = level_config(n, seed=seed, view=exact_view or "full")
     cluster: Cluster = (
-        SimCluster(config) if engine == "exact" else ArrayCluster(config, view=engine)
+        SimCluster(config) if exact_view else ArrayCluster(config, view=engine)
     )
     cluster.run(8)
     spread = dissemination_time(cluster, promoted, within=5)
@@ -130,10 +134,14 @@ def leader_silence(cluster: Cluster) -> float:
     leader = cluster.leader() or cluster.resolve("leader")
     if isinstance(cluster, SimCluster):
         index = cluster.ids.index[leader]
+        up = [n for n in cluster.nodes.values() if n.running and n.index != index]
+        if cluster.config.view == "topk":  # the detectors live in the candidates
+            held = [n.silence_of(index) for n in up if isinstance(n, TopKNode)]
+            return float(np.mean([s for s in held if s is not None]))
         silences = [
             float(n.detector.suspect_at[index] - n.detector.last_heartbeat[index])
-            for n in cluster.nodes.values()
-            if n.running and n.index != index and n.detector.known[index]
+            for n in up
+            if n.detector.known[index]
         ]
         return float(np.mean(silences))
     index = cluster.ids.index[leader]

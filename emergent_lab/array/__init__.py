@@ -11,6 +11,6 @@ Never ``exact`` or anything above.
 """
 
 from emergent_lab.array.cluster import ARRAY_ACTIONS, EXCHANGES, ArrayCluster
-from emergent_lab.array.views import VIEWS
+from emergent_lab.protocol.topk_view import VIEWS
 
 __all__ = ["ARRAY_ACTIONS", "EXCHANGES", "VIEWS", "ArrayCluster"]

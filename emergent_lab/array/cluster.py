@@ -37,7 +37,7 @@ from emergent_lab.array.detector import EntryDetector
 from emergent_lab.array.exchange import deliveries, draw_pairs, transfers
 from emergent_lab.array.kernels import Opinions, Transfers
 from emergent_lab.array.record import RoundObserver
-from emergent_lab.array.views import VIEWS, FullView, TopKView, ViewKind
+from emergent_lab.array.views import FullView, TopKView
 from emergent_lab.core.arrays import BoolArray, FloatArray, IntArray
 from emergent_lab.core.checks import check_number
 from emergent_lab.core.ids import NO_NODE, IdTable, node_sort_key
@@ -47,6 +47,7 @@ from emergent_lab.protocol.messages import (
     VERSION_BITS,
     state_wire_bytes,
 )
+from emergent_lab.protocol.topk_view import VIEWS, ViewKind
 from emergent_lab.run.config import LEADER, ClusterConfig
 from emergent_lab.run.engine import Counters, Detection
 from emergent_lab.run.events import (
@@ -56,6 +57,7 @@ from emergent_lab.run.events import (
     log_event,
     resolve_groups,
 )
+from emergent_lab.run.metric_table import MetricTable
 from emergent_lab.run.observer import ClusterRecord
 from emergent_lab.sim.eventlog import EventLog
 from emergent_lab.sim.scheduler import Scheduler
@@ -115,9 +117,14 @@ class ArrayCluster:
         self.rng = np.random.default_rng((config.seed, ENGINE_STREAM))
         self.score_function = config.score
         self.metrics: dict[int, dict[str, float]] = {}
-        names = config.score.metric_names or tuple(config.metrics[0])
+        table = (
+            config.metrics
+            if isinstance(config.metrics, MetricTable)
+            else MetricTable.from_rows(config.metrics)
+        )
+        names = config.score.metric_names or table.names
         columns = {
-            name: np.fromiter((m.get(name, math.nan) for m in config.metrics), np.float64, n)
+            name: table.column(name) if name in table.names else np.full(n, math.nan)
             for name in names
         }
         self.true_score: FloatArray = config.score.score_array(columns, n=n)

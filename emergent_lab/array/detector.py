@@ -25,11 +25,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from emergent_lab.array.kernels.phi import heartbeat_arrived, refresh
+from emergent_lab.array.kernels.phi import refresh
 from emergent_lab.core.arrays import BoolArray, FloatArray
-from emergent_lab.detector.akka import akka_bootstrap, suspect_y
+from emergent_lab.detector.akka import suspect_y
 from emergent_lab.detector.params import DetectorParams
 from emergent_lab.detector.rule import alive_mask, deadline, detector_rule
+from emergent_lab.detector.sums import bootstrap_sums, heartbeat_arrived
 
 
 @dataclass
@@ -56,8 +57,6 @@ class EntryDetector:
     def __init__(self, params: DetectorParams) -> None:
         self.params = params
         self.akka = params.kind == "akka"
-        estimate = params.resolved_first_heartbeat_estimate
-        self.bootstrap = akka_bootstrap(estimate) if self.akka else (estimate,)
         self.y_star = suspect_y(params.threshold) if self.akka else math.nan
         self.rule: FloatArray = detector_rule(params)
         """The settings as the compiled kernels read them (:data:`RULE_FIELDS`)."""
@@ -79,9 +78,10 @@ class EntryDetector:
 
     def started(self, last: FloatArray) -> DetectorState:
         """Fresh detectors whose first heartbeat arrived at ``last`` (bootstrap window)."""
-        count = np.full(last.shape, len(self.bootstrap), dtype=np.int32)
-        total = np.full(last.shape, float(sum(self.bootstrap)))
-        total_sq = np.full(last.shape, float(sum(x * x for x in self.bootstrap)))
+        intervals, sums, squares = bootstrap_sums(self.params)
+        count = np.full(last.shape, intervals, dtype=np.int32)
+        total = np.full(last.shape, sums)
+        total_sq = np.full(last.shape, squares)
         suspect_at = np.empty(last.shape)
         refresh(
             self.rule,

@@ -27,31 +27,11 @@ from emergent_lab.array.kernels import COUNT, HB, ID, KEY, LAST, SCORE, SUSPECT,
 from emergent_lab.array.views import FullView
 from emergent_lab.core.arrays import BoolArray, FloatArray, IntArray
 from emergent_lab.core.timeline import index_in_force
-from emergent_lab.detector.akka import akka_phi
-from emergent_lab.detector.cassandra import exponential_phi
-from emergent_lab.detector.params import DetectorParams
+from emergent_lab.detector.sums import entry_phi
 from emergent_lab.protocol.messages import VERSION_BITS
 
 NodeRecord = tuple[bool, int, int, bool]
 """(up, opinion, recognised, acting) of one node; -1 for no node."""
-
-
-def entry_phi(
-    params: DetectorParams, now: float, last: float, count: float, total: float, total_sq: float
-) -> float:
-    """Phi of one view entry at ``now``, from its running interval sums.
-
-    Same formulas as ``PhiAccrualDetector.phi`` (mean plus the acceptable
-    pause, floored deviation) and ``ExponentialPhiDetector.phi``; an entry
-    never heard (no intervals) has phi 0, as there.
-    """
-    if count <= 0:
-        return 0.0
-    mean = total / count
-    if params.kind != "akka":
-        return exponential_phi(now - last, mean)
-    std = max(float(np.sqrt(max(total_sq / count - mean * mean, 0.0))), params.min_std_deviation)
-    return akka_phi(now - last, mean + params.acceptable_heartbeat_pause, std)
 
 
 @dataclass(frozen=True)

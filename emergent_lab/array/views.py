@@ -44,7 +44,6 @@ of a crashed node's state arrives already suspected and cannot revive it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
 
 import numpy as np
 
@@ -68,14 +67,13 @@ from emergent_lab.array.kernels.merge import merge_full, merge_topk
 from emergent_lab.core.arrays import BoolArray, FloatArray, IntArray
 from emergent_lab.core.ids import NO_NODE
 from emergent_lab.protocol.messages import VERSION_BITS
+from emergent_lab.protocol.topk_view import ViewKind
 
 _BUFFER_ROWS = 4096
 """Suspicions a kernel can write before it stops for the caller to read them."""
 _EMPTY_HEAD = np.array([NO_NODE, 0, 0, 0], dtype=np.float64)
 _EMPTY_TIMING = np.array([0, 0, 0, 0, np.inf, 0], dtype=np.float64)
 
-ViewKind = Literal["full", "topk"]
-VIEWS: tuple[ViewKind, ...] = ("full", "topk")
 
 
 class _Entries:

@@ -61,6 +61,7 @@ class IdTable:
         self.ids: list[str] = []
         self.index: dict[str, int] = {}
         self._rank = np.zeros(0, dtype=np.int64)
+        self._rank_list: list[int] = []
         self._id_bytes = np.zeros(0, dtype=np.int64)
         self._stale = False
         for node_id in ids or []:
@@ -88,6 +89,7 @@ class IdTable:
         rank = np.empty(len(self.ids), dtype=np.int64)
         rank[order] = np.arange(len(self.ids))
         self._rank = rank
+        self._rank_list = rank.tolist()
         self._id_bytes = np.array([len(i.encode()) for i in self.ids], dtype=np.int64)
         self._stale = False
 
@@ -97,6 +99,18 @@ class IdTable:
         if self._stale:
             self._refresh()
         return self._rank
+
+    @property
+    def rank_list(self) -> list[int]:
+        """The same ranks as Python ints, one list shared by every reader.
+
+        Code that compares a few candidates at a time in Python (a top-k
+        node's list) reads these: indexing a numpy array for one number
+        costs several times more, and a copy per node would cost n ints each.
+        """
+        if self._stale:
+            self._refresh()
+        return self._rank_list
 
     @property
     def id_bytes(self) -> np.ndarray:

@@ -78,3 +78,21 @@ def alive_mask(rule: FloatArray, suspect_at: FloatArray, now: float, out: BoolAr
     """``out[i] = is_alive(rule, suspect_at[i], now)`` for arrays of peers."""
     for i in range(suspect_at.size):
         out[i] = is_alive(rule, suspect_at[i], now)
+
+
+@compiled
+def suspect_time(
+    rule: FloatArray, last: float, count: float, total: float, total_sq: float
+) -> float:
+    """When an entry stops being alive if nothing more is heard (+inf if never heard).
+
+    Akka: ``last + (mean + pause) + y*·max(std, floor)``; Cassandra:
+    ``last + threshold / PHI_FACTOR · mean``.
+    """
+    if count <= 0:
+        return math.inf
+    mean = total / count
+    if rule[AKKA]:
+        variance = max(total_sq / count - mean * mean, 0.0)
+        return deadline(rule, last, mean, max(math.sqrt(variance), float(rule[MIN_STD])))
+    return deadline(rule, last, mean, 0.0)

@@ -24,6 +24,7 @@ from emergent_lab.protocol.member import Member
 from emergent_lab.protocol.params import ProtocolParams, check_live_parameter
 from emergent_lab.protocol.rules import best_of
 from emergent_lab.protocol.swim_node import SwimNode
+from emergent_lab.protocol.topk_node import TopKNode
 from emergent_lab.run.config import LEADER, PROTOCOLS, ClusterConfig, random_metrics
 from emergent_lab.run.engine import Counters, Detection
 from emergent_lab.run.events import (
@@ -151,9 +152,11 @@ class SimCluster:
         generation = self.generations.get(node_id, 0) + 1
         self.generations[node_id] = generation
         swim = self.config.swim  # SWIM as the emergent protocol's detector
-        member: Callable[..., Member] = (
-            partial(SwimNode, swim=swim) if swim else PROTOCOLS[self.config.protocol]
-        )
+        member: Callable[..., Member] = PROTOCOLS[self.config.protocol]
+        if swim:
+            member = partial(SwimNode, swim=swim)
+        elif self.config.view == "topk":  # bounded gossip (``cluster.view``)
+            member = partial(TopKNode, k=self.config.k)
         node = member(
             node_id,
             ids=self.ids,

@@ -123,7 +123,7 @@ class SimClusterSource:
         if not node.running:
             return []
         held = node.peers_held()
-        phi = node.detector.phi(self.time, held.peer)
+        phi = node.phis(held.peer)
         alive = node.alive_mask
         ids = self.cluster.ids.ids
         return [

@@ -62,6 +62,8 @@ class Member:
 
     static_membership = False
     """Whether a node knows every member from the start (else it learns them by gossip)."""
+    acquaints_everyone = True
+    """Whether a member comes to believe every live member alive (a top-k node never does)."""
     message_kinds: tuple[str, ...] = ()
     """Message kinds beside gossip's SYN, ACK and ACK2 that this class sends (for log codes)."""
 
@@ -252,6 +254,11 @@ class Member:
         if j is None or j >= self.detector.capacity:
             return 0.0
         return float(self.detector.phi(self.clock.now(), np.array([j]))[0]) + 0.0
+
+    def phis(self, peers: IntArray) -> FloatArray:
+        """This node's current phi of each of ``peers`` (indices it holds), for a peer table."""
+        phi: FloatArray = self.detector.phi(self.clock.now(), peers)
+        return phi
 
     def id_of(self, index: int) -> str | None:
         """The id behind an index, or None for ``NO_NODE``."""

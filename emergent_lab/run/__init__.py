@@ -1,6 +1,7 @@
 """The neutral run layer both engines stand on: what a run is made of and what it reports.
 
-Layer 4. The configuration of a cluster and the protocols it may run, the
+Layer 4. The configuration of a cluster and the protocols it may run (with
+its metrics as columns, :mod:`.metric_table`), the
 faults and changes as recorded (:mod:`.events`), the engine contract both
 engines implement (:mod:`.engine`), the observer's records and "the cluster
 now" (:mod:`.observer`), the report built from any engine (:mod:`.report`),

@@ -12,12 +12,16 @@ import numpy as np
 
 from emergent_lab.baselines.bully import BullyNode
 from emergent_lab.baselines.raft import RaftNode
+from emergent_lab.core.arrays import FloatArray
 from emergent_lab.core.checks import check_number
 from emergent_lab.core.ids import default_ids, node_sort_key, validate_node_id
 from emergent_lab.detector.lifeguard import SwimParams
 from emergent_lab.protocol.member import Member
 from emergent_lab.protocol.node import Node
 from emergent_lab.protocol.params import ProtocolParams
+from emergent_lab.protocol.topk_node import DEFAULT_K
+from emergent_lab.protocol.topk_view import VIEWS
+from emergent_lab.run.metric_table import MetricTable
 from emergent_lab.score import ScoreFunction
 from emergent_lab.sim.latency import ConstantLatency, LatencyModel
 
@@ -31,19 +35,26 @@ DEFAULT_SEEDS = 3
 """How many of the first ids (in natural order) are seeds, unless a cluster names its own."""
 
 
-def random_metrics(
+def random_metric_columns(
     score: ScoreFunction, n: int, *, rng: np.random.Generator
-) -> list[dict[str, float]]:
-    """Draw every metric of ``score`` uniformly within its range, for ``n`` nodes."""
+) -> dict[str, FloatArray]:
+    """Draw every metric of ``score`` uniformly within its range, for ``n`` nodes: a column each."""
     specs = score.metrics
     names = score.metric_names or tuple(specs)
-    columns = {
+    return {
         name: rng.uniform(specs[name].low, specs[name].high, size=n)
         if name in specs
         else rng.random(size=n)
         for name in names
     }
-    return [{name: float(columns[name][i]) for name in names} for i in range(n)]
+
+
+def random_metrics(
+    score: ScoreFunction, n: int, *, rng: np.random.Generator
+) -> list[dict[str, float]]:
+    """Draw every metric of ``score`` uniformly within its range, for ``n`` nodes: a dict each."""
+    columns = random_metric_columns(score, n, rng=rng)
+    return [{name: float(column[i]) for name, column in columns.items()} for i in range(n)]
 
 
 @dataclass(frozen=True)
@@ -57,7 +68,8 @@ class ClusterConfig:
     ids: tuple[str, ...]
     params: ProtocolParams
     score: ScoreFunction
-    metrics: tuple[Mapping[str, float], ...]
+    metrics: Sequence[Mapping[str, float]]
+    """Each node's metrics, in id order (``create`` gives a columnar :class:`MetricTable`)."""
     seeds: tuple[str, ...]
     latency: LatencyModel = field(default_factory=ConstantLatency)
     loss: float = 0.0
@@ -69,8 +81,27 @@ class ClusterConfig:
     """SWIM/Lifeguard as the emergent protocol's detector instead of phi (``SwimNode``)."""
     causality: bool = False
     """Record which message or timer caused every change (``cluster.causality``); same run."""
+    view: str = "full"
+    """``"full"`` membership gossip, or ``"topk"``: each node keeps and gossips its k best
+    candidates (:mod:`emergent_lab.protocol.topk_node`), bytes per node bounded in n."""
+    k: int = DEFAULT_K
+    """Candidates a node keeps with ``view = "topk"``."""
 
     def __post_init__(self) -> None:
+        if self.view not in VIEWS:
+            raise ValueError(
+                f"cluster.view: unknown view {self.view!r} (expected one of: {', '.join(VIEWS)})"
+            )
+        check_number("cluster.k", self.k, low=1, integer=True)
+        if self.view == "topk" and self.protocol != "emergent":
+            raise ValueError(
+                f"cluster.view: 'topk' is a view of the emergent protocol only "
+                f"(got protocol {self.protocol!r})"
+            )
+        if self.view == "topk" and self.swim is not None:
+            raise ValueError("detector.kind: 'swim' needs cluster.view = 'full' (got 'topk')")
+        if self.view == "topk" and self.causality:
+            raise ValueError("run.causality: not recorded with cluster.view = 'topk' (use 'full')")
         if self.protocol not in PROTOCOLS:
             raise ValueError(
                 f"cluster.protocol: unknown protocol {self.protocol!r} "
@@ -100,6 +131,8 @@ class ClusterConfig:
         protocol_name: str = "emergent",
         swim: SwimParams | None = None,
         causality: bool = False,
+        view: str = "full",
+        k: int = DEFAULT_K,
         **protocol: Any,
     ) -> ClusterConfig:
         """Build and validate a configuration.
@@ -118,6 +151,8 @@ class ClusterConfig:
             protocol_name: the node class to run, a key of ``PROTOCOLS``.
             swim: run the emergent protocol with SWIM/Lifeguard as its detector.
             causality: record the cause of every change (explanations, message view).
+            view: ``"full"`` membership or ``"topk"`` (the k best candidates).
+            k: candidates per node with the top-k view.
             **protocol: fields of :class:`ProtocolParams`.
         """
         check_number("cluster.seed", _plain(seed), low=0, integer=True)
@@ -141,7 +176,7 @@ class ClusterConfig:
             params = params.replace(**protocol)
         score_fn = ScoreFunction.preset(score) if isinstance(score, str) else score
         rng = np.random.default_rng(seed)
-        drawn = random_metrics(score_fn, len(ids), rng=rng)
+        drawn = MetricTable(random_metric_columns(score_fn, len(ids), rng=rng))
         if metrics is not None:
             given = (
                 dict(metrics)
@@ -151,9 +186,13 @@ class ClusterConfig:
             unknown = sorted(set(given) - set(ids))
             if unknown:
                 raise ValueError(f"score.nodes.{unknown[0]}: no such node in cluster.ids")
-            for i, node_id in enumerate(ids):
-                if node_id in given:
-                    drawn[i] = {**drawn[i], **_checked_metrics(node_id, given[node_id])}
+            drawn = drawn.with_rows(
+                {
+                    i: _checked_metrics(node_id, given[node_id])
+                    for i, node_id in enumerate(ids)
+                    if node_id in given
+                }
+            )
         seeds = _plain(seeds)
         if isinstance(seeds, (bool, float)) or not isinstance(seeds, (int, list, tuple)):
             raise ValueError(
@@ -176,7 +215,7 @@ class ClusterConfig:
             ids=ids,
             params=params,
             score=score_fn,
-            metrics=tuple(drawn),
+            metrics=drawn,
             seeds=seed_ids,
             latency=latency or ConstantLatency(),
             loss=float(loss),
@@ -185,6 +224,8 @@ class ClusterConfig:
             protocol=protocol_name,
             swim=swim,
             causality=causality,
+            view=view,
+            k=_plain(k),
         )
 
 

@@ -153,7 +153,8 @@ class Observer:
         self._acquainted: dict[int, set[int]] = {}
         """Peers each node has believed alive, until the cluster first converges."""
         self._static: set[int] = set()
-        """Nodes that know every member from the start (the Bully's)."""
+        """Nodes whose acquaintance is not waited for: they know every member from the
+        start (the Bully's) or never come to believe all of them alive (top-k)."""
         self._settled = False
         """Whether the cluster has converged once (then acquaintance no longer matters)."""
 
@@ -192,7 +193,7 @@ class Observer:
 
     def node_up(self, node: Member, now: float) -> None:
         """A node started (first start, restart or join)."""
-        if node.static_membership:
+        if node.static_membership or not node.acquaints_everyone:
             self._static.add(int(node.index))
         self._down_since.pop(node.index, None)
         self._set(node.index, now, True, node.opinion, node.recognised, node.acting)

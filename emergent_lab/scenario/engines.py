@@ -11,8 +11,9 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from emergent_lab.array.views import VIEWS
 from emergent_lab.core.checks import check_number
+from emergent_lab.protocol.topk_node import DEFAULT_K
+from emergent_lab.protocol.topk_view import VIEWS
 
 ENGINES = ("exact", "array")
 EXACT_MAX_NODES = 100_000
@@ -26,9 +27,9 @@ class EngineOptions:
     engine: str = "exact"
     """``"exact"`` (one object per node, every message) or ``"array"`` (rounds on arrays)."""
     view: str = "full"
-    """Array engine only: ``"full"`` membership or ``"topk"`` candidates."""
-    k: int = 8
-    """Array engine, top-k view: candidates each node keeps."""
+    """``"full"`` membership or ``"topk"`` candidates (both engines)."""
+    k: int = DEFAULT_K
+    """Top-k view: candidates each node keeps."""
 
     @property
     def max_nodes(self) -> int:
@@ -52,9 +53,5 @@ def engine_options(cluster: MutableMapping[str, Any]) -> EngineOptions:
         raise ValueError(
             f"cluster.view: unknown view {view!r} (expected one of: {', '.join(VIEWS)})"
         )
-    k = int(check_number("cluster.k", cluster.pop("k", 8), low=1, integer=True))
-    if engine == "exact" and (view != "full" or k != 8):
-        raise ValueError(
-            "cluster.view: only the array engine has view models (set engine = 'array')"
-        )
+    k = int(check_number("cluster.k", cluster.pop("k", DEFAULT_K), low=1, integer=True))
     return EngineOptions(str(engine), str(view), k)

@@ -388,6 +388,8 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
         protocol_name=str(protocol),
         swim=swim,
         causality=causality,
+        view=engine.view,
+        k=engine.k,
     )
     raw_events = data.get("events", [])
     if not isinstance(raw_events, list):

@@ -32,10 +32,10 @@ from emergent_lab.array.kernels import (
     Transfers,
     prefetch,
 )
-from emergent_lab.array.kernels.phi import heartbeat_arrived
 from emergent_lab.core.arrays import BoolArray, FloatArray, IntArray
 from emergent_lab.core.compiled import compiled
 from emergent_lab.detector.rule import is_alive
+from emergent_lab.detector.sums import heartbeat_arrived
 from emergent_lab.protocol.messages import VERSION_BITS
 
 AHEAD = 8

@@ -1,39 +1,19 @@
-"""The phi-accrual detector of a view entry kept as running sums, compiled.
+"""The running-sum detector of many view entries at once, compiled.
 
-The array engine keeps an entry's interval statistics as running sums (a
-full window drops one mean interval rather than the oldest), so updating
-them is its own; the deadline they give is the detector's, written once in
-:mod:`emergent_lab.detector.rule`.
+One entry's update (:func:`~emergent_lab.detector.sums.heartbeat_arrived`)
+and deadline (:func:`~emergent_lab.detector.rule.suspect_time`) are written
+once in the detector package, for this engine and the exact engine's top-k
+view; here is the deadline's loop over arrays of entries.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import numpy.typing as npt
 
 from emergent_lab.core.arrays import FloatArray
 from emergent_lab.core.compiled import compiled
-from emergent_lab.detector.rule import AKKA, MAX_INTERVAL, MAX_SAMPLE, MIN_STD, deadline
-
-
-@compiled
-def suspect_time(
-    rule: FloatArray, last: float, count: float, total: float, total_sq: float
-) -> float:
-    """When an entry stops being alive if nothing more is heard (+inf if never heard).
-
-    Akka: ``last + (mean + pause) + y*·max(std, floor)``; Cassandra:
-    ``last + threshold / PHI_FACTOR · mean``.
-    """
-    if count <= 0:
-        return math.inf
-    mean = total / count
-    if rule[AKKA]:
-        variance = max(total_sq / count - mean * mean, 0.0)
-        return deadline(rule, last, mean, max(math.sqrt(variance), float(rule[MIN_STD])))
-    return deadline(rule, last, mean, 0.0)
+from emergent_lab.detector.rule import suspect_time
 
 
 @compiled
@@ -48,34 +28,3 @@ def refresh(
     """``out[i] = suspect_time(...)`` for arrays of entries."""
     for i in range(last.size):
         out[i] = suspect_time(rule, last[i], count[i], total[i], total_sq[i])
-
-
-@compiled
-def heartbeat_arrived(
-    rule: FloatArray,
-    now: float,
-    last: float,
-    count: float,
-    total: float,
-    total_sq: float,
-    suspect_at: float,
-) -> tuple[float, float, float, float]:
-    """An entry's detector after a heartbeat arrival: (count, total, total_sq, suspect_at).
-
-    As in Akka, the interval is recorded only if the entry was still alive
-    just before the arrival; Cassandra instead drops intervals longer than
-    ``max_interval``. Either way an outage does not teach the detector to
-    tolerate outages. A full window drops one mean interval instead of the
-    oldest (see :mod:`emergent_lab.array.detector`).
-    """
-    interval = now - last
-    record = now < suspect_at if rule[AKKA] else interval <= rule[MAX_INTERVAL]
-    if record:
-        if count >= rule[MAX_SAMPLE]:
-            total = total - total / count + interval
-            total_sq = total_sq - total_sq / count + interval * interval
-        else:
-            total = total + interval
-            total_sq = total_sq + interval * interval
-            count += 1.0
-    return count, total, total_sq, suspect_time(rule, now, count, total, total_sq)
