@@ -54,7 +54,7 @@ def spread_explorer() -> Any:
 
 
 def threshold_explorer(rows: Sequence[dict[str, Any]], *, hours: float = 2.0) -> Any:
-    """A threshold slider per detector; the chosen setting is marked on the lesson's curve.
+    """A threshold slider per detector; the chosen setting is marked on that detector's curve.
 
     ``rows`` are the lesson's :func:`~emergent_lab.analysis.phi.tradeoff` rows
     for jittery heartbeats; the chosen point is measured on the same ``hours``
@@ -66,7 +66,6 @@ def threshold_explorer(rows: Sequence[dict[str, Any]], *, hours: float = 2.0) ->
     from emergent_lab.jupyter.bokehjs import load_bokehjs
 
     times = arrivals("jittery", seconds=hours * 3600.0)
-    curves = {kind: curve(rows, kind) for kind in ("akka", "cassandra", "timeout")}
 
     def measure(kind: DetectorKind, threshold: float) -> None:
         result = phi_outcome(times, DetectorParams(kind=kind, threshold=threshold))
@@ -81,7 +80,7 @@ def threshold_explorer(rows: Sequence[dict[str, Any]], *, hours: float = 2.0) ->
         point = {chosen: ([detection], [false])} if detection is not None else {}
         show(
             line_chart(
-                {**curves, **point},
+                {f"{kind} (the lesson's table)": curve(rows, kind), **point},
                 title="jittery heartbeats: your threshold on the lesson's curve",
                 x_label="mean detection time after the last heartbeat (s)",
                 y_label="false suspicions per hour",

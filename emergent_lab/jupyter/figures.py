@@ -18,6 +18,10 @@ _WIDTH, _HEIGHT = 560, 300
 """The plotting area (frame) of every chart: the legend and axes sit outside it."""
 
 
+_MARKERS = ("circle", "square", "triangle", "diamond", "inverted_triangle")
+"""One shape per marker-only series, drawn see-through: points at the same place stay visible."""
+
+
 def _colours(n: int) -> list[str]:
     from bokeh.palettes import Category10, Category20
 
@@ -58,7 +62,8 @@ def line_chart(
         y_label: y axis label.
         log_x: logarithmic x axis (for sizes from 10 to 2,000).
         dashed: labels drawn dashed (bounds and references, not measurements).
-        points: labels drawn as markers only (individual measurements).
+        points: labels drawn as markers only (individual measurements), each
+            series its own see-through shape, so coinciding points all show.
         step: draw lines as steps (values that hold until the next sample).
     """
     from bokeh.plotting import figure
@@ -75,7 +80,18 @@ def line_chart(
     for colour, (label, (xs, ys)) in zip(_colours(len(series)), series.items(), strict=True):
         x, y = list(xs), list(ys)
         if label in points:
-            fig.scatter(x, y, size=9, color=colour, legend_label=label)
+            marker = _MARKERS[points.index(label) % len(_MARKERS)]
+            fig.scatter(
+                x,
+                y,
+                marker=marker,
+                size=11,
+                line_color=colour,
+                line_width=2,
+                fill_color=colour,
+                fill_alpha=0.3,
+                legend_label=label,
+            )
         elif step:
             fig.step(x, y, mode="after", line_width=2, color=colour, legend_label=label)
         else:
