@@ -77,3 +77,27 @@ def test_show_names_every_figure_in_the_note(published):
     show(_chart("first"), _chart("second"))
     bundle = sent[-1][1]
     assert bundle["text/plain"] == "▶ Run the cell to draw the figures “first”, “second”."
+
+
+def test_legends_sit_beside_the_plot_where_they_cover_no_data():
+    from emergent_lab.jupyter.figures import stacked_bars
+
+    charts = [_chart("t"), stacked_bars(["a"], {"x": [1.0], "y": [2.0]}, title="t", y_label="s")]
+    for chart in charts:
+        assert len(chart.right) == 1 and chart.right[0] is chart.legend[0]
+        assert chart.legend[0] not in chart.center
+        assert chart.legend[0].click_policy == "hide"
+
+
+def test_the_leader_chart_shows_whole_node_names_and_no_line_hides_another():
+    from emergent_lab.jupyter.figures import leader_chart
+
+    same = ([0.0, 1.0, 2.0], [1.0, 1.0, 2.0])
+    chart = leader_chart(
+        {"threshold 0": same, "threshold 0.1": same}, nodes=["a", "b", "c"], title="t"
+    )
+    assert list(chart.yaxis[0].ticker.ticks) == [0, 1, 2]
+    assert chart.yaxis[0].major_label_overrides == {0: "a", 1: "b", 2: "c"}
+    first, second = (r.glyph for r in chart.renderers)
+    # Drawn on the same steps, the first line is wider than the second, which lies inside it.
+    assert first.line_width > second.line_width

@@ -35,3 +35,20 @@ def test_every_protocol_fails_over_to_another_leader():
 def test_bad_settings_are_named(call, field):
     with pytest.raises(ValueError, match=field):
         call()
+
+
+def test_a_process_pool_gives_the_same_rows_in_the_same_order():
+    from concurrent.futures import ProcessPoolExecutor
+
+    options = {"protocols": ("emergent", "raft"), "nodes": 6, "seeds": (1, 2)}
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        pooled = failover_rows(**options, crash_at=10.0, until=20.0, executor=pool)
+        cut = partition_rows(**options, minority=2, at=10.0, until=20.0, executor=pool)
+    assert pooled == failover_rows(**options, crash_at=10.0, until=20.0)
+    assert cut == partition_rows(**options, minority=2, at=10.0, until=20.0)
+    assert [(r["protocol"], r["seed"]) for r in pooled] == [
+        ("emergent", 1),
+        ("emergent", 2),
+        ("raft", 1),
+        ("raft", 2),
+    ]

@@ -10,7 +10,8 @@ learner can see where each claim holds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from typing import Any
 
 from emergent_lab.core.checks import check_number
@@ -38,39 +39,57 @@ def failover_rows(
     loss: float = 0.0,
     crash_at: float = 30.0,
     until: float = 60.0,
+    executor: Executor | None = None,
 ) -> list[dict[str, Any]]:
     """One row per protocol and seed: the leader crashes at ``crash_at``; how long until one leads.
 
     ``failover s`` is the observer's figure for every protocol (crash to one
     leader recognised by every live node, for good); ``detect s`` how long
     the members took to notice; traffic is per node per second over the run.
+    Runs are independent, so an ``executor`` (a process pool) may run them
+    side by side; the rows come back in the same order either way.
     """
     check_number("nodes", nodes, low=3, integer=True)
     check_number("loss", loss, low=0, high=0.9)
     check_number("crash_at", crash_at, low=0, low_open=True)
     check_number("until", until, low=crash_at, low_open=True)
-    rows = []
-    for protocol in _checked(protocols):
-        for seed in seeds:
-            config = ClusterConfig.create(
-                nodes, seed=int(seed), protocol_name=protocol, loss=loss, score="lowest-id"
-            )
-            cluster = SimCluster(config)
-            cluster.at(crash_at, "crash", node="leader")
-            cluster.run(until)
-            report = build_report(cluster)
-            crash = report.events[0]
-            rows.append(
-                {
-                    "protocol": protocol,
-                    "seed": int(seed),
-                    "failover s": crash.reconverged_after_s,
-                    "detect s": crash.detection_mean_s,
-                    "msg/node/s": report.messages_per_node_per_s,
-                    "B/node/s": report.bytes_per_node_per_s,
-                }
-            )
-    return rows
+    runs = [
+        (protocol, int(seed), nodes, loss, crash_at, until)
+        for protocol in _checked(protocols)
+        for seed in seeds
+    ]
+    return _map(_failover_row, runs, executor)
+
+
+def _map(
+    run: Callable[..., dict[str, Any]], runs: Sequence[tuple[Any, ...]], executor: Executor | None
+) -> list[dict[str, Any]]:
+    """``run(*args)`` for every tuple of ``runs``, in order, on ``executor`` if one is given."""
+    if executor is None:
+        return [run(*args) for args in runs]
+    return list(executor.map(run, *zip(*runs, strict=True)))
+
+
+def _failover_row(
+    protocol: str, seed: int, nodes: int, loss: float, crash_at: float, until: float
+) -> dict[str, Any]:
+    """One run of :func:`failover_rows` (top level, so a process pool can pickle it)."""
+    config = ClusterConfig.create(
+        nodes, seed=seed, protocol_name=protocol, loss=loss, score="lowest-id"
+    )
+    cluster = SimCluster(config)
+    cluster.at(crash_at, "crash", node="leader")
+    cluster.run(until)
+    report = build_report(cluster)
+    crash = report.events[0]
+    return {
+        "protocol": protocol,
+        "seed": seed,
+        "failover s": crash.reconverged_after_s,
+        "detect s": crash.detection_mean_s,
+        "msg/node/s": report.messages_per_node_per_s,
+        "B/node/s": report.bytes_per_node_per_s,
+    }
 
 
 def partition_rows(
@@ -82,43 +101,53 @@ def partition_rows(
     convergence_threshold: float = 0.75,
     at: float = 20.0,
     until: float = 60.0,
+    executor: Executor | None = None,
 ) -> list[dict[str, Any]]:
     """One row per protocol and seed: the leader and ``minority - 1`` others are cut off at ``at``.
 
     ``minority leads`` and ``majority leads`` count the nodes acting as leader
     on each side at ``until`` (the partition lasts to the end); ``split s`` is
-    how long two or more acted at once.
+    how long two or more acted at once. ``executor`` as in :func:`failover_rows`.
     """
     check_number("nodes", nodes, low=3, integer=True)
     check_number("minority", minority, low=1, high=nodes - 1, integer=True)
     check_number("at", at, low=0, low_open=True)
     check_number("until", until, low=at, low_open=True)
-    rows = []
-    for protocol in _checked(protocols):
-        for seed in seeds:
-            config = ClusterConfig.create(
-                nodes,
-                seed=int(seed),
-                protocol_name=protocol,
-                convergence_threshold=convergence_threshold,
-            )
-            cluster = SimCluster(config)
-            cluster.run(at)
-            leader = cluster.resolve("leader")
-            small = [leader, *[i for i in config.ids if i != leader][: minority - 1]]
-            large = [i for i in config.ids if i not in small]
-            cluster.partition([small, large])
-            cluster.run(until)
-            acting = cluster.acting_leaders()
-            report = build_report(cluster)
-            rows.append(
-                {
-                    "protocol": protocol,
-                    "seed": int(seed),
-                    "minority leads": sum(1 for a in acting if a in small),
-                    "majority leads": sum(1 for a in acting if a in large),
-                    "split s": report.split_leadership_s,
-                    "msg/node/s": report.messages_per_node_per_s,
-                }
-            )
-    return rows
+    runs = [
+        (protocol, int(seed), nodes, minority, convergence_threshold, at, until)
+        for protocol in _checked(protocols)
+        for seed in seeds
+    ]
+    return _map(_partition_row, runs, executor)
+
+
+def _partition_row(
+    protocol: str,
+    seed: int,
+    nodes: int,
+    minority: int,
+    convergence_threshold: float,
+    at: float,
+    until: float,
+) -> dict[str, Any]:
+    """One run of :func:`partition_rows` (top level, so a process pool can pickle it)."""
+    config = ClusterConfig.create(
+        nodes, seed=seed, protocol_name=protocol, convergence_threshold=convergence_threshold
+    )
+    cluster = SimCluster(config)
+    cluster.run(at)
+    leader = cluster.resolve("leader")
+    small = [leader, *[i for i in config.ids if i != leader][: minority - 1]]
+    large = [i for i in config.ids if i not in small]
+    cluster.partition([small, large])
+    cluster.run(until)
+    acting = cluster.acting_leaders()
+    report = build_report(cluster)
+    return {
+        "protocol": protocol,
+        "seed": seed,
+        "minority leads": sum(1 for a in acting if a in small),
+        "majority leads": sum(1 for a in acting if a in large),
+        "split s": report.split_leadership_s,
+        "msg/node/s": report.messages_per_node_per_s,
+    }

@@ -14,14 +14,32 @@ from emergent_lab.analysis.timelines import cluster_series
 from emergent_lab.exact.cluster import SimCluster
 
 Series = tuple[Sequence[float], Sequence[float]]
-_WIDTH, _HEIGHT = 640, 300
+_WIDTH, _HEIGHT = 560, 300
+"""The plotting area (frame) of every chart: the legend and axes sit outside it."""
+
+
+_MARKERS = ("circle", "square", "triangle", "diamond", "inverted_triangle")
+"""One shape per marker-only series, drawn see-through: points at the same place stay visible."""
 
 
 def _colours(n: int) -> list[str]:
-    from bokeh.palettes import Category10
+    from bokeh.palettes import Category10, Category20
 
-    palette = list(Category10[10])
+    palette = list(Category10[10]) if n <= 10 else list(Category20[20])
     return [palette[k % len(palette)] for k in range(n)]
+
+
+def _legend_outside(fig: Any) -> None:
+    """Move the legend beside the plotting area, where it can never cover data.
+
+    Entries stay click-to-hide, so a learner can still thin out a crowded chart.
+    """
+    legend = fig.legend[0]
+    legend.click_policy = "hide"
+    legend.location = "top_left"
+    legend.label_text_font_size = "11px"
+    legend.spacing = 0
+    fig.add_layout(legend, "right")
 
 
 def line_chart(
@@ -44,15 +62,16 @@ def line_chart(
         y_label: y axis label.
         log_x: logarithmic x axis (for sizes from 10 to 2,000).
         dashed: labels drawn dashed (bounds and references, not measurements).
-        points: labels drawn as markers only (individual measurements).
+        points: labels drawn as markers only (individual measurements), each
+            series its own see-through shape, so coinciding points all show.
         step: draw lines as steps (values that hold until the next sample).
     """
     from bokeh.plotting import figure
 
     fig = figure(
         title=title,
-        width=_WIDTH,
-        height=_HEIGHT,
+        frame_width=_WIDTH,
+        frame_height=_HEIGHT,
         x_axis_type="log" if log_x else "linear",
         x_axis_label=x_label,
         y_axis_label=y_label,
@@ -61,14 +80,69 @@ def line_chart(
     for colour, (label, (xs, ys)) in zip(_colours(len(series)), series.items(), strict=True):
         x, y = list(xs), list(ys)
         if label in points:
-            fig.scatter(x, y, size=7, color=colour, legend_label=label)
+            marker = _MARKERS[points.index(label) % len(_MARKERS)]
+            fig.scatter(
+                x,
+                y,
+                marker=marker,
+                size=11,
+                line_color=colour,
+                line_width=2,
+                fill_color=colour,
+                fill_alpha=0.3,
+                legend_label=label,
+            )
         elif step:
             fig.step(x, y, mode="after", line_width=2, color=colour, legend_label=label)
         else:
             dash = "dashed" if label in dashed else "solid"
             fig.line(x, y, line_width=2, color=colour, line_dash=dash, legend_label=label)
-    fig.legend.location = "top_left"
-    fig.legend.click_policy = "hide"
+    _legend_outside(fig)
+    return fig
+
+
+def leader_chart(series: Mapping[str, Series], *, nodes: Sequence[str], title: str) -> Any:
+    """Which node leads over time, one step line per run, on an axis of node names.
+
+    Node numbers are categories, so the axis shows only whole numbers, each
+    with its name. Where two runs hold the same leader their lines coincide;
+    the first run is drawn widest and palest and each later one narrower on
+    top, so every line stays visible where they overlap.
+
+    Args:
+        series: legend label -> (times, node numbers; NaN while no leader).
+        nodes: the name of node number k, at tick k.
+        title: chart title.
+    """
+    from bokeh.models import FixedTicker, Range1d
+    from bokeh.plotting import figure
+
+    fig = figure(
+        title=title,
+        frame_width=_WIDTH,
+        frame_height=_HEIGHT,
+        x_axis_label="virtual time (s)",
+        y_axis_label="leader recognised by the majority",
+        y_range=Range1d(start=-0.5, end=len(nodes) - 0.5),
+        tools="pan,wheel_zoom,box_zoom,reset,save,hover",
+    )
+    fig.yaxis.ticker = FixedTicker(ticks=list(range(len(nodes))))
+    fig.yaxis.major_label_overrides = {k: name for k, name in enumerate(nodes)}
+    last = max(len(series) - 1, 1)
+    for k, (colour, (label, (xs, ys))) in enumerate(
+        zip(_colours(len(series)), series.items(), strict=True)
+    ):
+        wide = (last - k) / last
+        fig.step(
+            list(xs),
+            list(ys),
+            mode="after",
+            color=colour,
+            line_width=2 + 8 * wide,
+            line_alpha=1.0 - 0.6 * wide,
+            legend_label=label,
+        )
+    _legend_outside(fig)
     return fig
 
 
@@ -85,8 +159,8 @@ def timeline_chart(cluster: SimCluster, *, title: str) -> Any:
     s = cluster_series(cluster)
     fig = figure(
         title=title,
-        width=_WIDTH,
-        height=_HEIGHT,
+        frame_width=_WIDTH,
+        frame_height=_HEIGHT,
         x_axis_label="virtual time (s)",
         y_axis_label="agreement (share of up nodes)",
         y_range=Range1d(start=0, end=1.05),
@@ -108,7 +182,7 @@ def timeline_chart(cluster: SimCluster, *, title: str) -> Any:
     )
     for at, _kind, _label in s.marks:
         fig.add_layout(Span(location=at, dimension="height", line_dash="dotted", line_color="grey"))
-    fig.legend.location = "bottom_right"
+    _legend_outside(fig)
     return fig
 
 
@@ -126,8 +200,8 @@ def stacked_bars(
     fig = figure(
         title=title,
         x_range=FactorRange(factors=list(labels)),
-        width=_WIDTH,
-        height=_HEIGHT,
+        frame_width=_WIDTH,
+        frame_height=_HEIGHT,
         y_axis_label=y_label,
         tools="save,hover",
         tooltips="$name: @$name{0.00} s",
@@ -135,7 +209,7 @@ def stacked_bars(
     fig.vbar_stack(
         names, x="label", width=0.7, source=data, color=_colours(len(names)), legend_label=names
     )
-    fig.legend.location = "top_left"
+    _legend_outside(fig)
     return fig
 
 
