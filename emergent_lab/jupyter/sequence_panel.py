@@ -1,13 +1,13 @@
 """The message-sequence view inside the dashboard: it follows live time and the replay slider.
 
-Shown with ``Dashboard(..., messages=True)``, for a run that records
-causality (``Dashboard.from_scenario(..., messages=True)`` switches it on). Reading the
-window's messages and causal pasts costs a few tenths of a second at 200
-nodes (``benchmarks/sequence_view.py``), so while playing the panel is
-redrawn at most every ``every`` real seconds; a pause, a replayed moment or
-a new selection redraws it at once. It is opt-in: that redraw, right after
-Pause, delayed the frame showing where the run stopped (the dashboard's
-"pause never jumps back" browser test caught it).
+Shown by default for a run that records causality
+(``Dashboard.from_scenario`` switches it on for the exact engine;
+``messages=False`` leaves it out). Reading the window's messages and causal
+pasts costs tens of milliseconds at 200 nodes (``benchmarks/sequence_view.py``),
+so while playing the panel is redrawn at most every ``every`` real seconds;
+a pause, a replayed moment or a new selection redraws it at once. On Pause
+it is redrawn after the frame showing where the run stopped, never before
+(the dashboard's "pause never jumps back" browser test catches that).
 """
 
 from __future__ import annotations
@@ -75,6 +75,17 @@ def panel_for(source: ClusterSource) -> SequencePanel | None:
     """A panel for a simulated cluster that records causality; None for any other source."""
     if isinstance(source, SimClusterSource) and source.cluster.causality is not None:
         return SequencePanel(source.cluster)
+    return None
+
+
+def no_panel_hint(source: ClusterSource) -> str | None:
+    """Why a simulated cluster shows no message panel (it records no causes); None otherwise."""
+    if isinstance(source, SimClusterSource) and source.cluster.causality is None:
+        return (
+            "<i>messages: this run records no causes, so there is no message view or "
+            "“why?”; build it with <code>ClusterConfig.create(..., causality=True)</code> "
+            "or open it with <code>Dashboard.from_scenario</code></i>"
+        )
     return None
 
 
