@@ -15,12 +15,13 @@ fresh page, which starts a fresh kernel:
 
 Run All takes 20 s to 70 s a lesson here, so by default it covers the
 lessons that exercise every kind of Bokeh output: 00 (dashboard and a
-figure), 01, 02 (a figure redrawn inside a slider panel's Output widget), 03
-and 05 (dashboard, figure cells of several charts). 04, 06, 07 and 08 are
+figure), 01, 02 (a figure redrawn inside a slider panel's Output widget), 03,
+05 (dashboard, figure cells of several charts) and 09 (the message-sequence
+view, Bokeh widgets and scripts in a figure). 04, 06, 07 and 08 are
 opened only; their figures go through the same ``figures.show``, which
 ``test_notebooks_hygiene.py`` checks statically (no lesson loads Bokeh
 itself or refers to its CDN). ``EMERGENT_LAB_RUN_ALL_LESSONS=1`` runs all
-nine (about five minutes more).
+ten (about five minutes more).
 
 Skipped without Chromium or Playwright, failed under ``CI=true``.
 """
@@ -59,6 +60,7 @@ RUN_ALL = {
     "02_gossip_dissemination",
     "03_phi_accrual",
     "05_faults_and_failover",
+    "09_why_n7_follows_n3",
 }
 """Lessons run in the browser by default (see the module docstring)."""
 RUN_EVERY_LESSON = os.environ.get("EMERGENT_LAB_RUN_ALL_LESSONS") == "1"

@@ -26,6 +26,7 @@ import pytest
 
 from emergent_lab import ClusterConfig, SimCluster
 from emergent_lab.cli import main
+from emergent_lab.exact.explain import Explainer
 from emergent_lab.exact.exports import SHIVIZ_REGEX, jsonl_lines, shiviz_lines
 from emergent_lab.scenario import ScenarioError, load_scenario, parse_scenario
 from emergent_lab.scenario.runner import build_cluster
@@ -130,6 +131,26 @@ def test_exports_are_deterministic_bytes() -> None:
     assert list(shiviz_lines(a)) == list(shiviz_lines(b))
     header = json.loads(next(jsonl_lines(a)))
     assert header["actions"][0]["action"] == "crash" and header["seed"] == 3
+
+
+def test_a_fork_records_on_by_itself_like_a_fresh_run() -> None:
+    """A fork shares the record so far (nothing is deep-copied) but goes on alone.
+
+    Its record is then byte for byte the record of a fresh run to the same
+    time, and the original's record is untouched by what the fork did.
+    """
+    original = SimCluster(ClusterConfig.create(6, seed=3, causality=True))
+    original.at(8.0, "crash", node="leader")
+    original.run(6.0)
+    kept = list(jsonl_lines(original))
+    twin = original.fork()
+    twin.run(16.0)
+    assert list(jsonl_lines(twin)) == list(jsonl_lines(_small()))
+    assert list(jsonl_lines(original)) == kept
+    assert twin.causality is not None and original.causality is not None
+    assert twin.causality.message_count > original.causality.message_count
+    explainer_text = Explainer(twin).explain("n1", at=15.0)
+    assert explainer_text == Explainer(_small()).explain("n1", at=15.0)
 
 
 def test_shiviz_log_parses_with_its_regex_and_clocks_are_consistent() -> None:

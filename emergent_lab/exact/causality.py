@@ -16,145 +16,29 @@ a run with causality on is the same run, event for event (same digest).
 
 from __future__ import annotations
 
+import copy
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 import numpy as np
 
-from emergent_lab.protocol.messages import VERSION_BITS, Message, StateBatch, split_key
+from emergent_lab.exact.causal_records import (
+    NO_CAUSE,
+    Change,
+    LearnedBatch,
+    MessageRecord,
+    TimerRecord,
+    TrustBatch,
+)
+from emergent_lab.protocol.messages import Message
 from emergent_lab.protocol.transport import Cancellable, NodeListener
 from emergent_lab.sim.scheduler import Scheduler
 
-NO_CAUSE = 0
-"""The cause of a change made outside any message or timer (a fault, a user's action)."""
-
-
-@dataclass(slots=True)
-class MessageRecord:
-    """One message: who sent it, when, while handling what, and what became of it."""
-
-    id: int
-    """From 1, in the order sent (timers have negative ids, so a cause names either)."""
-    kind: str
-    src: int
-    dst: int
-    sent: float
-    cause: int
-    """The event (message or timer id) being handled when it was sent."""
-    seq: int
-    """Order of the send among everything recorded (ties in time keep this order)."""
-    fate: str = "in flight"
-    """``"in flight"``, ``"delivered"`` or ``"dropped"``."""
-    arrived: float = math.nan
-    arrived_seq: int = -1
-
-
-@dataclass(frozen=True, slots=True)
-class TimerRecord:
-    """A node's timer firing (``"heartbeat"``, ``"gossip"``, or ``"resume"`` after a pause)."""
-
-    id: int
-    time: float
-    node: int
-    name: str
-    seq: int
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """A change of one node, with the event that caused it.
-
-    ``kind`` says which fields matter: ``"learned"`` (a newer state of
-    ``subject``: generation, version, heartbeat, score, opinion),
-    ``"suspected"`` / ``"trusted"`` (of ``subject``: phi, deadline and the
-    last heartbeat arrival when suspected), ``"decided"`` (``opinion``,
-    ``previous``, ``recognised``, ``acting``).
-    """
-
-    seq: int
-    time: float
-    node: int
-    kind: str
-    cause: int
-    subject: int = -1
-    generation: int = 0
-    version: int = 0
-    heartbeat: int = 0
-    score: float = math.nan
-    opinion: int = -1
-    previous: int = -1
-    recognised: int = -1
-    acting: bool = False
-    phi: float = math.nan
-    deadline: float = math.nan
-    last_heard: float = math.nan
-
-
-@dataclass(slots=True)  # not frozen: one is made per message, and frozen inits cost more
-class LearnedBatch:
-    """The states one message taught its receiver: rows of the message's own (immutable) deltas."""
-
-    seq: int
-    time: float
-    node: int
-    cause: int
-    deltas: StateBatch
-    rows: np.ndarray
-    """Rows of ``deltas`` the receiver took."""
-    before: np.ndarray
-    """Per row of ``deltas``: the version key the receiver held before."""
-    beats: np.ndarray
-    """Per row of ``deltas``: the heartbeat the receiver held before."""
-
-    @property
-    def mattered(self) -> np.ndarray:
-        """Per row taken: whether more than heartbeats moved on.
-
-        True for a new node or generation, or a version that advanced further
-        than the heartbeat did (a score, opinion or status changed). Worked out
-        when read, off the recorder's hot path.
-        """
-        rows = self.rows
-        old, new = self.before[rows], self.deltas.key[rows]
-        # Each heartbeat is one new version: a version that moved further than
-        # the heartbeat carries another change too.
-        moved: np.ndarray = ((old >> VERSION_BITS) != (new >> VERSION_BITS)) | (
-            new - old > self.deltas.heartbeat[rows] - self.beats[rows]
-        )
-        return moved
-
-    @property
-    def subjects(self) -> np.ndarray:
-        """Indices of the nodes whose states were taken."""
-        taken: np.ndarray = self.deltas.idx[self.rows]
-        return taken
-
-    def change(self, row: int) -> Change:
-        """Row ``row`` of ``rows`` as a ``"learned"`` change."""
-        d = self.deltas
-        k = int(self.rows[row])
-        generation, version = split_key(int(d.key[k]))
-        return Change(
-            self.seq,
-            self.time,
-            self.node,
-            "learned",
-            self.cause,
-            subject=int(d.idx[k]),
-            generation=generation,
-            version=version,
-            heartbeat=int(d.heartbeat[k]),
-            score=float(d.score[k]),
-            opinion=int(d.opinion[k]),
-        )
-
-    def changes(self) -> list[Change]:
-        """The batch as ``"learned"`` changes (they share the message's place in the order)."""
-        return [self.change(row) for row in range(self.rows.shape[0])]
+DROPPED = (float("nan"), -1)
+"""The arrival of a message that never arrived."""
 
 
 class CausalRecorder:
@@ -169,20 +53,50 @@ class CausalRecorder:
         self.listener = listener
         self.clock = clock
         self.changes: list[Change] = []
-        """Suspicions and decisions (states learned are kept apart, see ``all_changes``)."""
+        """Suspicions and decisions (trust and states learned are kept apart: ``all_changes``)."""
         self.current = NO_CAUSE
         """The message (id > 0) or timer (id < 0) being handled now; ``NO_CAUSE`` between."""
-        # Plain tuples and lists: one entry per message is the recorder's hot path.
+        # Append-only lists of plain tuples and never-changed batches: one entry per
+        # message is the recorder's hot path, and a fork (the dashboard's replay
+        # checkpoints) shares every entry instead of copying it (``__deepcopy__``).
         self._sent: list[tuple[str, int, int, float, int, int]] = []
         """Per message id - 1: kind, src, dst, time sent, cause, seq."""
-        self._arrived: dict[int, tuple[float, int]] = {}
-        self._dropped: set[int] = set()
+        self._fates: list[tuple[int, float, int]] = []
+        """Per delivery or loss, in that order: message id, arrival time and seq (``DROPPED``)."""
+        self._fate_of: dict[int, tuple[float, int]] = {}
+        """``_fates`` by message id, caught up when read."""
         self._timers: list[tuple[float, int, str, int]] = []
         """Per timer id -1 - k: time, node, name, seq."""
         self._seq = 0
         self._learned_batches: list[LearnedBatch] = []
+        self._trust_batches: list[TrustBatch] = []
+        self._by_node: dict[int, tuple[list[LearnedBatch], list[float]]] = {}
+        """``_learned_batches`` per receiver with their times, caught up when read."""
+        self._indexed = 0
         self._opinions: dict[int, int] = {}
         """Each node's last reported opinion (a decision records what it replaced)."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> CausalRecorder:
+        """A fork's recorder: the records so far shared, the lists and indices its own.
+
+        Every record is immutable once made, so copying the lists (pointers)
+        is enough; deep-copying millions of tuples and arrays made each
+        dashboard checkpoint cost more the longer the run had gone.
+        """
+        twin = copy.copy(self)
+        memo[id(self)] = twin
+        twin.listener = copy.deepcopy(self.listener, memo)
+        twin.clock = copy.deepcopy(self.clock, memo)
+        twin.changes = list(self.changes)
+        twin._sent, twin._fates, twin._timers = list(self._sent), list(self._fates), list(
+            self._timers
+        )
+        twin._fate_of = dict(self._fate_of)
+        twin._learned_batches = list(self._learned_batches)
+        twin._trust_batches = list(self._trust_batches)
+        twin._by_node = {k: (list(b), list(t)) for k, (b, t) in self._by_node.items()}
+        twin._opinions = dict(self._opinions)
+        return twin
 
     def _tick(self) -> int:
         self._seq += 1
@@ -201,10 +115,15 @@ class CausalRecorder:
             raise KeyError(f"message: no message {message_id} (1..{len(self._sent)})")
         kind, src, dst, sent, cause, seq = self._sent[message_id - 1]
         record = MessageRecord(message_id, kind, src, dst, sent, cause, seq)
-        if message_id in self._arrived:
+        fates = self._fate_of
+        if len(fates) < len(self._fates):
+            for known, arrived, arrived_seq in self._fates[len(fates) :]:
+                fates[known] = (arrived, arrived_seq)
+        arrived, arrived_seq = fates.get(message_id, DROPPED)
+        if arrived_seq >= 0:
             record.fate = "delivered"
-            record.arrived, record.arrived_seq = self._arrived[message_id]
-        elif message_id in self._dropped:
+            record.arrived, record.arrived_seq = arrived, arrived_seq
+        elif message_id in fates:
             record.fate = "dropped"
         return record
 
@@ -213,6 +132,25 @@ class CausalRecorder:
         first = bisect_left(self._sent, start, key=lambda sent: sent[3])
         last = bisect_right(self._sent, stop, key=lambda sent: sent[3])
         return [self.message(k) for k in range(first + 1, last + 1)]
+
+    def learned_by(self, node: int) -> tuple[list[LearnedBatch], list[float]]:
+        """What messages taught ``node``, in order, and their times (read-only)."""
+        batches = self._learned_batches
+        if self._indexed < len(batches):
+            by_node = self._by_node
+            for batch in batches[self._indexed :]:
+                entry = by_node.get(batch.node)
+                if entry is None:
+                    entry = by_node[batch.node] = ([], [])
+                entry[0].append(batch)
+                entry[1].append(batch.time)
+            self._indexed = len(batches)
+        return self._by_node.get(node, ([], []))
+
+    def learned_since(self, start: float) -> list[LearnedBatch]:
+        """What each message that arrived at or after ``start`` taught its receiver, in order."""
+        batches = self._learned_batches
+        return batches[bisect_left(batches, start, key=lambda batch: batch.time) :]
 
     def timers(self) -> list[TimerRecord]:
         """Every timer firing so far, in order."""
@@ -238,7 +176,7 @@ class CausalRecorder:
 
     def dropped(self, message_id: int) -> None:
         """The message never reached its receiver."""
-        self._dropped.add(message_id)
+        self._fates.append((message_id, *DROPPED))
 
     def deliver(
         self, message_id: int, dst: int, message: Message, receive: Callable[[Message], Any]
@@ -246,7 +184,7 @@ class CausalRecorder:
         """Hand a message over as the current cause; note the states it taught the receiver."""
         now = self.clock.now()
         self._seq += 1
-        self._arrived[message_id] = (now, self._seq)
+        self._fates.append((message_id, now, self._seq))
         deltas = getattr(message, "deltas", None)
         node = getattr(receive, "__self__", None)
         view = getattr(node, "view", None)
@@ -257,27 +195,49 @@ class CausalRecorder:
             finally:
                 self.current = NO_CAUSE
             return
-        idx, ids = deltas.idx, len(node.ids)  # type: ignore[union-attr]
-        before = _keys(view.key, idx, ids)
-        beats = _keys(view.heartbeat, idx, ids)
+        idx, key = deltas.idx, deltas.key
+        try:
+            before, beats = view.key[idx], view.heartbeat[idx]
+        except IndexError:  # peers interned since the receiver's view last grew
+            before, beats = _held(view.key, idx), _held(view.heartbeat, idx)
         self.current = message_id
         try:
             receive(message)
         finally:
             self.current = NO_CAUSE
         # After a merge, key == the delta's key exactly where the delta was taken.
-        taken = _keys(view.key, idx, ids) == deltas.key
-        taken &= before != deltas.key
-        rows = taken.nonzero()[0]
+        try:
+            after = view.key[idx]
+        except IndexError:  # not merged (a paused node holds the message for later)
+            after = _held(view.key, idx)
+        rows = ((after == key) & (before != key)).nonzero()[0]
         if rows.shape[0]:
             self._seq += 1
-            batch = LearnedBatch(self._seq, now, dst, message_id, deltas, rows, before, beats)
-            self._learned_batches.append(batch)
+            d = deltas
+            self._learned_batches.append(
+                LearnedBatch(
+                    self._seq, now, dst, message_id, idx, key, d.heartbeat, d.score, d.opinion,
+                    rows, before, beats,
+                )
+            )
+
+    def trusts(self) -> list[Change]:
+        """Every ``"trusted"`` change so far, in order."""
+        return [c for batch in self._trust_batches for c in batch.changes()]
+
+    def trusted_between(self, node: int, subject: int, *, after: int, until: float) -> bool:
+        """Whether ``node`` trusted ``subject`` after order ``after`` and by time ``until``."""
+        for batch in reversed(self._trust_batches):
+            if batch.seq <= after:
+                return False
+            if batch.node == node and batch.time <= until and subject in batch.subjects:
+                return True
+        return False
 
     def all_changes(self) -> list[Change]:
-        """Every change so far, states learned included, in the order they happened."""
+        """Every change so far, trust and states learned included, in the order they happened."""
         learned = [c for batch in self._learned_batches for c in batch.changes()]
-        return sorted([*self.changes, *learned], key=lambda c: c.seq)
+        return sorted([*self.changes, *self.trusts(), *learned], key=lambda c: c.seq)
 
     # -- the clock's side ------------------------------------------------------------------
 
@@ -341,9 +301,9 @@ class CausalRecorder:
                         last_heard=float(last[k]),
                     )
                 )
-        for subject in restored.tolist():
-            self.changes.append(
-                Change(self._tick(), now, index, "trusted", self.current, subject=int(subject))
+        if restored.size:
+            self._trust_batches.append(
+                TrustBatch(self._tick(), now, index, self.current, restored)
             )
         self.listener.suspicions_changed(node, suspected, restored, now)
 
@@ -362,15 +322,12 @@ class TracingClock:
         return self.scheduler.schedule(delay, partial(self.recorder.fire, callback))
 
 
-def _keys(key: np.ndarray, idx: np.ndarray, ids: int) -> np.ndarray:
-    """``key[idx]``, with 0 for indices beyond the view (``ids``: how many ids exist)."""
-    if key.shape[0] < ids and int(idx.max()) >= key.shape[0]:
-        out = np.zeros(idx.shape[0], dtype=np.int64)
-        inside = idx < key.shape[0]
-        out[inside] = key[idx[inside]]
-        return out
-    taken: np.ndarray = key[idx]
-    return taken
+def _held(column: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``column[idx]``, with 0 for indices beyond the column (peers the view has not grown to)."""
+    out = np.zeros(idx.shape[0], dtype=column.dtype)
+    inside = idx < column.shape[0]
+    out[inside] = column[idx[inside]]
+    return out
 
 
 def _timer_of(callback: Callable[[], Any]) -> tuple[Any, str]:
@@ -388,3 +345,15 @@ def _timer_of(callback: Callable[[], Any]) -> tuple[Any, str]:
     if getattr(callback.func, "__name__", "") == "_timer_fired" and callback.args:
         return owner, str(callback.args[0])
     return owner, "resume"
+
+
+__all__ = [
+    "NO_CAUSE",
+    "CausalRecorder",
+    "Change",
+    "LearnedBatch",
+    "MessageRecord",
+    "TimerRecord",
+    "TracingClock",
+    "TrustBatch",
+]

@@ -13,7 +13,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from emergent_lab.exact.causality import NO_CAUSE, CausalRecorder, Change, LearnedBatch
+from emergent_lab.exact.causality import NO_CAUSE, CausalRecorder, Change
 from emergent_lab.protocol.messages import version_key
 
 if TYPE_CHECKING:
@@ -56,14 +56,6 @@ class Explainer:
         self.cluster = cluster
         self.recorder = recorder_of(cluster)
         self.ids = cluster.ids.ids
-        # Per receiver, what each message taught it, in time order. States are read
-        # from these batches on demand: a run holds millions of them (every node
-        # learns every heartbeat), too many to turn into objects up front.
-        self._batches: dict[int, list[LearnedBatch]] = {}
-        self._times: dict[int, list[float]] = {}
-        for batch in self.recorder.learned():
-            self._batches.setdefault(batch.node, []).append(batch)
-            self._times.setdefault(batch.node, []).append(batch.time)
 
     def name(self, index: int) -> str:
         """A node's id ("no one" for -1)."""
@@ -90,8 +82,10 @@ class Explainer:
 
         With ``key`` (a packed version key), the state of exactly that version.
         """
-        batches = self._batches.get(node, [])
-        for k in range(bisect_right(self._times.get(node, []), time) - 1, -1, -1):
+        # States are read from the batches on demand: a run holds millions of them
+        # (every node learns every heartbeat), too many to turn into objects up front.
+        batches, times = self.recorder.learned_by(node)
+        for k in range(bisect_right(times, time) - 1, -1, -1):
             batch = batches[k]
             rows = (batch.subjects == subject).nonzero()[0]
             if rows.shape[0]:
@@ -128,12 +122,12 @@ class Explainer:
         for c in self.recorder.changes:
             if c.time > time:
                 break
-            if c.node == node and c.subject == subject:
-                if c.kind == "suspected":
-                    standing = c
-                elif c.kind == "trusted":
-                    standing = None
-        return standing
+            if c.kind == "suspected" and c.node == node and c.subject == subject:
+                standing = c
+        if standing is None:
+            return None
+        trusted = self.recorder.trusted_between(node, subject, after=standing.seq, until=time)
+        return None if trusted else standing
 
     def _down_at(self, subject: int, time: float) -> str:
         for event in reversed(self.cluster.events):

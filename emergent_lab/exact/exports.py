@@ -122,11 +122,11 @@ def shiviz_lines(
             batch = taught.get(m.id)
             learned = ""
             if batch is not None:
-                names = ", ".join(ids[i] for i in batch.deltas.idx[batch.rows].tolist())
+                names = ", ".join(ids[i] for i in batch.subjects.tolist())
                 learned = f"; learned {names}"
             text = f"receive {kind} #{m.id} from {ids[m.src]} at {m.arrived:.4f} s{learned}"
             events.append((m.arrived_seq, ids[m.dst], text, -m.id))
-    for c in recorder.changes:
+    for c in [*recorder.changes, *recorder.trusts()]:
         if since <= c.time <= until:
             events.append((c.seq, ids[c.node], _change_text(c, ids), 0))
     events.sort(key=lambda e: e[0])

@@ -111,8 +111,8 @@ def _taught(explainer: Explainer, start: float, stop: float) -> dict[int, list[s
     """Per message id sent in the window, the states it taught that mattered (``"n3 g1 v7"``)."""
     ids = explainer.ids
     out: dict[int, list[str]] = {}
-    for batch in explainer.recorder.learned():
-        if batch.mattered.any() and start <= batch.time:
+    for batch in explainer.recorder.learned_since(start):
+        if batch.mattered.any():
             subjects = batch.subjects[batch.mattered].tolist()
             out[batch.cause] = [ids[i] for i in subjects]
     return out

@@ -38,7 +38,7 @@ from .layout import extend_positions, node_positions
 from .player import FramePacer, Player
 from .renderer import Renderer, Scene
 from .replay import Replay
-from .sequence_panel import follow_source, panel_for
+from .sequence_panel import follow_source, no_panel_hint, panel_for
 from .views import DashboardViews
 
 DASHBOARD_HINT = "▶ Run this cell to open the live dashboard."
@@ -55,7 +55,9 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
             (:class:`ArrayClusterSource`; pass one to choose its ``limit``).
         speed: virtual seconds per real second while playing.
         interval: real seconds between frames while playing.
-        messages: show the message-sequence panel (needs a run recording causality).
+        messages: show the message-sequence panel with its "why?" button (on by
+            default; it reads a run recording causality, which
+            :meth:`from_scenario` switches on; ``False`` leaves it out).
     """
 
     def __init__(
@@ -64,7 +66,7 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
         *,
         speed: float = 2.0,
         interval: float = 0.1,
-        messages: bool = False,
+        messages: bool = True,
     ) -> None:
         check_number("speed", speed, low=0, low_open=True)
         check_number("interval", interval, low=0, low_open=True)
@@ -103,6 +105,8 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
         self._disable_unsupported()
         self.sequence = panel_for(source) if messages else None
         extra = [self.sequence.widget] if self.sequence is not None else []
+        if messages and self.sequence is None:
+            extra = [w.HTML(hint)] if (hint := no_panel_hint(source)) else []
         super().__init__(children=[self.controls.layout(self.figures, self.charts), *extra])
         self.render()
 
@@ -114,13 +118,14 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
 
         The scenario's timeline is scheduled; it unfolds as the dashboard plays.
         ``[cluster] engine = "array"`` builds an array-engine cluster, drawn
-        as a sample of its nodes.
+        as a sample of its nodes. An exact-engine run records causality
+        (the message panel and "why?" read it) unless ``messages=False``.
         """
         if isinstance(scenario, Scenario):
             loaded = scenario.with_seed(seed) if seed is not None else scenario
         else:
             loaded = load_scenario(scenario, seed=seed)
-        messages = bool(options.get("messages")) and loaded.engine.engine != "array"
+        messages = bool(options.get("messages", True)) and loaded.engine.engine != "array"
         if messages and not loaded.config.causality:  # the panel reads causes
             run = {**loaded.source.get("run", {}), "causality": True}
             loaded = parse_scenario({**loaded.source, "run": run}, name=loaded.name)
@@ -181,20 +186,28 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
         c.step.disabled = True
 
     def pause(self) -> None:
-        """Stop playing; the replay slider then covers the recorded history, ending at now."""
+        """Stop playing; the replay slider then covers the recorded history, ending at now.
+
+        In this order: the frame where the cluster stopped, the replay slider,
+        the Play button, then the message panel. A browser that shows "Play"
+        has the last frame, and the panel's redraw (tenths of a second at 200
+        nodes) never holds that frame back.
+        """
         self.player.stop()
         c = self.controls
-        c.play.description, c.play.icon = "Play", "play"
-        c.step.disabled = self.replay_time is not None
+        if self.pacer.undrawn > 0 and self.replay_time is None:
+            # Time the browser had not been shown yet: draw where the cluster stopped.
+            self.render(flock_seconds=self.pacer.undrawn, messages=False)
         # One message for all three: the browser's slider never sees the new maximum
         # with the old value (it would clamp it and send the old value back as a drag).
         with self.controller.quietly(), c.replay.hold_sync():
             c.replay.disabled = False
             c.replay.max = max(self.source.time, 0.0)
             c.replay.value = c.replay.max
-        if self.pacer.undrawn > 0 and self.replay_time is None:
-            # Time the browser had not been shown yet: draw where the cluster stopped.
-            self.render(flock_seconds=self.pacer.undrawn)
+        c.step.disabled = self.replay_time is not None
+        c.play.description, c.play.icon = "Play", "play"
+        if self.replay_time is None:
+            self._follow_messages(self.source)
 
     def advance(self, duration: float) -> None:
         """Advance the cluster by ``duration`` virtual seconds and draw one frame.
@@ -337,13 +350,16 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
 
     # -- drawing --------------------------------------------------------------------------
 
-    def render(self, flock_seconds: float = 0.0, *, charts: bool = True) -> None:
+    def render(
+        self, flock_seconds: float = 0.0, *, charts: bool = True, messages: bool = True
+    ) -> None:
         """Compute and push one frame of every view (batched into one patch per model).
 
         Args:
             flock_seconds: virtual seconds the flock integrates first (the time
                 the cluster just advanced).
             charts: redraw the time plots too.
+            messages: bring the message panel (if shown) to this moment too.
         """
         number = self.pacer.drawn(monotonic(), charts=charts)
         with self.figures.frame(), self.charts.frame():
@@ -377,9 +393,12 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
             self.renderer.draw(scene, birds, self.selection, charts=charts)
             self.views.network.tags = [number]
         self._sync_sliders()
-        # After the frame has gone out: the message panel is read from the record.
+        if messages:  # after the frame has gone out: the panel is read from the record
+            self._follow_messages(scene.shown)
+
+    def _follow_messages(self, shown: ClusterSource | None) -> None:
         node = self.selection[0] if self.selection else None
-        follow_source(self.sequence, scene.shown, node, playing=self.playing)
+        follow_source(self.sequence, shown, node, playing=self.playing)
 
     def _sync_sliders(self) -> None:
         """Show the values in force; they change without the sliders too (a burst ends)."""

@@ -114,6 +114,8 @@ class SequenceView:
         data: precomputed content (``sequence_data``), to share between views.
         slider: offer a time slider (a standalone page); the dashboard moves
             the view from Python instead (``redraw``), so it has none.
+        heartbeats: show heartbeat-only messages from the start (the reader
+            can still fold them away).
     """
 
     def __init__(
@@ -126,6 +128,7 @@ class SequenceView:
         span: float = 6.0,
         data: SequenceData | None = None,
         slider: bool = True,
+        heartbeats: bool = False,
     ) -> None:
         self.cluster = cluster
         self.explainer = Explainer(cluster)
@@ -144,7 +147,9 @@ class SequenceView:
         self.arrows = ColumnDataSource(arrow_columns, name="arrows")
         self.marks = ColumnDataSource(mark_columns, name="marks")
         self.picker = MultiChoice(value=list(chosen), options=ids, title="lanes", width=420)
-        self.fold = CheckboxGroup(labels=["show heartbeat-only messages"], active=[])
+        self.fold = CheckboxGroup(
+            labels=["show heartbeat-only messages"], active=[0] if heartbeats else []
+        )
         self.slider = Slider(start=0.0, end=max(end, 0.1), value=self.at, step=0.05,
                              title="time (s)", width=420, visible=slider)
         self.status = Div(text="", name="sequence-status")
@@ -247,6 +252,7 @@ class SequenceView:
         """
         lanes, t = list(self.picker.value), float(self.slider.value)
         span = float(self.plot.x_range.end - self.plot.x_range.start)
+        unfold = bool(self.fold.active)
         a = arrows
         y0, y1, alpha, text = [], [], [], []
         drawn = folded = 0
@@ -255,11 +261,13 @@ class SequenceView:
             on = s >= 0 and d >= 0 and a["sent"][k] <= t and a["arrived"][k] >= t - span
             y0.append(float(s) if on else float("nan"))
             y1.append(float(d) if on else float("nan"))
-            shown = on and not a["folded"][k]
-            alpha.append(0.8 if shown else 0.0)
-            text.append(a["label"][k] if shown and a["dst"][k] == self.node else "")
+            shown = on and (unfold or not a["folded"][k])
+            alpha.append((0.25 if a["folded"][k] else 0.8) if shown else 0.0)
+            text.append(
+                a["label"][k] if shown and a["dst"][k] == self.node and not a["folded"][k] else ""
+            )
             drawn += shown
-            folded += on and a["folded"][k]
+            folded += on and a["folded"][k] and not unfold
         self.arrows.data = {**a, "y0": y0, "y1": y1, "alpha": alpha, "text": text}
         y = [
             _lane(lanes, n) + dy if t_ <= t and _lane(lanes, n) >= 0 else float("nan")

@@ -1,13 +1,14 @@
 """The message-sequence view inside the dashboard: it follows live time and the replay slider.
 
-Shown with ``Dashboard(..., messages=True)``, for a run that records
-causality (``Dashboard.from_scenario(..., messages=True)`` switches it on). Reading the
-window's messages and causal pasts costs a few tenths of a second at 200
-nodes (``benchmarks/sequence_view.py``), so while playing the panel is
-redrawn at most every ``every`` real seconds; a pause, a replayed moment or
-a new selection redraws it at once. It is opt-in: that redraw, right after
-Pause, delayed the frame showing where the run stopped (the dashboard's
-"pause never jumps back" browser test caught it).
+Shown by default for a run that records causality
+(``Dashboard.from_scenario`` switches it on for the exact engine;
+``messages=False`` leaves it out). Reading the window's messages and causal
+pasts costs about 80 ms at 50 nodes and 300 ms at 200 (``benchmarks/sequence_view.py``),
+so while playing the panel is redrawn at most every ``every`` real seconds, and
+less often when a redraw costs more than :data:`PANEL_SHARE` of that time; a
+pause, a replayed moment or a new selection redraws it at once. On Pause
+it is redrawn after the frame showing where the run stopped, never before
+(the dashboard's "pause never jumps back" browser test catches that).
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from emergent_lab.run.source import ClusterSource
 
 from .bokeh_model import BatchedBokehModel
 from .sequence import SequenceView
+
+PANEL_SHARE = 0.1
+"""While playing, the panel's redraws take at most about this share of the kernel's time."""
 
 
 class SequencePanel:
@@ -48,6 +52,7 @@ class SequencePanel:
         title = w.HTML("<b>messages</b> (the selected node, the leader and their sources)")
         self.widget = w.VBox([title, self.model])
         self._drawn = -math.inf
+        self._cost = 0.0
         self._shown: tuple[float, str | None] = (cluster.time, None)
 
     def follow(
@@ -55,11 +60,13 @@ class SequencePanel:
     ) -> None:
         """Show ``cluster`` at ``time`` with ``node`` selected (throttled while playing)."""
         now = monotonic()
-        if (time, node) == self._shown or (playing and now - self._drawn < self.every):
+        wait = max(self.every, self._cost / PANEL_SHARE)
+        if (time, node) == self._shown or (playing and now - self._drawn < wait):
             return
         self._drawn, self._shown = now, (time, node)
         with self.model.frame():
             self.view.redraw(cluster, at=time, node=node)
+        self._cost = monotonic() - now
 
     def close(self) -> None:
         """Close the widget."""
@@ -75,6 +82,17 @@ def panel_for(source: ClusterSource) -> SequencePanel | None:
     """A panel for a simulated cluster that records causality; None for any other source."""
     if isinstance(source, SimClusterSource) and source.cluster.causality is not None:
         return SequencePanel(source.cluster)
+    return None
+
+
+def no_panel_hint(source: ClusterSource) -> str | None:
+    """Why a simulated cluster shows no message panel (it records no causes); None otherwise."""
+    if isinstance(source, SimClusterSource) and source.cluster.causality is None:
+        return (
+            "<i>messages: this run records no causes, so there is no message view or "
+            "“why?”; build it with <code>ClusterConfig.create(..., causality=True)</code> "
+            "or open it with <code>Dashboard.from_scenario</code></i>"
+        )
     return None
 
 
