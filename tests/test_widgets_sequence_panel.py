@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import ipywidgets as w
 
 from emergent_lab import ClusterConfig, SimCluster
@@ -35,6 +37,20 @@ def test_messages_false_records_nothing_and_shows_no_panel() -> None:
         assert board.source.cluster.causality is None  # type: ignore[attr-defined]
         assert board.sequence is None
         assert "causality=True" not in _texts(board)
+    finally:
+        board.close()
+
+
+def test_a_top_k_scenario_opens_without_the_panel_and_says_why(tmp_path: Path) -> None:
+    """A top-k view records no causes: the dashboard opens on it and says so, not an error."""
+    path = tmp_path / "topk.toml"
+    path.write_text('[cluster]\nnodes = 12\nview = "topk"\n[run]\nuntil = 20\n')
+    board = Dashboard.from_scenario(path)
+    try:
+        assert board.source.cluster.causality is None  # type: ignore[attr-defined]
+        assert board.sequence is None
+        assert "top-k view records no causes" in _texts(board)
+        board.advance(5.0)
     finally:
         board.close()
 

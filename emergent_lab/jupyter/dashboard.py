@@ -125,7 +125,11 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
             loaded = scenario.with_seed(seed) if seed is not None else scenario
         else:
             loaded = load_scenario(scenario, seed=seed)
-        messages = bool(options.get("messages", True)) and loaded.engine.engine != "array"
+        messages = (
+            bool(options.get("messages", True))
+            and loaded.engine.engine != "array"
+            and loaded.config.causes_recordable
+        )
         if messages and not loaded.config.causality:  # the panel reads causes
             run = {**loaded.source.get("run", {}), "causality": True}
             loaded = parse_scenario({**loaded.source, "run": run}, name=loaded.name)

@@ -88,6 +88,8 @@ def panel_for(source: ClusterSource) -> SequencePanel | None:
 def no_panel_hint(source: ClusterSource) -> str | None:
     """Why a simulated cluster shows no message panel (it records no causes); None otherwise."""
     if isinstance(source, SimClusterSource) and source.cluster.causality is None:
+        if not source.cluster.config.causes_recordable:
+            return "<i>messages: a top-k view records no causes (use view = 'full')</i>"
         return (
             "<i>messages: this run records no causes, so there is no message view or "
             "“why?”; build it with <code>ClusterConfig.create(..., causality=True)</code> "

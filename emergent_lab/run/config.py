@@ -87,6 +87,15 @@ class ClusterConfig:
     k: int = DEFAULT_K
     """Candidates a node keeps with ``view = "topk"``."""
 
+    @property
+    def causes_recordable(self) -> bool:
+        """Whether this cluster can record causality.
+
+        A top-k node keeps no record of who told it what beyond its k
+        candidates, so the causal chains would have holes.
+        """
+        return self.view != "topk"
+
     def __post_init__(self) -> None:
         if self.view not in VIEWS:
             raise ValueError(
@@ -100,7 +109,7 @@ class ClusterConfig:
             )
         if self.view == "topk" and self.swim is not None:
             raise ValueError("detector.kind: 'swim' needs cluster.view = 'full' (got 'topk')")
-        if self.view == "topk" and self.causality:
+        if self.causality and not self.causes_recordable:
             raise ValueError("run.causality: not recorded with cluster.view = 'topk' (use 'full')")
         if self.protocol not in PROTOCOLS:
             raise ValueError(
