@@ -43,11 +43,11 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
 unit: $(STAMP)
-	$(VENV)/bin/pytest -q tests
+	$(VENV)/bin/pytest -q --durations=25 tests
 
 notebooks: $(STAMP)
 	@if ls notebooks/*.ipynb >/dev/null 2>&1; then \
-	  $(VENV)/bin/pytest -q --nbval notebooks/ --nbval-sanitize-with notebooks/sanitize.cfg; \
+	  $(VENV)/bin/pytest -q --durations=10 --nbval notebooks/ --nbval-sanitize-with notebooks/sanitize.cfg; \
 	else echo "no notebooks yet"; fi
 
 test: sysdeps lint typecheck unit notebooks
