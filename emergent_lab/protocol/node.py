@@ -12,13 +12,12 @@ convergence-threshold fraction of the live members share that opinion.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from functools import partial
 
 import numpy as np
 
-from emergent_lab.core.arrays import BoolArray
+from emergent_lab.core.arrays import IntArray
 from emergent_lab.core.ids import NO_NODE, IdTable
 from emergent_lab.detector import DetectorBank
 from emergent_lab.protocol.member import Member, PeersHeld, pad
@@ -35,7 +34,8 @@ from emergent_lab.protocol.messages import (
     version_key,
 )
 from emergent_lab.protocol.params import ProtocolParams
-from emergent_lab.protocol.rules import best_of, choose, recognise
+from emergent_lab.protocol.rules import best_of
+from emergent_lab.protocol.survey import lead, recognition
 from emergent_lab.protocol.transport import (
     Clock,
     NodeListener,
@@ -80,6 +80,8 @@ class Node(Member):
         self.alive_mask = np.zeros(self.view.capacity, dtype=bool)
         self._tally = np.zeros(len(ids), dtype=np.int64)
         """Scratch counters of :func:`~emergent_lab.protocol.rules.recognise`."""
+        self._votes = np.empty(self.view.capacity, dtype=np.int64)
+        """Scratch for the opinions counted by the recognition."""
         self._publish_own_state()
 
     @property
@@ -258,29 +260,31 @@ class Node(Member):
         """
         now = self.clock.now()
         v = self.view
-        alive = v.known & (v.status == STATUS_UP) & self._available(now)
-        alive[self.index] = self.status == STATUS_UP
-        self._set_alive(alive, now)
+        previous = self.alive_mask
+        alive, members, flips = v.survey(
+            self._available(now), self.status == STATUS_UP, previous
+        )
+        self.alive_mask = alive
+        if flips:
+            self._report_flips(previous, alive, now)
 
-        members = alive.nonzero()[0]
         opinion = self.opinion
         recognised = NO_NODE
         if self.joining(now):
             opinion = NO_NODE
         elif members.size:
-            recognised = self._recognition(members)
-            best = best_of(members, v.score, self.ids.rank)
-            current_alive = opinion >= 0 and bool(alive[opinion])
-            current_score = float(v.score[opinion]) if opinion >= 0 else -math.inf
-            opinion = choose(
+            self._fit_scratch()
+            opinion, recognised = lead(
+                members,
+                alive,
                 opinion,
-                current_alive,
-                current_score,
-                best,
-                float(v.score[best]),
-                recognised,
-                False,
+                v.score,
+                v.opinion,
+                self.ids.rank,
+                self.params.convergence_threshold,
                 self.params.emergence_threshold,
+                self._votes,
+                self._tally,
             )
         opinion_changed = opinion != self.opinion
         if opinion_changed:
@@ -316,18 +320,17 @@ class Node(Member):
             return False
         return not self.is_seed or now - self.started_at < self.params.gc_after
 
-    def _set_alive(self, alive: BoolArray, now: float) -> None:
-        """As a member does; suspected peers also leave the digest this node offers."""
-        self.view.suspect(self.view.known & (self.view.status == STATUS_UP) & ~alive)
-        super()._set_alive(alive, now)
-
-    def _recognition(self, members: np.ndarray) -> int:
-        """The opinion held by at least the convergence-threshold share of ``members``."""
-        held = self.view.opinion[members]
-        held = held[held >= 0]
-        if self._tally.shape[0] < len(self.ids):  # opinions may name ids the view lacks yet
+    def _fit_scratch(self) -> None:
+        """Size the recognition's scratch: opinions may name ids the view lacks yet."""
+        if self._tally.shape[0] < len(self.ids):
             self._tally = np.zeros(len(self.ids), dtype=np.int64)
+        if self._votes.shape[0] < self.view.capacity:
+            self._votes = np.empty(self.view.capacity, dtype=np.int64)
+
+    def _recognition(self, members: IntArray) -> int:
+        """The opinion held by at least the convergence-threshold share of ``members``."""
+        self._fit_scratch()
         share, rank = self.params.convergence_threshold, self.ids.rank
-        return recognise(held, held.shape[0], members.shape[0], share, rank, self._tally)
+        return recognition(members, self.view.opinion, share, rank, self._votes, self._tally)
 
     # -- read-only helpers for observers ----------------------------------------------

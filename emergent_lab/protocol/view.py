@@ -33,9 +33,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from emergent_lab.core.arrays import BoolArray, IntArray
 from emergent_lab.detector import DetectorBank, DetectorParams
 from emergent_lab.protocol.merging import GROW_VIEW, MERGED, merge_states
 from emergent_lab.protocol.messages import StateBatch
+from emergent_lab.protocol.survey import survey
 
 _EMPTY = np.zeros(0, dtype=np.int64)
 
@@ -102,14 +104,31 @@ class View:
         """Forget the cached digest after the owner changed its own state."""
         self._digest = None
 
-    def suspect(self, suspected: np.ndarray) -> None:
-        """Adopt the owner's latest suspicions: those peers leave the digest."""
-        n = suspected.shape[0]
-        if n != self.capacity or np.count_nonzero(suspected != self.suspected):
-            self.suspected[:n] = suspected
-            self.suspected[n:] = False
-            self._suspecting = int(np.count_nonzero(self.suspected))
+    def survey(
+        self, available: BoolArray, owner_up: bool, previous: BoolArray
+    ) -> tuple[BoolArray, IntArray, int]:
+        """Who is alive now: ``(alive mask, members alive, how many differ from previous)``.
+
+        A held peer that is up and ``available`` to the owner's detector is
+        alive; one held and up but not available is suspected and leaves the
+        digest. One compiled pass (:func:`~emergent_lab.protocol.survey.survey`).
+        """
+        alive = np.empty(self.capacity, dtype=bool)
+        members = np.empty(self.capacity, dtype=np.int64)
+        m, flips, changed, self._suspecting = survey(
+            self.owner,
+            owner_up,
+            self.known,
+            self.status,
+            available,
+            previous,
+            alive,
+            self.suspected,
+            members,
+        )
+        if changed:
             self._digest = None
+        return alive, members[:m], flips
 
     def digest(self) -> np.ndarray:
         """Version keys of the states offered (0 where none), shared until the view changes.
