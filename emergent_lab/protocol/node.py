@@ -35,7 +35,7 @@ from emergent_lab.protocol.messages import (
 )
 from emergent_lab.protocol.params import ProtocolParams
 from emergent_lab.protocol.rules import best_of
-from emergent_lab.protocol.survey import lead, recognition
+from emergent_lab.protocol.survey import collectable, lead, recognition
 from emergent_lab.protocol.transport import (
     Clock,
     NodeListener,
@@ -154,10 +154,11 @@ class Node(Member):
 
     def _collect_dead(self, now: float) -> None:
         v = self.view
-        gone = v.known & (v.detector.suspect_at + self.params.gc_after < now)
-        gone[self.index] = False
-        if np.count_nonzero(gone):
-            v.collect(gone.nonzero()[0])
+        gone = np.empty(v.capacity, dtype=np.int64)
+        suspect_at = v.detector.state().suspect_at
+        count = collectable(v.known, suspect_at, self.params.gc_after, now, self.index, gone)
+        if count:
+            v.collect(gone[:count])
 
     # -- peer selection ----------------------------------------------------------
 
@@ -179,7 +180,7 @@ class Node(Member):
         live = self._pick_live(self.params.fanout)
         targets: list[int] = live.tolist()
         n_live = int(np.count_nonzero(self.alive_mask)) - 1
-        dead = (v.known & ~self.alive_mask & (v.status == STATUS_UP)).nonzero()[0]
+        dead = v.suspected.nonzero()[0]  # held, up, not alive: as the tick's evaluation left it
         if dead.size and self.rng.random() < dead.size / (n_live + 1):
             pick = int(dead[self.rng.integers(dead.size)])
             if pick not in targets:
@@ -196,7 +197,7 @@ class Node(Member):
         """Handle one gossip message (the transport calls this on delivery)."""
         if not self.running:
             return
-        if self._defer(partial(self.receive, message)):
+        if self.paused_until > self.clock.now() and self._defer(partial(self.receive, message)):
             return
         if isinstance(message, GossipSyn):
             send_idx, request = self.view.compare(message.digest)

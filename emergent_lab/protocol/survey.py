@@ -109,3 +109,16 @@ def lead(
         current, current_alive, current_score, best, score[best], recognised, False, emergence
     )
     return chosen, recognised
+
+
+@compiled
+def collectable(
+    known: BoolArray, suspect_at: FloatArray, gc_after: float, now: float, owner: int, out: IntArray
+) -> int:
+    """Peers held but suspected for longer than ``gc_after`` (never the owner): ``out[:count]``."""
+    count = 0
+    for i in range(known.size):
+        if known[i] and suspect_at[i] + gc_after < now and i != owner:
+            out[count] = i
+            count += 1
+    return count
