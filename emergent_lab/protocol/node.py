@@ -124,7 +124,13 @@ class Node(Member):
         self.stop()
 
     def _publish_own_state(self) -> None:
-        """Write this node's state into its own view under a new version."""
+        """Write this node's state into its own view under a new version.
+
+        The metrics published are a copy of the node's own (which change in
+        place), shared by every view the state reaches; it is made anew only
+        when they changed, as a copy per heartbeat made a thousand objects a
+        second at 1,000 nodes for the garbage collector to trace.
+        """
         self.version += 1
         v = self.view
         i = self.index
@@ -133,7 +139,10 @@ class Node(Member):
         v.score[i] = self.score
         v.opinion[i] = self.opinion
         v.status[i] = self.status
-        v.metrics[i] = dict(self.metrics)
+        published = v.metrics[i]
+        if published != self.metrics:  # a copy only when they changed, not every heartbeat
+            published = dict(self.metrics)
+        v.metrics[i] = published
         v.state_bytes[i] = state_wire_bytes(self.node_id, self.id_of(self.opinion), self.metrics)
         v.known[i] = True
         v.invalidate()
