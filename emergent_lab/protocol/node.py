@@ -17,7 +17,7 @@ from functools import partial
 
 import numpy as np
 
-from emergent_lab.core.arrays import IntArray
+from emergent_lab.core.arrays import BoolArray, IntArray
 from emergent_lab.core.ids import NO_NODE, IdTable
 from emergent_lab.detector import DetectorBank
 from emergent_lab.protocol.member import Member, PeersHeld, pad
@@ -272,7 +272,7 @@ class Node(Member):
         v = self.view
         previous = self.alive_mask
         alive, members, flips = v.survey(
-            self._available(now), self.status == STATUS_UP, previous
+            now, self.status == STATUS_UP, previous, self._available(now)
         )
         self.alive_mask = alive
         if flips:
@@ -307,13 +307,14 @@ class Node(Member):
             self.acting = acting
             self.listener.node_changed(self, now)
 
-    def _available(self, now: float) -> np.ndarray:
+    def _available(self, now: float) -> BoolArray | None:
         """Per peer of the view, whether the failure detector holds it up (phi below threshold).
 
-        The one place liveness comes from, so another detector (SWIM) can stand in.
+        The one place liveness comes from, so another detector (SWIM) can
+        stand in with its verdicts; None, as here, leaves them to the view's
+        phi detectors, judged within the survey (no array made for it).
         """
-        available: np.ndarray = self.view.detector.available(now)
-        return available
+        return None
 
     def joining(self, now: float) -> bool:
         """Whether this node still waits to hear from a peer before holding an opinion.

@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from emergent_lab.core.arrays import BoolArray, FloatArray, IntArray
 from emergent_lab.core.compiled import compiled
+from emergent_lab.detector.rule import is_alive
 from emergent_lab.protocol.messages import STATUS_UP
 from emergent_lab.protocol.rules import best_of, choose, recognise
 
@@ -30,6 +31,9 @@ def survey(
     known: BoolArray,
     status: npt.NDArray[np.int8],
     available: BoolArray,
+    rule: FloatArray,
+    suspect_at: FloatArray,
+    now: float,
     previous: BoolArray,
     alive: BoolArray,
     suspected: BoolArray,
@@ -37,8 +41,11 @@ def survey(
 ) -> tuple[int, int, bool, int]:
     """Liveness of every peer of the view: ``(members, flips, suspicions changed, suspected)``.
 
-    A peer is alive if it is held, up and ``available`` to the detector (the
-    owner: if it is up itself); it is suspected if it is held and up but not
+    A peer is alive if it is held, up and available to the detector (the
+    owner: if it is up itself): ``available`` says which when the node has
+    another detector (SWIM); empty, the phi detector's deadlines
+    ``suspect_at`` judge at ``now`` (:func:`~emergent_lab.detector.rule.is_alive`).
+    It is suspected if it is held and up but not
     alive. Writes ``alive``, ``suspected`` (in place) and ``members[:m]``
     (the alive, in index order); counts the peers whose liveness differs from
     ``previous`` (shorter if ids were interned since: the rest counts as not
@@ -49,9 +56,15 @@ def survey(
     changed = False
     suspecting = 0
     before = previous.size
+    phi = available.size == 0
     for i in range(known.size):
         held_up = known[i] and status[i] == STATUS_UP
-        up = owner_up if i == owner else held_up and available[i]
+        if i == owner:
+            up = owner_up
+        elif phi:
+            up = held_up and is_alive(rule, suspect_at[i], now)
+        else:
+            up = held_up and available[i]
         alive[i] = up
         suspect = held_up and not up
         if suspect != suspected[i]:

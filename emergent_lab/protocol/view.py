@@ -40,6 +40,8 @@ from emergent_lab.protocol.messages import StateBatch
 from emergent_lab.protocol.survey import survey
 
 _EMPTY = np.zeros(0, dtype=np.int64)
+_NO_VERDICTS = np.zeros(0, dtype=bool)
+"""Availability left to the view's own phi detectors (see ``View.survey``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,22 +107,28 @@ class View:
         self._digest = None
 
     def survey(
-        self, available: BoolArray, owner_up: bool, previous: BoolArray
+        self, now: float, owner_up: bool, previous: BoolArray, available: BoolArray | None
     ) -> tuple[BoolArray, IntArray, int]:
         """Who is alive now: ``(alive mask, members alive, how many differ from previous)``.
 
-        A held peer that is up and ``available`` to the owner's detector is
-        alive; one held and up but not available is suspected and leaves the
-        digest. One compiled pass (:func:`~emergent_lab.protocol.survey.survey`).
+        A held peer that is up and available to the owner's detector is
+        alive (``available``: another detector's verdicts; None: this view's
+        phi detectors at ``now``); one held and up but not available is
+        suspected and leaves the digest. One compiled pass
+        (:func:`~emergent_lab.protocol.survey.survey`).
         """
         alive = np.empty(self.capacity, dtype=bool)
         members = np.empty(self.capacity, dtype=np.int64)
+        bank = self.detector.state()
         m, flips, changed, self._suspecting = survey(
             self.owner,
             owner_up,
             self.known,
             self.status,
-            available,
+            _NO_VERDICTS if available is None else available,
+            bank.rule,
+            bank.suspect_at,
+            now,
             previous,
             alive,
             self.suspected,
