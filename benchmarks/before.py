@@ -39,10 +39,14 @@ def tree(rev: str) -> Path:
 
 
 def python_env(checkout: Path | None) -> dict[str, str]:
-    """The environment of a measurement process: ``checkout``'s package first (None: this tree)."""
+    """The environment of a measurement process: ``checkout``'s package first (None: this tree's).
+
+    This tree is named too, so the benchmark measures the checkout it lives
+    in even if the virtualenv's editable install points at another one.
+    """
     env = dict(os.environ)
-    if checkout is not None:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(checkout), env.get("PYTHONPATH")]))
+    first = str(checkout if checkout is not None else REPO)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [first, env.get("PYTHONPATH")]))
     return env
 
 
