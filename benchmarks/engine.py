@@ -28,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from before import BEFORE, load, python_env, tree
+from before import BEFORE, load, python_env, tree, warm
 from options import pop_option
 
 Row = dict[str, Any]
@@ -85,6 +85,8 @@ def show(label: str, r: Row) -> None:
 
 def main(sizes: list[int], before: str) -> None:
     checkout = None if before == "none" else tree(before)
+    for compiled in {None, checkout}:
+        warm(compiled)
     print(f"before: {before if checkout else '-'}; {load()}")
     print(
         f"{'tree':>7} {'nodes':>6} {'wall s':>8} {'CPU s':>8} {'events':>9} {'events/CPU s':>11} "

@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from before import BEFORE, load, python_env, tree
+from before import BEFORE, load, python_env, tree, warm
 from options import pop_option
 
 GOALS = {100: 25.0, 1000: 100.0}
@@ -103,6 +103,8 @@ def medians(
 
 def main(seconds: float, parts: list[str], repeat: int, before: str) -> None:
     checkout = None if before == "none" else tree(before)
+    for compiled in {None, checkout}:
+        warm(compiled)
     print(f"scenario: fanout 3, {seconds:g} s virtual, leader crash at {seconds / 2:g} s")
     print(f"exact-before: {before if checkout else '-'}; {load()}")
     rows: list[tuple[str, tuple[float, float], float | None]] = []
