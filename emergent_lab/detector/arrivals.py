@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 from emergent_lab.core.arrays import FloatArray, IntArray
 from emergent_lab.core.compiled import compiled
-from emergent_lab.detector.rule import AKKA, MAX_INTERVAL, MAX_SAMPLE, MIN_STD, deadline
+from emergent_lab.detector.rule import AKKA, MAX_INTERVAL, MAX_SAMPLE, suspect_time
 
 
 class BankState(NamedTuple):
@@ -106,17 +106,8 @@ def refresh_row(
     count: IntArray,
     row: int,
 ) -> None:
-    """Recompute the row's deadline from its sums (as ``np.maximum`` floors: NaN kept)."""
-    samples = float(count[row])
-    mean = total[row] / samples
-    variance = total_sq[row] / samples - mean * mean
-    if not (variance >= 0.0 or math.isnan(variance)):
-        variance = 0.0
-    std = math.sqrt(variance)
-    floor = float(rule[MIN_STD])
-    if not (std >= floor or math.isnan(std)):
-        std = floor
-    suspect_at[row] = deadline(rule, last[row], mean, std)
+    """Recompute the row's deadline from its sums (:func:`~.rule.suspect_time`)."""
+    suspect_at[row] = suspect_time(rule, last[row], float(count[row]), total[row], total_sq[row])
 
 
 @compiled

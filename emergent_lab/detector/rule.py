@@ -7,9 +7,10 @@ evaluate phi itself to decide: Akka's logistic phi reaches the threshold at
 ``last + (mean + pause) + y*·std`` (y* the standardised delay at which it
 does, :func:`~emergent_lab.detector.akka.suspect_y`); Cassandra's
 exponential phi at ``last + threshold / PHI_FACTOR · mean``. The exact
-engine's vectorised :class:`~emergent_lab.detector.bank.DetectorBank` and
-the array engine's compiled kernels both call :func:`deadline` and
-:func:`is_alive`, so the two cannot drift apart.
+engine's :class:`~emergent_lab.detector.bank.DetectorBank` and the array
+engine's compiled kernels both call :func:`deadline` and :func:`is_alive`,
+and both reach the deadline from a window's running sums with
+:func:`suspect_time`, so the two cannot drift apart.
 
 The settings travel as a small float array, the *rule*
 (:data:`RULE_FIELDS`), so compiled code needs no Python objects.
@@ -78,3 +79,21 @@ def alive_mask(rule: FloatArray, suspect_at: FloatArray, now: float, out: BoolAr
     """``out[i] = is_alive(rule, suspect_at[i], now)`` for arrays of peers."""
     for i in range(suspect_at.size):
         out[i] = is_alive(rule, suspect_at[i], now)
+
+
+@compiled
+def suspect_time(
+    rule: FloatArray, last: float, count: float, total: float, total_sq: float
+) -> float:
+    """When an entry stops being alive if nothing more is heard (+inf if never heard).
+
+    Akka: ``last + (mean + pause) + y*·max(std, floor)``; Cassandra:
+    ``last + threshold / PHI_FACTOR · mean``.
+    """
+    if count <= 0:
+        return math.inf
+    mean = total / count
+    if rule[AKKA]:
+        variance = max(total_sq / count - mean * mean, 0.0)
+        return deadline(rule, last, mean, max(math.sqrt(variance), float(rule[MIN_STD])))
+    return deadline(rule, last, mean, 0.0)

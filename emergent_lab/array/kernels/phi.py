@@ -3,37 +3,18 @@
 The array engine keeps an entry's interval statistics as running sums (a
 full window drops one mean interval rather than the oldest), so updating
 them is its own; the deadline they give is the detector's, written once in
-:mod:`emergent_lab.detector.rule`.
+:mod:`emergent_lab.detector.rule` (:func:`suspect_time`, which the exact
+engine's detector bank calls too).
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import numpy.typing as npt
 
 from emergent_lab.core.arrays import FloatArray
 from emergent_lab.core.compiled import compiled
-from emergent_lab.detector.rule import AKKA, MAX_INTERVAL, MAX_SAMPLE, MIN_STD, deadline
-
-
-@compiled
-def suspect_time(
-    rule: FloatArray, last: float, count: float, total: float, total_sq: float
-) -> float:
-    """When an entry stops being alive if nothing more is heard (+inf if never heard).
-
-    Akka: ``last + (mean + pause) + y*·max(std, floor)``; Cassandra:
-    ``last + threshold / PHI_FACTOR · mean``.
-    """
-    if count <= 0:
-        return math.inf
-    mean = total / count
-    if rule[AKKA]:
-        variance = max(total_sq / count - mean * mean, 0.0)
-        return deadline(rule, last, mean, max(math.sqrt(variance), float(rule[MIN_STD])))
-    return deadline(rule, last, mean, 0.0)
+from emergent_lab.detector.rule import AKKA, MAX_INTERVAL, MAX_SAMPLE, suspect_time
 
 
 @compiled
