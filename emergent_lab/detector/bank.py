@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from emergent_lab.core.arrays import BoolArray, FloatArray, IntArray
 from emergent_lab.detector.akka import LOGISTIC_A, LOGISTIC_B, akka_bootstrap
+from emergent_lab.detector.arrivals import BankState, arrive_all, window_needed
 from emergent_lab.detector.cassandra import PHI_FACTOR
 from emergent_lab.detector.params import DetectorParams
 from emergent_lab.detector.rule import alive_mask, deadlines, detector_rule
@@ -24,8 +25,6 @@ from emergent_lab.detector.rule import alive_mask, deadlines, detector_rule
 _ScalarT = TypeVar("_ScalarT", bound=np.generic)
 _ZERO = np.array(0.0)
 """0.0 as a 0-d array (see ``DetectorBank._adopt``)."""
-_ONE = np.array(1, dtype=np.int64)
-"""1 as a 0-d array: ``count += 1`` converts the Python int anew at every heartbeat."""
 
 
 def _grown(array: npt.NDArray[_ScalarT], rows: int, fill: float) -> npt.NDArray[_ScalarT]:
@@ -105,9 +104,10 @@ class DetectorBank:
         """
         self._params = params
         estimate = params.resolved_first_heartbeat_estimate
-        self._bootstrap = akka_bootstrap(estimate) if self._akka else (estimate,)
+        self._bootstrap = np.array(akka_bootstrap(estimate) if self._akka else (estimate,))
         self._min_std = np.array(params.min_std_deviation)
         self._rule = detector_rule(params)
+        self._state: BankState | None = None
 
     @property
     def capacity(self) -> int:
@@ -159,6 +159,7 @@ class DetectorBank:
             self._suspect_at = _grown(self._suspect_at, rows, math.inf)
             self._count = _grown(self._count, rows, 0)
             self._start = _grown(self._start, rows, 0)
+            self._state = None
         self._size = max(self._size, int(n))
 
     def heartbeat(self, idx: npt.ArrayLike, now: float) -> None:
@@ -188,67 +189,35 @@ class DetectorBank:
     def heartbeat_unchecked(self, rows: IntArray, now: float) -> None:
         """``heartbeat`` without the input checks, for callers that guarantee them.
 
-        A view merging gossip calls this on every merge with indices it just
-        selected (unique, in range) at the simulator's current time (never
-        earlier than a previous heartbeat), so re-checking would be pure cost.
+        Callers pass indices they just selected (unique, in range) at the
+        simulator's current time (never earlier than a previous heartbeat), so
+        re-checking would be pure cost. Each arrival is compiled
+        (:func:`~emergent_lab.detector.arrivals.arrive`).
         """
-        if self._akka and self._steady_heartbeat(rows, now):
-            return
-        last = self._last[rows]
-        heard = self._count[rows] > 0
-        if np.count_nonzero(heard) == heard.shape[0]:
-            old = rows
-            old_last = last
-        else:
-            old = rows[heard]
-            old_last = last[heard]
-            new = rows[~heard]
-            for interval in self._bootstrap:
-                self._append(new, np.full(new.size, interval))
-        if self._akka:
-            record = now < self._suspect_at[old]  # available just before this heartbeat
-        else:
-            record = now - old_last <= self._params.max_interval
-        if np.count_nonzero(record) == record.shape[0]:
-            self._append(old, now - old_last)
-        else:
-            self._append(old[record], now - old_last[record])
-        self._last[rows] = now
-        self._refresh(rows)
+        state = self.state()
+        need = window_needed(
+            state.rule, state.bootstrap, state.last, state.suspect_at, state.samples, rows, now
+        )
+        if need > self._width:
+            self.widen(need)
+            state = self.state()
+        arrive_all(*state, rows, now)
 
-    def _steady_heartbeat(self, rows: IntArray, now: float) -> bool:
-        """The common case in one pass: every peer heard, available, no window full.
-
-        It does what the general path does (append, then refresh) with the
-        same floating-point expressions, so results are bit for bit the same;
-        it returns False, changing nothing, when the case does not apply.
-        """
-        n = rows.shape[0]
-        count = self._count[rows]
-        if not n or np.count_nonzero(count) < n:
-            return False
-        suspect_at = self._suspect_at[rows]
-        if not now < suspect_at[suspect_at.argmin()]:  # argmin: a C call, unlike min()
-            return False
-        at = np.array(now)  # 0-d, like the constants (see _adopt)
-        interval = at - self._last[rows]
-        try:
-            self._ring[rows, count] = interval
-        except IndexError:  # a window as long as the rings are wide
-            if self._width == self._params.max_sample_size:
-                return False  # it is full: the general path drops its oldest interval
-            self._ensure_width(self._width + 1)
-            self._ring[rows, count] = interval
-        total = self._total[rows] + interval
-        total_sq = self._total_sq[rows] + interval * interval
-        count = count + _ONE
-        self._count[rows] = count
-        self._total[rows] = total
-        self._total_sq[rows] = total_sq
-        self._last[rows] = at
-        mean, std = self._mean_std(total, total_sq, count)
-        self._suspect_at[rows] = self._deadlines(self._last[rows], mean, std)
-        return True
+    def state(self) -> BankState:
+        """The bank's arrays as the compiled kernels take them (valid until the bank grows)."""
+        if self._state is None:
+            self._state = BankState(
+                self._rule,
+                self._bootstrap,
+                self._ring,
+                self._last,
+                self._total,
+                self._total_sq,
+                self._suspect_at,
+                self._count,
+                self._start,
+            )
+        return self._state
 
     def reset(self, idx: npt.ArrayLike) -> None:
         """Forget the peers in ``idx``: they are back to never heard (e.g. after leaving)."""
@@ -333,33 +302,7 @@ class DetectorBank:
         deadlines(self._rule, last, mean, std, out)
         return out
 
-    def _append(self, rows: IntArray, values: FloatArray) -> None:
-        """Push one interval per row, dropping each full window's oldest interval."""
-        if rows.size == 0:
-            return
-        count = self._count[rows]
-        longest = int(count.max())
-        if longest < self._width:
-            # No window is full, so none wraps: every row appends at column
-            # ``count`` (rings start at column 0 until the width is maximal).
-            self._total[rows] += values
-            self._total_sq[rows] += values * values
-            self._ring[rows, count] = values
-            self._count[rows] = count + 1
-            return
-        self._ensure_width(min(longest + 1, self._params.max_sample_size))
-        start = self._start[rows]
-        full = count == self._width
-        pos = np.where(full, start, (start + count) % self._width)
-        dropped = np.where(full, self._ring[rows, pos], 0.0)
-        # Same order as HeartbeatHistory.append (x - 0.0 == x), so sums match bit for bit.
-        self._total[rows] = (self._total[rows] - dropped) + values
-        self._total_sq[rows] = (self._total_sq[rows] - dropped * dropped) + values * values
-        self._ring[rows, pos] = values
-        self._count[rows] = np.where(full, count, count + 1)
-        self._start[rows] = np.where(full, (start + 1) % self._width, start)
-
-    def _ensure_width(self, need: int) -> None:
+    def widen(self, need: int) -> None:
         """Widen every ring to hold ``need`` intervals (doubling, capped at max_sample_size).
 
         Rings only wrap once the width has reached max_sample_size, so below
@@ -374,3 +317,4 @@ class DetectorBank:
         ring = np.zeros((self._ring.shape[0], width))
         ring[:, : self._width] = self._ring
         self._ring, self._width = ring, width
+        self._state = None

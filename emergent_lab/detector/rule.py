@@ -7,9 +7,10 @@ evaluate phi itself to decide: Akka's logistic phi reaches the threshold at
 ``last + (mean + pause) + y*·std`` (y* the standardised delay at which it
 does, :func:`~emergent_lab.detector.akka.suspect_y`); Cassandra's
 exponential phi at ``last + threshold / PHI_FACTOR · mean``. The exact
-engine's vectorised :class:`~emergent_lab.detector.bank.DetectorBank` and
-the array engine's compiled kernels both call :func:`deadline` and
-:func:`is_alive`, so the two cannot drift apart.
+engine's :class:`~emergent_lab.detector.bank.DetectorBank` and the array
+engine's compiled kernels both call :func:`deadline` and :func:`is_alive`,
+and both reach the deadline from a window's running sums with
+:func:`suspect_time`, so the two cannot drift apart.
 
 The settings travel as a small float array, the *rule*
 (:data:`RULE_FIELDS`), so compiled code needs no Python objects.

@@ -3,10 +3,11 @@
 Layer 2. :mod:`.rules` holds the protocol's decisions (best candidate,
 choice, recognition) as compiled pure functions that the exact node and the
 array kernels both call; :mod:`.member` the base every protocol's node
-shares; :mod:`.node` the gossiping emergent node with its :mod:`.view`;
-:mod:`.messages`, :mod:`.params` and :mod:`.transport` what it sends, is
-tuned by and runs on (a clock and a transport, never a concrete network);
-:mod:`.topk_node` the bounded variant (``view = "topk"``) with its
+shares; :mod:`.node` the gossiping emergent node with its :mod:`.view`,
+whose merge (:mod:`.merging`) and evaluation (:mod:`.survey`) are compiled
+kernels too; :mod:`.messages`, :mod:`.params` and :mod:`.transport` what it
+sends, is tuned by and runs on (a clock and a transport, never a concrete
+network); :mod:`.topk_node` the bounded variant (``view = "topk"``) with its
 :mod:`.topk_view` and :mod:`.topk_messages`.
 
 May import: core, score, detector, datasets. Never the simulator or above.

@@ -233,9 +233,13 @@ class Member:
     def _set_alive(self, alive: np.ndarray, now: float) -> None:
         """Adopt a new liveness mask and tell the listener whom it now suspects or trusts."""
         previous = self.alive_mask
+        self.alive_mask = alive
+        self._report_flips(previous, alive, now)
+
+    def _report_flips(self, previous: BoolArray, alive: BoolArray, now: float) -> None:
+        """Tell the listener whose liveness differs between ``previous`` and ``alive``."""
         if previous.shape[0] < alive.shape[0]:
             previous = pad(previous, alive.shape[0])
-        self.alive_mask = alive
         flipped = previous != alive
         if np.count_nonzero(flipped):
             suspected = (flipped & previous).nonzero()[0]

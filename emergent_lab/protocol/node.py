@@ -12,13 +12,12 @@ convergence-threshold fraction of the live members share that opinion.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from functools import partial
 
 import numpy as np
 
-from emergent_lab.core.arrays import BoolArray
+from emergent_lab.core.arrays import BoolArray, IntArray
 from emergent_lab.core.ids import NO_NODE, IdTable
 from emergent_lab.detector import DetectorBank
 from emergent_lab.protocol.member import Member, PeersHeld, pad
@@ -35,7 +34,8 @@ from emergent_lab.protocol.messages import (
     version_key,
 )
 from emergent_lab.protocol.params import ProtocolParams
-from emergent_lab.protocol.rules import best_of, choose, recognise
+from emergent_lab.protocol.rules import best_of
+from emergent_lab.protocol.survey import collectable, lead, recognition
 from emergent_lab.protocol.transport import (
     Clock,
     NodeListener,
@@ -80,6 +80,8 @@ class Node(Member):
         self.alive_mask = np.zeros(self.view.capacity, dtype=bool)
         self._tally = np.zeros(len(ids), dtype=np.int64)
         """Scratch counters of :func:`~emergent_lab.protocol.rules.recognise`."""
+        self._votes = np.empty(self.view.capacity, dtype=np.int64)
+        """Scratch for the opinions counted by the recognition."""
         self._publish_own_state()
 
     @property
@@ -122,7 +124,13 @@ class Node(Member):
         self.stop()
 
     def _publish_own_state(self) -> None:
-        """Write this node's state into its own view under a new version."""
+        """Write this node's state into its own view under a new version.
+
+        The metrics published are a copy of the node's own (which change in
+        place), shared by every view the state reaches; it is made anew only
+        when they changed, as a copy per heartbeat made a thousand objects a
+        second at 1,000 nodes for the garbage collector to trace.
+        """
         self.version += 1
         v = self.view
         i = self.index
@@ -131,7 +139,10 @@ class Node(Member):
         v.score[i] = self.score
         v.opinion[i] = self.opinion
         v.status[i] = self.status
-        v.metrics[i] = dict(self.metrics)
+        published = v.metrics[i]
+        if published != self.metrics:  # a copy only when they changed, not every heartbeat
+            published = dict(self.metrics)
+        v.metrics[i] = published
         v.state_bytes[i] = state_wire_bytes(self.node_id, self.id_of(self.opinion), self.metrics)
         v.known[i] = True
         v.invalidate()
@@ -152,10 +163,11 @@ class Node(Member):
 
     def _collect_dead(self, now: float) -> None:
         v = self.view
-        gone = v.known & (v.detector.suspect_at + self.params.gc_after < now)
-        gone[self.index] = False
-        if np.count_nonzero(gone):
-            v.collect(gone.nonzero()[0])
+        gone = np.empty(v.capacity, dtype=np.int64)
+        suspect_at = v.detector.state().suspect_at
+        count = collectable(v.known, suspect_at, self.params.gc_after, now, self.index, gone)
+        if count:
+            v.collect(gone[:count])
 
     # -- peer selection ----------------------------------------------------------
 
@@ -177,7 +189,7 @@ class Node(Member):
         live = self._pick_live(self.params.fanout)
         targets: list[int] = live.tolist()
         n_live = int(np.count_nonzero(self.alive_mask)) - 1
-        dead = (v.known & ~self.alive_mask & (v.status == STATUS_UP)).nonzero()[0]
+        dead = v.suspected.nonzero()[0]  # held, up, not alive: as the tick's evaluation left it
         if dead.size and self.rng.random() < dead.size / (n_live + 1):
             pick = int(dead[self.rng.integers(dead.size)])
             if pick not in targets:
@@ -194,7 +206,7 @@ class Node(Member):
         """Handle one gossip message (the transport calls this on delivery)."""
         if not self.running:
             return
-        if self._defer(partial(self.receive, message)):
+        if self.paused_until > self.clock.now() and self._defer(partial(self.receive, message)):
             return
         if isinstance(message, GossipSyn):
             send_idx, request = self.view.compare(message.digest)
@@ -258,29 +270,31 @@ class Node(Member):
         """
         now = self.clock.now()
         v = self.view
-        alive = v.known & (v.status == STATUS_UP) & self._available(now)
-        alive[self.index] = self.status == STATUS_UP
-        self._set_alive(alive, now)
+        previous = self.alive_mask
+        alive, members, flips = v.survey(
+            now, self.status == STATUS_UP, previous, self._available(now)
+        )
+        self.alive_mask = alive
+        if flips:
+            self._report_flips(previous, alive, now)
 
-        members = alive.nonzero()[0]
         opinion = self.opinion
         recognised = NO_NODE
         if self.joining(now):
             opinion = NO_NODE
         elif members.size:
-            recognised = self._recognition(members)
-            best = best_of(members, v.score, self.ids.rank)
-            current_alive = opinion >= 0 and bool(alive[opinion])
-            current_score = float(v.score[opinion]) if opinion >= 0 else -math.inf
-            opinion = choose(
+            self._fit_scratch()
+            opinion, recognised = lead(
+                members,
+                alive,
                 opinion,
-                current_alive,
-                current_score,
-                best,
-                float(v.score[best]),
-                recognised,
-                False,
+                v.score,
+                v.opinion,
+                self.ids.rank,
+                self.params.convergence_threshold,
                 self.params.emergence_threshold,
+                self._votes,
+                self._tally,
             )
         opinion_changed = opinion != self.opinion
         if opinion_changed:
@@ -293,13 +307,14 @@ class Node(Member):
             self.acting = acting
             self.listener.node_changed(self, now)
 
-    def _available(self, now: float) -> np.ndarray:
+    def _available(self, now: float) -> BoolArray | None:
         """Per peer of the view, whether the failure detector holds it up (phi below threshold).
 
-        The one place liveness comes from, so another detector (SWIM) can stand in.
+        The one place liveness comes from, so another detector (SWIM) can
+        stand in with its verdicts; None, as here, leaves them to the view's
+        phi detectors, judged within the survey (no array made for it).
         """
-        available: np.ndarray = self.view.detector.available(now)
-        return available
+        return None
 
     def joining(self, now: float) -> bool:
         """Whether this node still waits to hear from a peer before holding an opinion.
@@ -316,18 +331,17 @@ class Node(Member):
             return False
         return not self.is_seed or now - self.started_at < self.params.gc_after
 
-    def _set_alive(self, alive: BoolArray, now: float) -> None:
-        """As a member does; suspected peers also leave the digest this node offers."""
-        self.view.suspect(self.view.known & (self.view.status == STATUS_UP) & ~alive)
-        super()._set_alive(alive, now)
-
-    def _recognition(self, members: np.ndarray) -> int:
-        """The opinion held by at least the convergence-threshold share of ``members``."""
-        held = self.view.opinion[members]
-        held = held[held >= 0]
-        if self._tally.shape[0] < len(self.ids):  # opinions may name ids the view lacks yet
+    def _fit_scratch(self) -> None:
+        """Size the recognition's scratch: opinions may name ids the view lacks yet."""
+        if self._tally.shape[0] < len(self.ids):
             self._tally = np.zeros(len(self.ids), dtype=np.int64)
+        if self._votes.shape[0] < self.view.capacity:
+            self._votes = np.empty(self.view.capacity, dtype=np.int64)
+
+    def _recognition(self, members: IntArray) -> int:
+        """The opinion held by at least the convergence-threshold share of ``members``."""
+        self._fit_scratch()
         share, rank = self.params.convergence_threshold, self.ids.rank
-        return recognise(held, held.shape[0], members.shape[0], share, rank, self._tally)
+        return recognition(members, self.view.opinion, share, rank, self._votes, self._tally)
 
     # -- read-only helpers for observers ----------------------------------------------

@@ -33,12 +33,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from emergent_lab.core.arrays import BoolArray, IntArray
 from emergent_lab.detector import DetectorBank, DetectorParams
-from emergent_lab.protocol.messages import VERSION_BITS, StateBatch
+from emergent_lab.protocol.merging import GROW_VIEW, MERGED, merge_states
+from emergent_lab.protocol.messages import StateBatch
+from emergent_lab.protocol.survey import survey
 
 _EMPTY = np.zeros(0, dtype=np.int64)
-_LAST_VERSION = np.array((1 << VERSION_BITS) - 1)
-"""OR-ed into a key, gives the largest key of the same generation."""
+_NO_VERDICTS = np.zeros(0, dtype=bool)
+"""Availability left to the view's own phi detectors (see ``View.survey``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,14 +106,37 @@ class View:
         """Forget the cached digest after the owner changed its own state."""
         self._digest = None
 
-    def suspect(self, suspected: np.ndarray) -> None:
-        """Adopt the owner's latest suspicions: those peers leave the digest."""
-        n = suspected.shape[0]
-        if n != self.capacity or np.count_nonzero(suspected != self.suspected):
-            self.suspected[:n] = suspected
-            self.suspected[n:] = False
-            self._suspecting = int(np.count_nonzero(self.suspected))
+    def survey(
+        self, now: float, owner_up: bool, previous: BoolArray, available: BoolArray | None
+    ) -> tuple[BoolArray, IntArray, int]:
+        """Who is alive now: ``(alive mask, members alive, how many differ from previous)``.
+
+        A held peer that is up and available to the owner's detector is
+        alive (``available``: another detector's verdicts; None: this view's
+        phi detectors at ``now``); one held and up but not available is
+        suspected and leaves the digest. One compiled pass
+        (:func:`~emergent_lab.protocol.survey.survey`).
+        """
+        alive = np.empty(self.capacity, dtype=bool)
+        members = np.empty(self.capacity, dtype=np.int64)
+        bank = self.detector.state()
+        m, flips, changed, self._suspecting = survey(
+            self.owner,
+            owner_up,
+            self.known,
+            self.status,
+            _NO_VERDICTS if available is None else available,
+            bank.rule,
+            bank.suspect_at,
+            now,
+            previous,
+            alive,
+            self.suspected,
+            members,
+        )
+        if changed:
             self._digest = None
+        return alive, members[:m], flips
 
     def digest(self) -> np.ndarray:
         """Version keys of the states offered (0 where none), shared until the view changes.
@@ -168,82 +194,56 @@ class View:
         the only authority on its own state. A state of a buried generation is
         taken only with a heartbeat newer than the tombstone's (see the module
         docstring); a refused one still raises the tombstone's key, so it is
-        not asked for again. Deltas are chosen against our digest, so usually
-        every one is newer and no selection is needed.
+        not asked for again (the digest, which hides buried peers, is
+        unchanged). The merge is compiled
+        (:func:`~emergent_lab.protocol.merging.merge_states`); only the
+        metrics, Python objects, are copied here.
         """
         idx = batch.idx
         n = idx.shape[0]
         if not n:
             return _UNCHANGED
-        try:
-            old_key = self.key[idx]
-        except IndexError:  # states of peers interned since this view last grew
-            self.ensure_capacity(int(idx.max()) + 1)
-            old_key = self.key[idx]
-        take = (batch.key > old_key) & (idx != self._owner)
-        if self._buried:
-            take = self._unburied(batch, idx, old_key, take)
-        taken = np.count_nonzero(take)
-        if taken == n:
-            key, heartbeat, score = batch.key, batch.heartbeat, batch.score
-            opinion, status = batch.opinion, batch.status
-            metrics, state_bytes = batch.metrics, batch.state_bytes
-        elif taken:
-            sel = take.nonzero()[0]
-            idx, old_key = idx[sel], old_key[sel]
-            key, heartbeat, score = batch.key[sel], batch.heartbeat[sel], batch.score[sel]
-            opinion, status = batch.opinion[sel], batch.status[sel]
-            metrics, state_bytes = batch.metrics[sel], batch.state_bytes[sel]
-        else:
-            return _UNCHANGED
-        was_known = self.known[idx]
-        new_generation = key > (old_key | _LAST_VERSION)
-        advanced = heartbeat > self.heartbeat[idx]
-        if np.count_nonzero(was_known) == taken and not np.count_nonzero(new_generation):
-            # The usual gossip: newer versions of states already held.
-            beat = advanced
-            changed = (
-                (score != self.score[idx])
-                | (opinion != self.opinion[idx])
-                | (status != self.status[idx])
+        taken_at = np.empty(n, dtype=np.int64)
+        beats = np.empty(n, dtype=np.int64)
+        while True:
+            outcome, taken, heartbeats, structural, self._buried = merge_states(
+                self.owner,
+                self._buried,
+                idx,
+                batch.key,
+                batch.heartbeat,
+                batch.score,
+                batch.opinion,
+                batch.status,
+                batch.state_bytes,
+                self.key,
+                self.heartbeat,
+                self.score,
+                self.opinion,
+                self.status,
+                self.state_bytes,
+                self.known,
+                now,
+                taken_at,
+                beats,
+                *self.detector.state(),
             )
-            structural = bool(np.count_nonzero(changed))
+            if outcome == MERGED:
+                break
+            if outcome == GROW_VIEW:  # states of peers interned since this view last grew
+                self.ensure_capacity(taken)
+            else:
+                self.detector.widen(taken)
+        if not taken:
+            return _UNCHANGED
+        if taken == n:
+            self.metrics[idx] = batch.metrics
         else:
-            # New peers or restarts: each one is a first heartbeat.
-            beat = advanced | new_generation | ~was_known
-            structural = True
-            restarted = idx[new_generation & was_known]
-            if restarted.size:
-                self.detector.reset(restarted)
-            if self._buried:
-                self._buried -= int(np.count_nonzero(~was_known & (old_key != 0)))
-            self.known[idx] = True
-        self.key[idx] = key
-        self.heartbeat[idx] = heartbeat
-        self.score[idx] = score
-        self.opinion[idx] = opinion
-        self.status[idx] = status
-        self.metrics[idx] = metrics
-        self.state_bytes[idx] = state_bytes
-        beats = idx if np.count_nonzero(beat) == taken else idx[beat]
-        if beats.size:
-            self.detector.heartbeat_unchecked(beats, now)
+            at = taken_at[:taken]
+            idx = idx[at]
+            self.metrics[idx] = batch.metrics[at]
         self._digest = None
-        return MergeResult(idx, beats, structural)
-
-    def _unburied(
-        self, batch: StateBatch, idx: np.ndarray, old_key: np.ndarray, take: np.ndarray
-    ) -> np.ndarray:
-        """``take`` without the stale states of buried peers; their tombstones' keys raised."""
-        buried = take & ~self.known[idx] & (old_key != 0)
-        if not np.count_nonzero(buried):
-            return take
-        same_generation = (batch.key >> VERSION_BITS) == (old_key >> VERSION_BITS)
-        stale = buried & same_generation & (batch.heartbeat <= self.heartbeat[idx])
-        if np.count_nonzero(stale):
-            self.key[idx[stale]] = batch.key[stale]
-            take = take & ~stale
-        return take
+        return MergeResult(idx, beats[:heartbeats], structural)
 
     def forget(self, idx: np.ndarray) -> None:
         """Forget peers entirely, tombstones included, so their slots can hold other ids.
