@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from emergent_lab import ClusterConfig
+from emergent_lab import ClusterConfig, SimCluster
 from emergent_lab.run.config import random_metrics
 from emergent_lab.run.metric_table import MetricTable
 
@@ -36,3 +36,18 @@ def test_a_column_cannot_be_changed_through_its_view() -> None:
         table.column("cpu")[0] = 1.0
     with pytest.raises(ValueError, match="columns of different lengths"):
         MetricTable({"a": np.zeros(2), "b": np.zeros(3)})
+
+
+def test_a_score_of_no_metric_still_has_one_row_per_node() -> None:
+    """lowest-id scores no metric: its table has no column but still n (empty) rows.
+
+    A sweep of ``leader-crash`` under ``score.preset=lowest-id`` once built a
+    table of length 0 and failed in the engine's constructor.
+    """
+    config = ClusterConfig.create(7, seed=3, score="lowest-id")
+    assert len(config.metrics) == 7 and all(m == {} for m in config.metrics)
+    SimCluster(config).run(2.0)
+    with pytest.raises(ValueError, match="needs its number of nodes"):
+        MetricTable({})
+    with pytest.raises(ValueError, match="different lengths"):
+        MetricTable({"cpu": np.zeros(3)}, nodes=4)

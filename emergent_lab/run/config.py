@@ -102,6 +102,11 @@ class ClusterConfig:
                 f"cluster.view: unknown view {self.view!r} (expected one of: {', '.join(VIEWS)})"
             )
         check_number("cluster.k", self.k, low=1, integer=True)
+        if len(self.metrics) != len(self.ids):
+            raise ValueError(
+                f"score.nodes: one metrics mapping per node is needed "
+                f"(got {len(self.metrics)} for {len(self.ids)} nodes)"
+            )
         if self.view == "topk" and self.protocol != "emergent":
             raise ValueError(
                 f"cluster.view: 'topk' is a view of the emergent protocol only "
@@ -185,7 +190,7 @@ class ClusterConfig:
             params = params.replace(**protocol)
         score_fn = ScoreFunction.preset(score) if isinstance(score, str) else score
         rng = np.random.default_rng(seed)
-        drawn = MetricTable(random_metric_columns(score_fn, len(ids), rng=rng))
+        drawn = MetricTable(random_metric_columns(score_fn, len(ids), rng=rng), nodes=len(ids))
         if metrics is not None:
             given = (
                 dict(metrics)

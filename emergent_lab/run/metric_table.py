@@ -27,14 +27,20 @@ class MetricTable(Sequence[Mapping[str, float]]):
 
     Args:
         columns: metric name -> one value per node (NaN: that node lacks it).
+        nodes: how many nodes; needed when there is no column (a score of no
+            metric, such as ``lowest-id``), else the columns' length.
     """
 
-    def __init__(self, columns: Mapping[str, FloatArray]) -> None:
+    def __init__(self, columns: Mapping[str, FloatArray], *, nodes: int | None = None) -> None:
         sizes = {np.shape(column) for column in columns.values()}
+        if nodes is not None:
+            sizes.add((nodes,))
         if len(sizes) > 1:
             raise ValueError(f"metrics: columns of different lengths {sorted(sizes)}")
+        if not sizes:
+            raise ValueError("metrics: a table of no column needs its number of nodes")
         self._columns = {name: np.asarray(c, dtype=np.float64) for name, c in columns.items()}
-        self._n = next(iter(sizes))[0] if sizes else 0
+        self._n = int(next(iter(sizes))[0])
 
     @classmethod
     def from_rows(cls, rows: Sequence[Mapping[str, float]]) -> MetricTable:
@@ -44,7 +50,8 @@ class MetricTable(Sequence[Mapping[str, float]]):
             {
                 name: np.fromiter((row.get(name, np.nan) for row in rows), np.float64, len(rows))
                 for name in names
-            }
+            },
+            nodes=len(rows),
         )
 
     @property
@@ -66,7 +73,7 @@ class MetricTable(Sequence[Mapping[str, float]]):
                 if name not in columns:
                     columns[name] = np.full(self._n, np.nan)
                 columns[name][i] = value
-        return MetricTable(columns)
+        return MetricTable(columns, nodes=self._n)
 
     def __len__(self) -> int:
         return self._n
