@@ -27,8 +27,9 @@ sent ELECTIONs, and simply never answer.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -40,13 +41,15 @@ from emergent_lab.baselines.messages import (
     Election,
     Heartbeat,
 )
-from emergent_lab.core.ids import NO_NODE, IdTable
+from emergent_lab.core.ids import NO_NODE
 from emergent_lab.detector import DetectorBank
 from emergent_lab.protocol.member import Member, PeersHeld
 from emergent_lab.protocol.messages import Message
-from emergent_lab.protocol.params import ProtocolParams
-from emergent_lab.protocol.transport import Clock, NodeListener, Transport
-from emergent_lab.score import ScoreFunction
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from emergent_lab.protocol.member import MemberOptions
 
 ANSWER_TIMEOUT_ROUNDS = 1.0
 """Heartbeat intervals a candidate waits for an ANSWER before it declares itself."""
@@ -86,35 +89,9 @@ class BullyNode(Member):
     """Every member is known from the id table; only the coordinator is watched."""
     message_kinds = KINDS
 
-    def __init__(
-        self,
-        node_id: str,
-        *,
-        ids: IdTable,
-        params: ProtocolParams,
-        score: ScoreFunction,
-        metrics: Mapping[str, float],
-        clock: Clock,
-        transport: Transport,
-        rng: np.random.Generator,
-        seeds: Sequence[str] = (),
-        generation: int = 1,
-        listener: NodeListener | None = None,
-    ) -> None:
-        super().__init__(
-            node_id,
-            ids=ids,
-            params=params,
-            score=score,
-            metrics=metrics,
-            clock=clock,
-            transport=transport,
-            rng=rng,
-            seeds=seeds,
-            generation=generation,
-            listener=listener,
-        )
-        self._detector = DetectorBank(params.detector, capacity=len(ids))
+    def __init__(self, node_id: str, **members: Unpack[MemberOptions]) -> None:
+        super().__init__(node_id, **members)
+        self._detector = DetectorBank(self.params.detector, capacity=len(self.ids))
         self.known_scores: dict[int, float] = {}
         """Scores learned from other members' messages (unknown: may outrank us)."""
         self.electing = False

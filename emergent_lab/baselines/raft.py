@@ -51,10 +51,10 @@ a higher term is not a suspicion.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -66,13 +66,15 @@ from emergent_lab.baselines.raft_messages import (
     RequestVote,
     Vote,
 )
-from emergent_lab.core.ids import NO_NODE, IdTable
+from emergent_lab.core.ids import NO_NODE
 from emergent_lab.detector import DetectorBank
 from emergent_lab.protocol.member import Member, PeersHeld
 from emergent_lab.protocol.messages import Message
-from emergent_lab.protocol.params import ProtocolParams
-from emergent_lab.protocol.transport import Clock, NodeListener, Transport
-from emergent_lab.score import ScoreFunction
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from emergent_lab.protocol.member import MemberOptions
 
 ELECTION_TIMEOUT_ROUNDS = (3.0, 6.0)
 """The election timeout is drawn uniformly from this range, in heartbeat intervals.
@@ -116,35 +118,9 @@ class RaftNode(Member):
     """Every member is known from the id table."""
     message_kinds = KINDS
 
-    def __init__(
-        self,
-        node_id: str,
-        *,
-        ids: IdTable,
-        params: ProtocolParams,
-        score: ScoreFunction,
-        metrics: Mapping[str, float],
-        clock: Clock,
-        transport: Transport,
-        rng: np.random.Generator,
-        seeds: Sequence[str] = (),
-        generation: int = 1,
-        listener: NodeListener | None = None,
-    ) -> None:
-        super().__init__(
-            node_id,
-            ids=ids,
-            params=params,
-            score=score,
-            metrics=metrics,
-            clock=clock,
-            transport=transport,
-            rng=rng,
-            seeds=seeds,
-            generation=generation,
-            listener=listener,
-        )
-        self._detector = DetectorBank(params.detector, capacity=len(ids))
+    def __init__(self, node_id: str, **members: Unpack[MemberOptions]) -> None:
+        super().__init__(node_id, **members)
+        self._detector = DetectorBank(self.params.detector, capacity=len(self.ids))
         self.stable = StableStorage()
         self.role = Role.FOLLOWER
         self.votes: set[int] = set()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -31,6 +31,28 @@ from emergent_lab.protocol.transport import (
     Transport,
 )
 from emergent_lab.score import ScoreFunction
+
+if TYPE_CHECKING:
+    from typing_extensions import NotRequired, TypedDict
+
+    class MemberOptions(TypedDict):
+        """:class:`Member`'s keyword arguments, for subclasses that pass them on unchanged.
+
+        Every protocol's node is built by the same engines and transports with the
+        same arguments; a subclass takes ``**members: Unpack[MemberOptions]`` and
+        adds only its own, so the list is written once, here and in ``Member``.
+        """
+
+        ids: IdTable
+        params: ProtocolParams
+        score: ScoreFunction
+        metrics: Mapping[str, float]
+        clock: Clock
+        transport: Transport
+        rng: np.random.Generator
+        seeds: NotRequired[Sequence[str]]
+        generation: NotRequired[int]
+        listener: NotRequired[NodeListener | None]
 
 
 class PeersHeld(NamedTuple):

@@ -12,13 +12,13 @@ convergence-threshold fraction of the live members share that opinion.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from emergent_lab.core.arrays import BoolArray, IntArray
-from emergent_lab.core.ids import NO_NODE, IdTable
+from emergent_lab.core.ids import NO_NODE
 from emergent_lab.detector import DetectorBank
 from emergent_lab.protocol.member import Member, PeersHeld, pad
 from emergent_lab.protocol.messages import (
@@ -33,52 +33,24 @@ from emergent_lab.protocol.messages import (
     state_wire_bytes,
     version_key,
 )
-from emergent_lab.protocol.params import ProtocolParams
 from emergent_lab.protocol.rules import best_of
 from emergent_lab.protocol.survey import collectable, lead, recognition
-from emergent_lab.protocol.transport import (
-    Clock,
-    NodeListener,
-    Transport,
-)
 from emergent_lab.protocol.view import MergeResult, View
-from emergent_lab.score import ScoreFunction
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from emergent_lab.protocol.member import MemberOptions
 
 
 class Node(Member):
     """A gossiping member that forms an opinion on who leads (arguments as :class:`Member`)."""
 
-    def __init__(
-        self,
-        node_id: str,
-        *,
-        ids: IdTable,
-        params: ProtocolParams,
-        score: ScoreFunction,
-        metrics: Mapping[str, float],
-        clock: Clock,
-        transport: Transport,
-        rng: np.random.Generator,
-        seeds: Sequence[str] = (),
-        generation: int = 1,
-        listener: NodeListener | None = None,
-    ) -> None:
-        super().__init__(
-            node_id,
-            ids=ids,
-            params=params,
-            score=score,
-            metrics=metrics,
-            clock=clock,
-            transport=transport,
-            rng=rng,
-            seeds=seeds,
-            generation=generation,
-            listener=listener,
-        )
-        self.view = View(self.index, params.detector, capacity=len(ids))
+    def __init__(self, node_id: str, **members: Unpack[MemberOptions]) -> None:
+        super().__init__(node_id, **members)
+        self.view = View(self.index, self.params.detector, capacity=len(self.ids))
         self.alive_mask = np.zeros(self.view.capacity, dtype=bool)
-        self._tally = np.zeros(len(ids), dtype=np.int64)
+        self._tally = np.zeros(len(self.ids), dtype=np.int64)
         """Scratch counters of :func:`~emergent_lab.protocol.rules.recognise`."""
         self._votes = np.empty(self.view.capacity, dtype=np.int64)
         """Scratch for the opinions counted by the recognition."""

@@ -18,19 +18,20 @@ that declared the old one dead take the new one back at once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from emergent_lab.core.ids import IdTable
 from emergent_lab.detector.lifeguard import SwimParams
 from emergent_lab.protocol.messages import STATUS_UP, Message
 from emergent_lab.protocol.node import Node
-from emergent_lab.protocol.params import ProtocolParams
 from emergent_lab.protocol.swim import SwimMember
 from emergent_lab.protocol.swim_messages import KINDS, SwimMessage
-from emergent_lab.protocol.transport import Clock, NodeListener, Transport
-from emergent_lab.score import ScoreFunction
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from emergent_lab.protocol.member import MemberOptions
 
 INCARNATIONS_PER_GENERATION = 1 << 20
 """Refutations one generation may make before its incarnations would reach the next's."""
@@ -46,42 +47,17 @@ class SwimNode(Node):
     """SWIM's probes travel beside gossip (for the event log's codes)."""
 
     def __init__(
-        self,
-        node_id: str,
-        *,
-        ids: IdTable,
-        params: ProtocolParams,
-        score: ScoreFunction,
-        metrics: Mapping[str, float],
-        clock: Clock,
-        transport: Transport,
-        rng: np.random.Generator,
-        seeds: Sequence[str] = (),
-        generation: int = 1,
-        listener: NodeListener | None = None,
-        swim: SwimParams | None = None,
+        self, node_id: str, *, swim: SwimParams | None = None, **members: Unpack[MemberOptions]
     ) -> None:
-        super().__init__(
-            node_id,
-            ids=ids,
-            params=params,
-            score=score,
-            metrics=metrics,
-            clock=clock,
-            transport=transport,
-            rng=rng,
-            seeds=seeds,
-            generation=generation,
-            listener=listener,
-        )
+        super().__init__(node_id, **members)
         self.swim = SwimMember(
             self.index,
             params=swim or SwimParams(),
-            clock=clock,
-            transport=transport,
-            rng=rng,
+            clock=self.clock,
+            transport=self.transport,
+            rng=self.rng,
             members=self._members,
-            incarnation=(generation - 1) * INCARNATIONS_PER_GENERATION,
+            incarnation=(self.generation - 1) * INCARNATIONS_PER_GENERATION,
             defer=self._defer,
             on_change=self._swim_changed,
         )

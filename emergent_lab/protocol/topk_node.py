@@ -28,13 +28,14 @@ it as after a crash.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from emergent_lab.core.arrays import FloatArray, IntArray
-from emergent_lab.core.ids import NO_NODE, IdTable
+from emergent_lab.core.ids import NO_NODE
 from emergent_lab.detector import DetectorBank
 from emergent_lab.detector.rule import detector_rule
 from emergent_lab.detector.sums import bootstrap_sums, entry_phi
@@ -44,8 +45,11 @@ from emergent_lab.protocol.params import ProtocolParams
 from emergent_lab.protocol.rules import choose
 from emergent_lab.protocol.topk_messages import TopKAck, TopKAck2, TopKMessage, TopKState, TopKSyn
 from emergent_lab.protocol.topk_view import TopKList
-from emergent_lab.protocol.transport import Clock, NodeListener, Transport
-from emergent_lab.score import ScoreFunction
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from emergent_lab.protocol.member import MemberOptions
 
 DEFAULT_K = 8
 """Candidates a top-k node keeps unless told otherwise (the array engine's default too)."""
@@ -58,41 +62,16 @@ class TopKNode(Member):
     """A top-k node never believes every member alive: only its k candidates."""
 
     def __init__(
-        self,
-        node_id: str,
-        *,
-        ids: IdTable,
-        params: ProtocolParams,
-        score: ScoreFunction,
-        metrics: Mapping[str, float],
-        clock: Clock,
-        transport: Transport,
-        rng: np.random.Generator,
-        seeds: Sequence[str] = (),
-        generation: int = 1,
-        listener: NodeListener | None = None,
-        k: int = DEFAULT_K,
+        self, node_id: str, *, k: int = DEFAULT_K, **members: Unpack[MemberOptions]
     ) -> None:
-        super().__init__(
-            node_id,
-            ids=ids,
-            params=params,
-            score=score,
-            metrics=metrics,
-            clock=clock,
-            transport=transport,
-            rng=rng,
-            seeds=seeds,
-            generation=generation,
-            listener=listener,
-        )
+        super().__init__(node_id, **members)
         self.k = k
         self.candidates = TopKList(
             self.index,
             k=k,
-            rule=detector_rule(params.detector),
-            first=bootstrap_sums(params.detector),
-            ids=ids,
+            rule=detector_rule(self.params.detector),
+            first=bootstrap_sums(self.params.detector),
+            ids=self.ids,
         )
         self._alive: list[int] = []
         """Candidates alive at the last look (also set in ``alive_mask`` for readers)."""
