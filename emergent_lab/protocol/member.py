@@ -223,6 +223,21 @@ class Member:
         p = self.params
         return p.heartbeat_interval if name == "heartbeat" else p.gossip_interval
 
+    def _start_ticking(self, ticks: Mapping[str, Callable[[], None]]) -> None:
+        """Run: evaluate once, then start each tick at a random phase of its interval.
+
+        Random phases keep a cluster that starts at one instant from ticking in
+        lock-step, as real processes never do; the first evaluation gives the
+        member an opinion before its first tick.
+        """
+        if self.running:
+            return
+        self.running = True
+        self.started_at = self.clock.now()
+        self.evaluate()
+        for name, action in ticks.items():
+            self._every(name, action, self.rng.random())
+
     def _every(self, name: str, action: Callable[[], None], phase: float) -> None:
         """Run ``action`` every interval of ``name``, read afresh at each tick.
 

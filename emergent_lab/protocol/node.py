@@ -71,18 +71,8 @@ class Node(Member):
     # -- lifecycle -----------------------------------------------------------
 
     def start(self) -> None:
-        """Begin heartbeating and gossiping, each at a random phase of its interval.
-
-        Random phases keep a cluster that starts at one instant from gossiping
-        in lock-step, as real processes never do.
-        """
-        if self.running:
-            return
-        self.running = True
-        self.started_at = self.clock.now()
-        self.evaluate()
-        self._every("heartbeat", self._heartbeat_tick, self.rng.random())
-        self._every("gossip", self._gossip_tick, self.rng.random())
+        """Begin heartbeating and gossiping, each at a random phase of its interval."""
+        self._start_ticking({"heartbeat": self._heartbeat_tick, "gossip": self._gossip_tick})
 
     def leave(self) -> None:
         """Leave gracefully: tell some live peers this node is leaving, then stop."""

@@ -114,13 +114,7 @@ class TopKNode(Member):
 
     def start(self) -> None:
         """Begin heartbeating and gossiping, each at a random phase of its interval."""
-        if self.running:
-            return
-        self.running = True
-        self.started_at = self.clock.now()
-        self.evaluate()
-        self._every("heartbeat", self._heartbeat_tick, self.rng.random())
-        self._every("gossip", self._gossip_tick, self.rng.random())
+        self._start_ticking({"heartbeat": self._heartbeat_tick, "gossip": self._gossip_tick})
 
     def leave(self) -> None:
         """Stop; with no status to announce, peers suspect this node as after a crash."""
