@@ -34,17 +34,14 @@ from emergent_lab.array.reader import SampledRecord, ViewReader
 from emergent_lab.array.views import TopKView
 from emergent_lab.core.arrays import IntArray
 from emergent_lab.core.checks import check_number
-from emergent_lab.core.timeline import record_in_force
 from emergent_lab.live.parts import (
-    cluster_point,
-    param_value,
+    EngineReadings,
     recorded_node,
     reset_config,
     set_loss,
 )
 from emergent_lab.run.source import (
     Capabilities,
-    ClusterPoint,
     Mark,
     Message,
     NodeState,
@@ -94,7 +91,7 @@ def initial_sample(cluster: ArrayCluster, limit: int) -> IntArray:
     return np.unique(np.concatenate([chosen, best])).astype(np.int64)
 
 
-class ArrayClusterSource:
+class ArrayClusterSource(EngineReadings[ArrayCluster]):
     """Reads and drives an array-engine cluster for the dashboard, drawing a sample of it.
 
     Args:
@@ -166,16 +163,6 @@ class ArrayClusterSource:
         self._draw(extra[:room].tolist())
 
     # -- readings ---------------------------------------------------------------------------
-
-    @property
-    def time(self) -> float:
-        """Virtual time of the cluster."""
-        return self.cluster.time
-
-    @property
-    def seed(self) -> int:
-        """The cluster's seed."""
-        return self.cluster.config.seed
 
     def node_ids(self) -> Sequence[str]:
         """The drawn nodes: the first sample in id order, then later additions in order."""
@@ -250,24 +237,6 @@ class ArrayClusterSource:
             return 0.0
         return self.reader.phi(dataclasses.replace(held, detector=held.detector[rows[:1]]))[0]
 
-    def phi_threshold(self) -> float:
-        """The detector threshold in force."""
-        return self.cluster.params.detector.threshold
-
-    def leader(self) -> str | None:
-        """The leader every up node of the whole cluster recognises."""
-        return self.cluster.leader()
-
-    def timeline(self, start: int = 0) -> Sequence[ClusterPoint]:
-        """The engine's per-slot cluster timeline from ``start`` on."""
-        ids = self.cluster.ids.ids
-        return [cluster_point(r, ids) for r in self.cluster.observer.timeline[start:]]
-
-    def cluster_at(self, time: float) -> ClusterPoint | None:
-        """The timeline point in force at ``time``."""
-        record = record_in_force(self.cluster.observer.timeline, time)
-        return cluster_point(record, self.cluster.ids.ids) if record else None
-
     def node_at(self, node_id: str, time: float) -> RecordedNode | None:
         """A drawn node's record at ``time`` (None before it was drawn)."""
         record = self.record.at(self._index(node_id), time)
@@ -284,14 +253,6 @@ class ArrayClusterSource:
     def traffic(self) -> Traffic:
         """The engine's message and byte counters."""
         return Traffic(messages=self.cluster.messages_sent, bytes=self.cluster.bytes_sent)
-
-    def weights(self) -> Mapping[str, float]:
-        """Weights of the score function (fixed on this engine)."""
-        return dict(self.cluster.score_function.weights)
-
-    def param(self, name: str) -> float:
-        """A protocol parameter by the name ``set_param`` takes (``detector.*`` too)."""
-        return param_value(self.cluster.params, name)
 
     def loss_rate(self) -> float:
         """The message-loss probability in force."""

@@ -19,15 +19,13 @@ from emergent_lab.core.checks import check_number
 from emergent_lab.core.timeline import record_in_force
 from emergent_lab.exact import SimCluster
 from emergent_lab.live.parts import (
-    cluster_point,
-    param_value,
+    EngineReadings,
     recorded_node,
     reset_config,
     set_loss,
 )
 from emergent_lab.run.source import (
     Capabilities,
-    ClusterPoint,
     Mark,
     Message,
     NodeState,
@@ -42,7 +40,7 @@ MESSAGE_SAMPLE = 400
 """At most this many recent messages are kept for the network view's fading edges."""
 
 
-class SimClusterSource:
+class SimClusterSource(EngineReadings[SimCluster]):
     """Reads and drives a simulated cluster for the dashboard.
 
     Args:
@@ -62,16 +60,6 @@ class SimClusterSource:
             self._messages.append((now, src, dst))
 
     # -- readings ---------------------------------------------------------------------
-
-    @property
-    def time(self) -> float:
-        """Virtual time of the cluster."""
-        return self.cluster.time
-
-    @property
-    def seed(self) -> int:
-        """The cluster's seed."""
-        return self.cluster.config.seed
 
     def node_ids(self) -> Sequence[str]:
         """Configured nodes first, then those that joined, in joining order."""
@@ -150,24 +138,6 @@ class SimClusterSource:
         node = self.cluster.node(observer)
         return node.phi_of(subject) if node.running else 0.0
 
-    def phi_threshold(self) -> float:
-        """The detector threshold in force."""
-        return self.cluster.params.detector.threshold
-
-    def leader(self) -> str | None:
-        """The recognised leader of the whole cluster."""
-        return self.cluster.leader()
-
-    def timeline(self, start: int = 0) -> Sequence[ClusterPoint]:
-        """Observer timeline points from ``start`` on."""
-        ids = self.cluster.ids.ids
-        return [cluster_point(r, ids) for r in self.cluster.observer.timeline[start:]]
-
-    def cluster_at(self, time: float) -> ClusterPoint | None:
-        """The timeline point in force at ``time``."""
-        record = record_in_force(self.cluster.observer.timeline, time)
-        return cluster_point(record, self.cluster.ids.ids) if record else None
-
     def node_at(self, node_id: str, time: float) -> RecordedNode | None:
         """A node's record in force at ``time``."""
         index = self.cluster.ids.index.get(node_id)
@@ -203,14 +173,6 @@ class SimClusterSource:
         """Network counters."""
         network = self.cluster.network
         return Traffic(messages=network.messages_sent, bytes=network.bytes_sent)
-
-    def weights(self) -> Mapping[str, float]:
-        """Weights of the cluster's score function."""
-        return dict(self.cluster.score_function.weights)
-
-    def param(self, name: str) -> float:
-        """A protocol parameter by the name ``set_param`` takes (``detector.*`` too)."""
-        return param_value(self.cluster.params, name)
 
     def loss_rate(self) -> float:
         """The network's loss probability."""

@@ -12,12 +12,14 @@ on the dashboard.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Protocol
+from collections.abc import Mapping, Sequence
+from typing import Any, Generic, Protocol, TypeVar
 
 from emergent_lab.core.checks import check_number
+from emergent_lab.core.timeline import record_in_force
 from emergent_lab.protocol.params import PARAMETERS, ProtocolParams
 from emergent_lab.run.config import ClusterConfig
+from emergent_lab.run.engine import Engine
 from emergent_lab.run.observer import ClusterRecord
 from emergent_lab.run.source import ClusterPoint, RecordedNode
 from emergent_lab.score import ScoreFunction
@@ -38,6 +40,64 @@ class LossControl(Protocol):
     def set_loss(self, loss: float) -> None:
         """Set the message-loss probability now."""
         ...
+
+
+class LiveEngine(Engine, Protocol):
+    """An engine a dashboard drives: the report's contract plus the settings a user can change."""
+
+    params: ProtocolParams
+    score_function: ScoreFunction
+
+
+E = TypeVar("E", bound=LiveEngine)
+
+
+class EngineReadings(Generic[E]):
+    """The readings both sources take straight from their engine's contract.
+
+    Time, seed, the cluster timeline, the leader and the settings in force
+    read the same on either engine, so they are written once here; what
+    differs (per-node states, views, phi, replay records) stays in each
+    source.
+    """
+
+    cluster: E
+
+    @property
+    def time(self) -> float:
+        """Virtual time of the cluster."""
+        return self.cluster.time
+
+    @property
+    def seed(self) -> int:
+        """The cluster's seed."""
+        return self.cluster.config.seed
+
+    def phi_threshold(self) -> float:
+        """The detector threshold in force."""
+        return self.cluster.params.detector.threshold
+
+    def leader(self) -> str | None:
+        """The leader every up node of the whole cluster recognises."""
+        return self.cluster.leader()
+
+    def timeline(self, start: int = 0) -> Sequence[ClusterPoint]:
+        """The engine's cluster timeline points from ``start`` on."""
+        ids = self.cluster.ids.ids
+        return [cluster_point(r, ids) for r in self.cluster.timeline[start:]]
+
+    def cluster_at(self, time: float) -> ClusterPoint | None:
+        """The timeline point in force at ``time``."""
+        record = record_in_force(self.cluster.timeline, time)
+        return cluster_point(record, self.cluster.ids.ids) if record else None
+
+    def weights(self) -> Mapping[str, float]:
+        """Weights of the cluster's score function."""
+        return dict(self.cluster.score_function.weights)
+
+    def param(self, name: str) -> float:
+        """A protocol parameter by the name ``set_param`` takes (``detector.*`` too)."""
+        return param_value(self.cluster.params, name)
 
 
 def cluster_point(record: ClusterRecord, ids: Sequence[str]) -> ClusterPoint:
