@@ -17,7 +17,8 @@ from emergent_lab.exact.drivers import add_score_noise, follow_series
 from emergent_lab.run.report import Report, build_report
 from emergent_lab.scenario.array import build_array_cluster
 from emergent_lab.scenario.events import ScenarioEvent
-from emergent_lab.scenario.schema import Scenario, TraceReplay
+from emergent_lab.scenario.schema import Scenario
+from emergent_lab.scenario.sections import TraceReplay
 
 
 def _arguments(event: ScenarioEvent) -> dict[str, Any]:

@@ -16,21 +16,25 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
-import numpy as np
-
 from emergent_lab.core.checks import check_number
 from emergent_lab.core.ids import default_ids, validate_node_id
 from emergent_lab.detector import DetectorParams
-from emergent_lab.detector.lifeguard import SwimParams
-from emergent_lab.detector.params import DETECTOR_KINDS
 from emergent_lab.protocol.params import CLUSTER_DETECTOR, ProtocolParams
 from emergent_lab.run.config import DEFAULT_SEEDS, PROTOCOLS, ClusterConfig
 from emergent_lab.scenario.engines import EngineOptions, engine_options
 from emergent_lab.scenario.errors import ScenarioError, checked, checked_under, fail
 from emergent_lab.scenario.events import ScenarioEvent, check_timeline, parse_event
+from emergent_lab.scenario.sections import (
+    SWIM_KEYS,
+    TraceReplay,
+    parse_graph,
+    parse_swim,
+    parse_traces,
+    rtt_metrics,
+    section_table,
+)
 from emergent_lab.score import ScoreFunction
-from emergent_lab.sim.latency import LatencyModel, MatrixLatency, latency_from_mapping
+from emergent_lab.sim.latency import LatencyModel, latency_from_mapping
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -75,26 +79,8 @@ SCORE_KEYS = (
     "traces",
     "rtt_from_latency",
 )
-TRACE_KEYS = ("dataset", "compress", "metric", "names")
-TRACE_DATASETS = ("nab",)
 NETWORK_KEYS = ("loss", "latency", "graph")
 RUN_KEYS = ("until", "warmup", "causality")
-GRAPH_MODELS = ("topology", "random_geometric", "complete")
-SWIM_KEYS = tuple(f.name for f in dataclasses.fields(SwimParams))
-
-
-@dataclass(frozen=True)
-class TraceReplay:
-    """Node metrics that replay real CPU traces (``[score] traces``), time-compressed.
-
-    Node ``k`` (in id order) replays trace ``k mod len(names)``, so every node
-    moves as a real machine's load did, ``compress`` times faster.
-    """
-
-    dataset: str
-    compress: float
-    metric: str
-    names: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -123,140 +109,6 @@ class Scenario:
         return parse_scenario(data, name=self.name)
 
 
-def _table(data: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> dict[str, Any]:
-    value = data.get(key, {})
-    if not isinstance(value, Mapping):
-        raise fail(key, f"must be a table (got {type(value).__name__})")
-    unknown = sorted(set(value) - set(allowed))
-    if unknown:
-        raise fail(f"{key}.{unknown[0]}", f"unknown key (expected one of: {', '.join(allowed)})")
-    return dict(value)
-
-
-def _graph(spec: Any, ids: tuple[str, ...] | None, n: int, seed: int) -> nx.Graph:
-    if not isinstance(spec, Mapping):
-        raise fail("network.graph", "must be a table with a 'model'")
-    spec = dict(spec)
-    model = spec.pop("model", None)
-    if model not in GRAPH_MODELS:
-        raise fail(
-            "network.graph.model",
-            f"unknown model {model!r} (expected one of: {', '.join(GRAPH_MODELS)})",
-        )
-    if model == "topology":
-        from emergent_lab.datasets import load_topology
-
-        _graph_keys(spec, model, ("name",))
-        if "name" not in spec:
-            raise fail("network.graph.name", "missing (model 'topology' needs a topology name)")
-        if not isinstance(spec["name"], str):
-            raise fail("network.graph.name", f"must be a topology name (got {spec['name']!r})")
-        graph = checked(load_topology, spec["name"])
-        mapping = {node: f"n{i}" for i, node in enumerate(graph.nodes)}
-        return nx.relabel_nodes(graph, mapping)
-    if model == "random_geometric":
-        _graph_keys(spec, model, ("radius",))
-        radius = checked(
-            check_number, "network.graph.radius", spec.get("radius", 0.3), low=0, low_open=True
-        )
-        graph = nx.random_geometric_graph(n, radius, seed=seed)
-        return nx.relabel_nodes(graph, dict(zip(range(n), ids or default_ids(n), strict=True)))
-    _graph_keys(spec, model, ())
-    return nx.complete_graph(list(ids or default_ids(n)))
-
-
-def _graph_keys(spec: Mapping[str, Any], model: str, allowed: tuple[str, ...]) -> None:
-    unknown = sorted(set(spec) - set(allowed))
-    if unknown:
-        raise fail(
-            f"network.graph.{unknown[0]}",
-            f"unknown key for model '{model}' (expected: {', '.join(('model', *allowed))})",
-        )
-
-
-def _rtt_metrics(
-    latency: LatencyModel | None, ids: tuple[str, ...], per_node: Mapping[str, Any]
-) -> dict[str, dict[str, Any]]:
-    """Give each node an ``rtt`` metric: its median measured RTT to the other nodes.
-
-    With a measured latency matrix, a node's closeness to the rest of the
-    cluster is a fact of the network, so the latency-aware score ranks nodes
-    by it instead of by a drawn number.
-    """
-    if not isinstance(latency, MatrixLatency):
-        raise fail(
-            "score.rtt_from_latency", "needs [network] latency with model = 'matrix' (a dataset)"
-        )
-    size = latency.matrix.shape[0]
-    rows = np.arange(len(ids)) % size
-    one_way = latency.matrix[np.ix_(rows, rows)]
-    rtt = one_way + one_way.T
-    np.fill_diagonal(rtt, np.nan)
-    medians = np.nanmedian(rtt, axis=1) if len(ids) > 1 else np.zeros(1)
-    out = {i: dict(per_node.get(i, {})) for i in ids}
-    for node_id, value in zip(ids, medians, strict=True):
-        out[node_id].setdefault("rtt", float(value))
-    return out
-
-
-def _traces(spec: Any, score: ScoreFunction) -> TraceReplay:
-    """Validate ``[score] traces``: which traces, how much faster, into which metric."""
-    from emergent_lab.datasets import list_cpu_traces, load_cpu_traces
-
-    if not isinstance(spec, Mapping):
-        raise fail("score.traces", "must be a table like { dataset = 'nab', compress = 2000.0 }")
-    unknown = sorted(set(spec) - set(TRACE_KEYS))
-    if unknown:
-        raise fail(
-            f"score.traces.{unknown[0]}", f"unknown key (expected one of: {', '.join(TRACE_KEYS)})"
-        )
-    dataset = spec.get("dataset", "nab")
-    if dataset not in TRACE_DATASETS:
-        raise fail(
-            "score.traces.dataset",
-            f"unknown dataset {dataset!r} (expected one of: {', '.join(TRACE_DATASETS)})",
-        )
-    compress = checked(
-        check_number, "score.traces.compress", spec.get("compress", 2016.0), low=0, low_open=True
-    )
-    metric = spec.get("metric", "cpu")
-    if metric not in score.metric_names:
-        raise fail(
-            "score.traces.metric",
-            f"{metric!r} is not a metric of the score function "
-            f"(expected one of: {', '.join(score.metric_names)})",
-        )
-    names = spec.get("names", list_cpu_traces())
-    if not isinstance(names, list) or not names or not all(isinstance(x, str) for x in names):
-        raise fail("score.traces.names", "must be a non-empty list of CPU trace names")
-    try:
-        canonical = tuple(load_cpu_traces(names))
-    except ValueError as error:
-        raise fail("score.traces.names", str(error)) from None
-    return TraceReplay(str(dataset), float(compress), str(metric), canonical)
-
-
-def _swim(detector: dict[str, Any]) -> SwimParams | None:
-    """``[detector] kind = "swim"``: take SWIM/Lifeguard's keys out of the table, validated."""
-    given = {key: detector.pop(key) for key in SWIM_KEYS if key in detector}
-    kind = detector.get("kind", "akka")
-    if kind != "swim":
-        if kind not in DETECTOR_KINDS:
-            allowed = ", ".join(repr(k) for k in (*DETECTOR_KINDS, "swim"))
-            raise fail("detector.kind", f"must be one of {allowed} (got {kind!r})")
-        if given:
-            raise fail(f"detector.{sorted(given)[0]}", "is a SWIM setting (needs kind = 'swim')")
-        return None
-    detector.pop("kind")
-    if detector:
-        raise fail(
-            f"detector.{sorted(detector)[0]}",
-            f"is a phi setting; with kind = 'swim' give only: {', '.join(SWIM_KEYS)}",
-        )
-    params: SwimParams = checked(SwimParams, **given)
-    return params
-
-
 def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenario:
     """Validate a scenario given as plain data (a parsed TOML document)."""
     unknown = sorted(set(data) - set(SECTIONS))
@@ -265,13 +117,13 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
     for key in ("name", "description"):
         if not isinstance(data.get(key, ""), str):
             raise fail(key, f"must be a string (got {data[key]!r})")
-    cluster = _table(data, "cluster", CLUSTER_KEYS)
-    detector = _table(data, "detector", (*DetectorParams.__dataclass_fields__, *SWIM_KEYS))
-    swim = _swim(detector)
-    leader = _table(data, "leader", LEADER_KEYS)
-    score = _table(data, "score", SCORE_KEYS)
-    network = _table(data, "network", NETWORK_KEYS)
-    run = _table(data, "run", RUN_KEYS)
+    cluster = section_table(data, "cluster", CLUSTER_KEYS)
+    detector = section_table(data, "detector", (*DetectorParams.__dataclass_fields__, *SWIM_KEYS))
+    swim = parse_swim(detector)
+    leader = section_table(data, "leader", LEADER_KEYS)
+    score = section_table(data, "score", SCORE_KEYS)
+    network = section_table(data, "network", NETWORK_KEYS)
+    run = section_table(data, "run", RUN_KEYS)
 
     seed = checked(check_number, "cluster.seed", cluster.pop("seed", 0), low=0, integer=True)
     engine = checked(engine_options, cluster)
@@ -360,12 +212,12 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
     latency: LatencyModel | None = None
     if "latency" in network:
         latency = checked(latency_from_mapping, network["latency"])
-    graph = _graph(network["graph"], ids, n, int(seed)) if "graph" in network else None
+    graph = parse_graph(network["graph"], ids, n, int(seed)) if "graph" in network else None
     if not isinstance(score.get("rtt_from_latency", False), bool):
         raise fail("score.rtt_from_latency", "must be true or false")
     if score.get("rtt_from_latency", False):
-        per_node = _rtt_metrics(latency, ids or default_ids(n), per_node)
-    traces = _traces(score["traces"], score_fn) if "traces" in score else None
+        per_node = rtt_metrics(latency, ids or default_ids(n), per_node)
+    traces = parse_traces(score["traces"], score_fn) if "traces" in score else None
     until = checked(check_number, "run.until", run.get("until", 60.0), low=0, low_open=True)
     warmup = checked(check_number, "run.warmup", run.get("warmup", 0.0), low=0, high=until)
     causality = run.get("causality", False)
