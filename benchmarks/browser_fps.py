@@ -190,6 +190,7 @@ def measure_play(lab: object, browser: object, path: Path, seconds: float) -> di
         page.wait_for_timeout(seconds * 1000)
         drawn = page.evaluate("() => window.__drawn")
         pace = PACE.search(page.locator(".emergent-pace").first.inner_text())
+        page.screenshot(path=str(Path(tempfile.gettempdir()) / f"{path.stem}-playing.png"))
         button(page, "Pause").click()
         paused = time.monotonic()
         button(page, "Play").wait_for(timeout=60_000)

@@ -21,10 +21,15 @@ from time import monotonic
 from typing import Any
 
 LONGEST_STEP_S = 0.5
-"""Wall seconds one advance catches up at most. After a stall (another cell
-ran, the kernel was busy) the player drops the rest rather than freeze the
-kernel computing it, and the achieved speed says so."""
-LEAST_DRAWING_SHARE = 0.1
+"""Wall seconds of played time owed at most. After a stall (another cell
+ran, the kernel was busy), or when the engine cannot advance as fast as
+asked, the player drops the rest rather than owe more and more; the
+achieved speed says so."""
+LONGEST_TICK_S = 0.2
+"""Wall seconds one tick spends advancing at most (from the measured cost):
+the kernel answers a click (Pause) between ticks, so a slow engine advances
+what is owed over several ticks instead of in one long one."""
+LEAST_DRAWING_SHARE = 0.25
 """Share of wall time kept for drawing when advancing alone takes (nearly)
 all of it: the picture still moves, and the readout shows the speed achieved."""
 NEWEST_WEIGHT = 0.3
@@ -66,6 +71,7 @@ class PlayClock:
         self.advance_cost: float | None = None
         self.draw_cost: float | None = None
         self._last: float | None = None
+        self._owed = 0.0
         self._drawn_at = -math.inf
         self._advances: deque[tuple[float, float]] = deque()
         self._frames: deque[float] = deque()
@@ -73,15 +79,26 @@ class PlayClock:
     def restart(self, now: float) -> None:
         """Start (or resume) playing at wall time ``now``: nothing is owed for the time before."""
         self._last = now
+        self._owed = 0.0
         self._drawn_at = -math.inf
         self._advances.clear()
         self._frames.clear()
 
     def due(self, now: float, speed: float) -> float:
-        """Virtual seconds to advance at ``now``: ``speed`` × wall time since the last advance."""
-        elapsed = 0.0 if self._last is None else min(max(now - self._last, 0.0), LONGEST_STEP_S)
+        """Virtual seconds to advance at ``now``.
+
+        What is owed: ``speed`` × the wall time since the last call, plus what
+        earlier ticks left (at most ``speed`` × :data:`LONGEST_STEP_S` in all),
+        of which one tick takes what it can advance in :data:`LONGEST_TICK_S`.
+        """
+        elapsed = 0.0 if self._last is None else max(now - self._last, 0.0)
         self._last = now
-        return speed * elapsed
+        self._owed = min(self._owed + speed * elapsed, speed * LONGEST_STEP_S)
+        step = self._owed
+        if self.advance_cost:
+            step = min(step, LONGEST_TICK_S / self.advance_cost)
+        self._owed -= step
+        return step
 
     def advanced(self, now: float, virtual: float, cost: float) -> None:
         """Note ``virtual`` seconds advanced by ``now``, which took ``cost`` wall seconds."""
