@@ -159,6 +159,7 @@ player.LEAST_YIELD_S = 0.0
 dash.player.clock = FixedStep(float(dash.controls.interval.value))
 """
 PACE = re.compile(r"playing ([0-9.]+) s/s · ([0-9]+) frames/s")
+COSTS = re.compile(r"costs ([0-9.]+) ([0-9.]+)")
 
 
 def _play_notebook(folder: Path, n: int, speed: float, messages: bool, rule: str) -> Path:
@@ -171,8 +172,11 @@ def _play_notebook(folder: Path, n: int, speed: float, messages: bool, rule: str
         f"dash = Dashboard.from_scenario(scenario, speed={speed}, messages={messages})\n"
         "dash.advance(10.0)\n" + (BEFORE if rule == "before" else "") + "dash"
     )
+    costs = (
+        "clock = dash.player.clock\nprint(f'costs {clock.advance_cost:.3f} {clock.draw_cost:.3f}')"
+    )
     name = f"play{n}-{'causes' if messages else 'plain'}-{rule}"
-    return write_notebook(folder, name, [code])
+    return write_notebook(folder, name, [code, costs])
 
 
 def measure_play(lab: object, browser: object, path: Path, seconds: float) -> dict[str, float]:
@@ -197,6 +201,9 @@ def measure_play(lab: object, browser: object, path: Path, seconds: float) -> di
         answered = time.monotonic() - paused
         page.wait_for_timeout(500)
         final = _shown_time(page)
+        run_cell(page, 1)
+        printed = page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".jp-OutputArea-output")
+        advance_cost, draw_cost = COSTS.findall(printed.first.inner_text())[0]
         shot = Path(tempfile.gettempdir()) / f"{path.stem}.png"
         page.screenshot(path=str(shot))
         return {
@@ -204,6 +211,8 @@ def measure_play(lab: object, browser: object, path: Path, seconds: float) -> di
             "fps": drawn / seconds,
             "shown speed": float(pace.group(1)) if pace else float("nan"),
             "pause s": answered,
+            "advance cost": float(advance_cost),
+            "draw cost": float(draw_cost),
             "screenshot": str(shot),  # type: ignore[dict-item]
         }
     finally:
@@ -212,34 +221,47 @@ def measure_play(lab: object, browser: object, path: Path, seconds: float) -> di
 
 def play_main(n: int, speed: float, seconds: float) -> None:
     """Before and after, causality on and off, in turns, each in a fresh kernel."""
-    cases = [(m, r) for m in (True, False) for r in ("before", "now")]
+    # before, now, now, before: a load that drifts during the run weighs on both rules alike
+    cases = [(m, r) for m in (True, False) for r in ("before", "now", "now", "before")]
     load = os.getloadavg()
     print(f"load average at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print(f"{n} nodes, leader-crash, speed {speed:g} asked, {seconds:g} s of Play from t = 10 s")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / "nb").mkdir()
-        paths = [_play_notebook(folder / "nb", n, speed, m, r) for m, r in cases]
+        paths = [
+            _play_notebook(folder / "nb", n, speed, m, r).rename(
+                folder / "nb" / f"{k}-play{n}-{'causes' if m else 'plain'}-{r}.ipynb"
+            )
+            for k, (m, r) in enumerate(cases)
+        ]
         (folder / "lab").mkdir()
         with jupyter_lab(folder / "lab", paths) as lab, offline_browser() as browser:
             print(
                 f"{'causality':>9} {'rule':>6} {'virtual s/s':>11} {'÷ asked':>8} "
-                f"{'frames/s':>9} {'readout s/s':>11} {'Pause s':>8}"
+                f"{'frames/s':>9} {'readout s/s':>11} {'Pause s':>8} {'advance s/s':>11} "
+                f"{'frame s':>8}  load"
             )
-            results = {}
+            results: dict[tuple[bool, str], list[dict[str, float]]] = {}
             for (messages, rule), path in zip(cases, paths, strict=True):
                 r = measure_play(lab, browser, path, seconds)
-                results[messages, rule] = r
+                results.setdefault((messages, rule), []).append(r)
                 print(
                     f"{'on' if messages else 'off':>9} {rule:>6} {r['speed']:>11.2f} "
                     f"{r['speed'] / speed:>8.2f} {r['fps']:>9.1f} {r['shown speed']:>11.2f} "
-                    f"{r['pause s']:>8.2f}   {r['screenshot']}",
+                    f"{r['pause s']:>8.2f} {r['advance cost']:>11.2f} {r['draw cost']:>8.3f}  "
+                    f"{os.getloadavg()[0]:.1f}   {r['screenshot']}",
                     flush=True,
                 )
+    print("advance s/s: wall seconds per virtual second the engine took (the player's average)")
     for messages in (True, False):
-        now, before = results[messages, "now"], results[messages, "before"]
-        ratio = now["speed"] / before["speed"]
-        print(f"causality {'on' if messages else 'off'}: now ÷ before x{ratio:.2f} virtual s/s")
+        now, before = (
+            sum(r["speed"] for r in results[messages, rule]) / 2 for rule in ("now", "before")
+        )
+        print(
+            f"causality {'on' if messages else 'off'}: mean {now:.2f} now, {before:.2f} before "
+            f"virtual s/s: now ÷ before x{now / before:.2f}"
+        )
     load = os.getloadavg()
     print(f"load average at end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 
