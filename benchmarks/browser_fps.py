@@ -158,7 +158,7 @@ class FixedStep(player.PlayClock):
 player.LEAST_YIELD_S = 0.0
 dash.player.clock = FixedStep(float(dash.controls.interval.value))
 """
-PACE = re.compile(r"playing ([0-9.]+) s/s · ([0-9]+) frames/s")
+PACE = re.compile(r"([0-9.]+) s/s · ([0-9]+) fps")
 COSTS = re.compile(r"costs ([0-9.]+) ([0-9.]+)")
 
 

@@ -120,7 +120,7 @@ class Playing:
         self.controls.pace.value = (
             f'<span style="color:{colour}" title="virtual seconds per wall second achieved '
             f'(asked: {asked:.2g}), and frames drawn per second">'
-            f"playing {pace.speed:.2f} s/s · {pace.fps:.0f} frames/s</span>"
+            f"▶ {pace.speed:.2f} s/s · {pace.fps:.0f} fps</span>"
         )
 
     def _play_failed(self, error: Exception) -> None:
