@@ -8,8 +8,21 @@ least one arrived: that count per second is the frame rate a learner sees.
 After Pause, the lag is how far the drawn time was behind the kernel's when
 Pause was pressed.
 
+``--play N`` measures instead whether Play keeps to the wall clock at N nodes
+(``Dashboard.from_scenario`` on ``leader-crash`` with N nodes, advanced to
+10 s first, then played at ``--speed``, 1 by default): the virtual seconds
+advanced per wall second of Play, the frames drawn per second, and how long
+Pause took to answer (from the click to the Play button showing again).
+Each case runs in its own fresh kernel, with causality on (the default of
+``from_scenario``) and off (``messages=False``), under the player's rule now
+and under the rule before it, in turns: every tick advanced speed × frame
+interval, drew whenever the browser had the last frame, and slept
+``max(0, interval - elapsed)`` (rebuilt in the kernel by a clock that does
+that, see ``BEFORE``).
+
     python benchmarks/browser_fps.py            # 50 and 200 nodes
     python benchmarks/browser_fps.py 20 50 200
+    python benchmarks/browser_fps.py --play 1000 [--speed 1] [--seconds 20]
 """
 
 from __future__ import annotations
@@ -18,6 +31,7 @@ import os
 import re
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +46,7 @@ from browser_lab import (
     run_cell,
     write_notebook,
 )
+from options import pop_option
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -121,5 +136,142 @@ def main(sizes: list[int]) -> None:
             print(f"200 nodes: {r['drawn_fps']:.1f} frames/s drawn; {verdict} the aim of 10")
 
 
+BEFORE = """
+import emergent_lab.jupyter.player as player
+
+
+class FixedStep(player.PlayClock):
+    \"\"\"The rule before: speed x interval a tick, drawn every tick the browser allows.\"\"\"
+
+    def __init__(self, interval):
+        super().__init__()
+        self.interval = interval
+
+    def due(self, now, speed):
+        self._last = now
+        return speed * self.interval
+
+    def draw_due(self, now, interval, speed):
+        return True
+
+
+player.LEAST_YIELD_S = 0.0
+dash.player.clock = FixedStep(float(dash.controls.interval.value))
+"""
+PACE = re.compile(r"([0-9.]+) s/s · ([0-9]+) fps")
+COSTS = re.compile(r"costs ([0-9.]+) ([0-9.]+)")
+
+
+def _play_notebook(folder: Path, n: int, speed: float, messages: bool, rule: str) -> Path:
+    code = (
+        "from emergent_lab.jupyter import Dashboard\n"
+        "from emergent_lab.scenario import load_scenario, parse_scenario\n"
+        "base = load_scenario('leader-crash')\n"
+        f"cluster = {{**base.source['cluster'], 'nodes': {n}}}\n"
+        "scenario = parse_scenario({**base.source, 'cluster': cluster}, name='play')\n"
+        f"dash = Dashboard.from_scenario(scenario, speed={speed}, messages={messages})\n"
+        "dash.advance(10.0)\n" + (BEFORE if rule == "before" else "") + "dash"
+    )
+    costs = (
+        "clock = dash.player.clock\nprint(f'costs {clock.advance_cost:.3f} {clock.draw_cost:.3f}')"
+    )
+    name = f"play{n}-{'causes' if messages else 'plain'}-{rule}"
+    return write_notebook(folder, name, [code, costs])
+
+
+def measure_play(lab: object, browser: object, path: Path, seconds: float) -> dict[str, float]:
+    """Play one notebook's dashboard for ``seconds``; what it achieved, and Pause's answer time."""
+    offline = offline_page(browser, width=1280, height=800, timeout_ms=300_000)  # type: ignore[arg-type]
+    page = offline.page
+    try:
+        open_notebook(page, lab.url(path.name))  # type: ignore[attr-defined]
+        run_cell(page, 0)
+        page.wait_for_function("() => Object.keys(window.Bokeh?.index ?? {}).length >= 2")
+        page.evaluate(COUNT_JS)
+        start = _shown_time(page)
+        button(page, "Play").click()
+        clicked = time.monotonic()
+        page.wait_for_timeout(seconds * 1000)
+        drawn = page.evaluate("() => window.__drawn")
+        pace = PACE.search(page.locator(".emergent-pace").first.inner_text())
+        page.screenshot(path=str(Path(tempfile.gettempdir()) / f"{path.stem}-playing.png"))
+        button(page, "Pause").click()
+        paused = time.monotonic()
+        button(page, "Play").wait_for(timeout=60_000)
+        answered = time.monotonic() - paused
+        page.wait_for_timeout(500)
+        final = _shown_time(page)
+        run_cell(page, 1)
+        printed = page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".jp-OutputArea-output")
+        advance_cost, draw_cost = COSTS.findall(printed.first.inner_text())[0]
+        shot = Path(tempfile.gettempdir()) / f"{path.stem}.png"
+        page.screenshot(path=str(shot))
+        return {
+            "speed": (final - start) / (paused - clicked),
+            "fps": drawn / seconds,
+            "shown speed": float(pace.group(1)) if pace else float("nan"),
+            "pause s": answered,
+            "advance cost": float(advance_cost),
+            "draw cost": float(draw_cost),
+            "screenshot": str(shot),  # type: ignore[dict-item]
+        }
+    finally:
+        page.context.close()
+
+
+def play_main(n: int, speed: float, seconds: float) -> None:
+    """Before and after, causality on and off, in turns, each in a fresh kernel."""
+    # before, now, now, before: a load that drifts during the run weighs on both rules alike
+    cases = [(m, r) for m in (True, False) for r in ("before", "now", "now", "before")]
+    load = os.getloadavg()
+    print(f"load average at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(f"{n} nodes, leader-crash, speed {speed:g} asked, {seconds:g} s of Play from t = 10 s")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "nb").mkdir()
+        paths = [
+            _play_notebook(folder / "nb", n, speed, m, r).rename(
+                folder / "nb" / f"{k}-play{n}-{'causes' if m else 'plain'}-{r}.ipynb"
+            )
+            for k, (m, r) in enumerate(cases)
+        ]
+        (folder / "lab").mkdir()
+        with jupyter_lab(folder / "lab", paths) as lab, offline_browser() as browser:
+            print(
+                f"{'causality':>9} {'rule':>6} {'virtual s/s':>11} {'÷ asked':>8} "
+                f"{'frames/s':>9} {'readout s/s':>11} {'Pause s':>8} {'advance s/s':>11} "
+                f"{'frame s':>8}  load"
+            )
+            results: dict[tuple[bool, str], list[dict[str, float]]] = {}
+            for (messages, rule), path in zip(cases, paths, strict=True):
+                r = measure_play(lab, browser, path, seconds)
+                results.setdefault((messages, rule), []).append(r)
+                print(
+                    f"{'on' if messages else 'off':>9} {rule:>6} {r['speed']:>11.2f} "
+                    f"{r['speed'] / speed:>8.2f} {r['fps']:>9.1f} {r['shown speed']:>11.2f} "
+                    f"{r['pause s']:>8.2f} {r['advance cost']:>11.2f} {r['draw cost']:>8.3f}  "
+                    f"{os.getloadavg()[0]:.1f}   {r['screenshot']}",
+                    flush=True,
+                )
+    print("advance s/s: wall seconds per virtual second the engine took (the player's average)")
+    for messages in (True, False):
+        now, before = (
+            sum(r["speed"] for r in results[messages, rule]) / 2 for rule in ("now", "before")
+        )
+        print(
+            f"causality {'on' if messages else 'off'}: mean {now:.2f} now, {before:.2f} before "
+            f"virtual s/s: now ÷ before x{now / before:.2f}"
+        )
+    load = os.getloadavg()
+    print(f"load average at end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+
+
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [50, 200])
+    args = sys.argv[1:]
+    play = pop_option(args, "--play", 0, int)
+    speed = pop_option(args, "--speed", 1.0, float)
+    seconds = pop_option(args, "--seconds", 20.0, float)
+    if play:
+        play_main(play, speed, seconds)
+    else:
+        main([int(a) for a in args] or [50, 200])

@@ -9,8 +9,8 @@ every digest names every node and every heartbeat is a new version of a
 state that must reach everyone, so the cost per node grows like n; the
 column ``B/node/s ÷ n`` shows the constant.
 
-Each gossip mode is one entry of ``MODES``: a function from (n, seed) to a
-cluster. ``topk`` is the bounded mode (``view = "topk"`` on the exact
+The measurement is :func:`emergent_lab.analysis.bounded.steady_traffic`
+(lesson 10 uses it too). ``topk`` is the bounded mode (``view = "topk"`` on the exact
 engine, k = 8): a node gossips its k best candidates with their liveness and
 its opinion, so its cost should grow only with the length of the ids (like
 log n); it counts as formed once every node lists k candidates and one
@@ -27,51 +27,20 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable
 
 from options import pop_option
 
-from emergent_lab import ClusterConfig, SimCluster
-
-MODES: dict[str, Callable[[int, int], SimCluster]] = {
-    "full": lambda n, seed: SimCluster(ClusterConfig.create(n, seed=seed)),
-    "topk": lambda n, seed: SimCluster(ClusterConfig.create(n, seed=seed, view="topk")),
-}
-KINDS = ("syn", "ack", "ack2")
-FORMING_LIMIT_S = 120.0
-"""Virtual seconds to wait for membership to form before giving up on a size."""
-
-
-def formed(cluster: SimCluster) -> bool:
-    """Whether every running node knows every other (top-k: lists k, and a leader emerged)."""
-    n = len(cluster.ids.ids)
-    if cluster.config.view == "topk":
-        k = min(cluster.config.k, n - 1)
-        lists = (node.peers_held().peer.size for node in cluster.nodes.values())
-        return all(size == k for size in lists) and cluster.leader() is not None
-    return all(node.peers_held().peer.size == n - 1 for node in cluster.nodes.values())
+from emergent_lab.analysis.bounded import VIEWS, steady_traffic
 
 
 def measure(mode: str, n: int, seconds: float, settle: float) -> dict[str, float]:
-    """Steady bytes per node per second of one cluster, by message kind."""
+    """Steady bytes per node per second of one cluster, by message kind, and its wall time."""
     start = time.perf_counter()
-    cluster = MODES[mode](n, 1)
-    while not formed(cluster):
-        if cluster.time >= FORMING_LIMIT_S:
-            raise SystemExit(f"n = {n}: membership had not formed after {FORMING_LIMIT_S} s")
-        cluster.run_for(1.0)
-    formed_at = cluster.time
-    cluster.run_for(settle)
-    before = dict(cluster.network.bytes_by_kind)
-    cluster.run_for(seconds)
-    after = cluster.network.bytes_by_kind
-    per = {k: (after.get(k, 0) - before.get(k, 0)) / n / seconds for k in KINDS}
-    return {
-        "formed_s": formed_at,
-        **per,
-        "total": sum(per.values()),
-        "wall_s": time.perf_counter() - start,
-    }
+    try:
+        measured = steady_traffic(mode, n, seconds=seconds, settle=settle)
+    except RuntimeError as error:
+        raise SystemExit(str(error)) from None
+    return {**measured, "wall_s": time.perf_counter() - start}
 
 
 def main(sizes: list[int], seconds: float, settle: float, modes: list[str]) -> None:
@@ -98,8 +67,8 @@ if __name__ == "__main__":
     args = sys.argv[1:]
     seconds = pop_option(args, "--seconds", 10.0, float)
     settle = pop_option(args, "--settle", 10.0, float)
-    modes = pop_option(args, "--modes", ",".join(MODES), str).split(",")
-    unknown = sorted(set(modes) - set(MODES))
+    modes = pop_option(args, "--modes", ",".join(VIEWS), str).split(",")
+    unknown = sorted(set(modes) - set(VIEWS))
     if unknown:
-        raise SystemExit(f"--modes: unknown mode {unknown[0]!r} (expected: {', '.join(MODES)})")
+        raise SystemExit(f"--modes: unknown mode {unknown[0]!r} (expected: {', '.join(VIEWS)})")
     main([int(a) for a in args] or [100, 1000], seconds, settle, modes)

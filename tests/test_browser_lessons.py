@@ -17,11 +17,11 @@ Run All takes 20 s to 70 s a lesson here, so by default it covers the
 lessons that exercise every kind of Bokeh output: 00 (dashboard and a
 figure), 01, 02 (a figure redrawn inside a slider panel's Output widget), 03,
 05 (dashboard, figure cells of several charts) and 09 (the message-sequence
-view, Bokeh widgets and scripts in a figure). 04, 06, 07 and 08 are
+view, Bokeh widgets and scripts in a figure). 04, 06, 07, 08 and 10 are
 opened only; their figures go through the same ``figures.show``, which
 ``test_notebooks_hygiene.py`` checks statically (no lesson loads Bokeh
 itself or refers to its CDN). ``EMERGENT_LAB_RUN_ALL_LESSONS=1`` runs all
-ten (about five minutes more).
+eleven (about five minutes more).
 
 Skipped without Chromium or Playwright, failed under ``CI=true``.
 """

@@ -4,7 +4,8 @@ Layer 7. One module per concern or lesson (:mod:`.measure` defines
 dissemination and failover once for both engines, :mod:`.theory` the
 epidemic reference curves, :mod:`.compare` a two-sample test,
 :mod:`.scoring`, :mod:`.dissemination`, :mod:`.phi`, :mod:`.thresholds`,
-:mod:`.failover` the lessons' measurements, :mod:`.tables` deterministic
+:mod:`.failover` the lessons' measurements, :mod:`.bounded` what top-k gossip
+saves and the partition that hides all k, :mod:`.tables` deterministic
 tables nbval compares). Everything here is tested and runs headless.
 
 May import: every layer up to and including scenario and sweep. Never

@@ -161,6 +161,8 @@ class Controls:
         )
         self.time = w.HTML()
         self.time.add_class("emergent-time")
+        self.pace = w.HTML()
+        self.pace.add_class("emergent-pace")
         self.leader = w.HTML()
         self.leader.add_class("emergent-leader")
         self.converged = w.HTML()
@@ -309,10 +311,10 @@ class Controls:
 
     def layout(self, views: w.Widget, plots: w.Widget) -> w.Widget:
         """Arrange the controls around the network/flock ``views`` and the time ``plots``."""
-        for item in (self.time, self.leader, self.converged):
+        for item in (self.time, self.pace, self.leader, self.converged):
             item.layout.margin = "0 14px 0 0"
         run = w.HBox(
-            [self.play, self.step, self.time, self.leader, self.converged],
+            [self.play, self.step, self.time, self.pace, self.leader, self.converged],
             layout=w.Layout(flex_flow="row wrap", align_items="center"),
         )
         sliders = w.VBox(

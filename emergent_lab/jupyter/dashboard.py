@@ -6,8 +6,10 @@ with one job: the :class:`~.controller.Controller` turns clicks and slider
 moves into those calls, the :class:`~.renderer.Renderer` draws a frame into
 the Bokeh views (inside one ``BatchedBokehModel``, so the browser gets one
 patch per frame) and the readout, and :class:`~.replay.Replay` rebuilds past
-moments and forks the run. The dashboard draws its first frame before it is
-shown, so a freshly displayed dashboard is complete before anyone presses Play.
+moments and forks the run. Its verbs come in two mixins: playing (Play,
+Pause, Step, the played frames: :mod:`.playing`) and acting on nodes
+(:mod:`.actions`). The dashboard draws its first frame before it is shown, so
+a freshly displayed dashboard is complete before anyone presses Play.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from .flock import Flock
 from .frame import live_frame, recorded_frame
 from .layout import extend_positions, node_positions
 from .player import FramePacer, Player
+from .playing import Playing
 from .renderer import Renderer, Scene
 from .replay import Replay
 from .sequence_panel import follow_source, no_panel_hint, panel_for
@@ -45,7 +48,7 @@ DASHBOARD_HINT = "▶ Run this cell to open the live dashboard."
 """What a saved lesson shows where a dashboard was: the hint to run its cell."""
 
 
-class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
+class Dashboard(Playing, NodeActions, w.VBox):  # type: ignore[misc]
     """A live view of a cluster with controls, for JupyterLab.
 
     Args:
@@ -93,7 +96,7 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
         self.figures = BatchedBokehModel(self.views.layout, layout=w.Layout(min_width="610px"))
         self.charts = BatchedBokehModel(self.views.time_layout, layout=w.Layout(min_width="680px"))
         self.player = Player(
-            self.advance,
+            self._play_frame,
             speed=lambda: float(self.controls.speed.value),
             interval=lambda: float(self.controls.interval.value),
             on_error=self._play_failed,
@@ -174,69 +177,6 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
 
     # -- running ------------------------------------------------------------------------
 
-    @property
-    def playing(self) -> bool:
-        """Whether the dashboard is playing."""
-        return self.player.playing
-
-    def play(self) -> None:
-        """Play live from now (leaves replay); a second Play does not start a second task."""
-        if self.replay_time is not None:
-            self.live()
-        self.player.start()
-        c = self.controls
-        c.play.description, c.play.icon = "Pause", "pause"
-        c.replay.disabled = True
-        c.step.disabled = True
-
-    def pause(self) -> None:
-        """Stop playing; the replay slider then covers the recorded history, ending at now.
-
-        In this order: the frame where the cluster stopped, the replay slider,
-        the Play button, then the message panel. A browser that shows "Play"
-        has the last frame, and the panel's redraw (tenths of a second at 200
-        nodes) never holds that frame back.
-        """
-        self.player.stop()
-        c = self.controls
-        if self.pacer.undrawn > 0 and self.replay_time is None:
-            # Time the browser had not been shown yet: draw where the cluster stopped.
-            self.render(flock_seconds=self.pacer.undrawn, messages=False)
-        # One message for all three: the browser's slider never sees the new maximum
-        # with the old value (it would clamp it and send the old value back as a drag).
-        with self.controller.quietly(), c.replay.hold_sync():
-            c.replay.disabled = False
-            c.replay.max = max(self.source.time, 0.0)
-            c.replay.value = c.replay.max
-        c.step.disabled = self.replay_time is not None
-        c.play.description, c.play.icon = "Play", "play"
-        if self.replay_time is None:
-            self._follow_messages(self.source)
-
-    def advance(self, duration: float) -> None:
-        """Advance the cluster by ``duration`` virtual seconds and draw one frame.
-
-        While playing, a frame is drawn only once the browser has the last
-        one (:class:`~.player.FramePacer`), and the time plots a few times a
-        second; called from code, every call draws.
-        """
-        check_number("duration", duration, low=0)
-        self._require_live("advance")
-        self.source.advance(duration)
-        self.pacer.undrawn += duration
-        now = monotonic()
-        if self.playing and self.pacer.busy(now):
-            return
-        charts = not self.playing or self.pacer.charts_due(now)
-        self.render(flock_seconds=self.pacer.undrawn, charts=charts)
-
-    def step(self) -> None:
-        """Advance by one gossip round and draw it."""
-        self._require_live("step")
-        before = self.source.time
-        self.source.step()
-        self.render(flock_seconds=self.source.time - before)
-
     def reset(self) -> None:
         """Rebuild the cluster from the seed and size fields and the parameters in force."""
         if not capabilities_of(self.source).max_size:
@@ -291,11 +231,6 @@ class Dashboard(NodeActions, w.VBox):  # type: ignore[misc]
         if isinstance(bundle, dict) and "text/plain" in bundle:
             bundle["text/plain"] = DASHBOARD_HINT
         return bundle
-
-    def _play_failed(self, error: Exception) -> None:
-        """A frame raised while playing: stop, and say why."""
-        self.pause()
-        self.controller.refuse(error)
 
     # -- replay ---------------------------------------------------------------------------
 
