@@ -284,10 +284,12 @@ class BullyNode(Member):
             return
         if self._defer(partial(self.receive, message)):
             return
-        sender = message.sender
-        self.priorities.learn(sender, message.score)
+        sender, score = message.sender, message.score
+        priorities = self.priorities
+        priorities.learn(sender, score)
+        above_sender = priorities.outranks(self.index, self.score, sender, score)
         if isinstance(message, Election):
-            if self._outranks(self.index, sender):
+            if above_sender:
                 self._send_to((sender,), Answer)
                 self.start_election()
         elif isinstance(message, Answer):
@@ -297,7 +299,7 @@ class BullyNode(Member):
                     COORDINATOR_TIMEOUT_ROUNDS * self.params.heartbeat_interval,
                     self._coordinator_timeout,
                 )
-        elif self._outranks(self.index, sender):
+        elif above_sender:
             self.start_election()  # a lower coordinator: bully it out
         elif isinstance(message, Coordinator) or self._better_than_current(sender):
             self._adopt(sender)

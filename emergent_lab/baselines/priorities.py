@@ -5,8 +5,8 @@ member sends; a member it has not heard from yet may outrank it. An election
 asks every member that may, so at n = 1,000 one election looks at a thousand
 members, and a failover holds about a thousand elections. Looking the members
 up one by one in Python made that scan cost as much as the messages it sends;
-here the learned scores sit in arrays and one compiled loop picks the members
-to ask, in index order (the order the election sends in, so the run's
+here one compiled loop over the learned scores picks the members to ask, in
+index order (the order the election sends in, so the run's
 event log does not change). Whether one member outranks another is
 :func:`~emergent_lab.protocol.rules.outranks`, the emergent leader rule's own
 comparison, so both protocols order the members the same way.
@@ -14,6 +14,7 @@ comparison, so both protocols order the members the same way.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -51,7 +52,11 @@ def _challengers(
 
 
 class Priorities:
-    """The scores one member has learned of the others, in arrays indexed by member.
+    """The scores one member has learned of the others, indexed by member.
+
+    Every message teaches a score, so learning one is a store into a Python
+    list (a numpy element costs several times more); an election, far rarer,
+    reads them as arrays.
 
     Args:
         ids: the id table (its ``rank`` breaks ties between equal scores).
@@ -61,29 +66,27 @@ class Priorities:
     def __init__(self, ids: IdTable, me: int) -> None:
         self.ids = ids
         self.me = me
-        self._known: BoolArray = np.zeros(len(ids), dtype=bool)
-        self._scores: FloatArray = np.zeros(len(ids))
+        self._known: list[bool] = [False] * len(ids)
+        self._scores: list[float] = [0.0] * len(ids)
         self._scratch: IntArray = np.zeros(len(ids), dtype=np.int64)
 
     def learn(self, member: int, score: float) -> None:
         """Note ``member``'s score, as its latest message carried it."""
-        if member >= self._known.size:
+        if member >= len(self._known):
             self._grow(len(self.ids))
         self._known[member] = True
         self._scores[member] = score
 
     def score_of(self, member: int) -> float | None:
         """The score last learned of ``member`` (None if none was)."""
-        if member >= self._known.size or not self._known[member]:
+        if member >= len(self._known) or not self._known[member]:
             return None
-        return float(self._scores[member])
+        return self._scores[member]
 
     def scores_of(self, members: IntArray) -> FloatArray:
         """The learned score of each of ``members`` (NaN where none was)."""
-        inside = members < self._known.size
-        rows = np.where(inside, members, 0)
-        learned = inside & self._known[rows]
-        return np.where(learned, self._scores[rows], np.nan)
+        learned = [self.score_of(int(member)) for member in members]
+        return np.array([math.nan if s is None else s for s in learned], dtype=np.float64)
 
     def outranks(self, a: int, a_score: float, b: int, b_score: float) -> bool:
         """Whether member ``a`` with ``a_score`` has priority over ``b`` with ``b_score``."""
@@ -99,11 +102,13 @@ class Priorities:
         if self._scratch.size != n:
             self._scratch = np.zeros(n, dtype=np.int64)
         scratch = self._scratch
-        count = _challengers(self._known, self._scores, self.ids.rank, self.me, score, scratch)
+        known = np.array(self._known, dtype=bool)
+        scores = np.array(self._scores, dtype=np.float64)
+        count = _challengers(known, scores, self.ids.rank, self.me, score, scratch)
         return scratch[:count]
 
     def _grow(self, n: int) -> None:
         """Make room for members interned since the table was made (unknown until heard)."""
-        grown = n - self._known.size
-        self._known = np.concatenate([self._known, np.zeros(grown, dtype=bool)])
-        self._scores = np.concatenate([self._scores, np.zeros(grown)])
+        grown = n - len(self._known)
+        self._known += [False] * grown
+        self._scores += [0.0] * grown
