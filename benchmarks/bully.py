@@ -3,11 +3,11 @@
 The run is one sweep point exactly as lesson 06 and ``emergent-lab sweep``
 make it: the built-in ``leader-crash`` scenario (the leader crashes at 30 s)
 with the ``lowest-id`` score, n nodes, no loss, 45 s, the Bully protocol,
-seed 0, its traffic counted in time bins. Each size runs in a fresh process,
-once on an earlier commit (``--before``, by default the Bully before its
-election was made proportional to its messages) and once on this tree, the
-two taking turns, so the speed-up is a ratio measured side by side in this
-invocation. Prints wall and CPU seconds, messages, CPU microseconds per
+seed 0, its traffic counted in time bins. Each size runs in fresh processes,
+on an earlier commit (``--before``, by default the Bully before its election
+was made proportional to its messages) and on this tree, the two taking turns
+``--runs`` times, so the speed-up is a ratio of medians measured side by side
+in this invocation. Prints wall and CPU seconds, messages, CPU microseconds per
 message, the failover's election messages against n(n - 1) (Garcia-Molina's
 worst case, which this scenario meets: every follower suspects the
 coordinator within the same second and starts its own election), peak
@@ -19,12 +19,14 @@ machine: it does not count the time the process waited for a core.
     python benchmarks/bully.py 100 500           # chosen sizes
     python benchmarks/bully.py --before HEAD~3   # against another commit
     python benchmarks/bully.py --before none     # this tree only
+    python benchmarks/bully.py 200 --runs 5      # five turns each (default 3, 1 at n >= 1000)
 """
 
 from __future__ import annotations
 
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -92,7 +94,11 @@ def show(label: str, r: Row) -> None:
     )
 
 
-def main(sizes: list[int], before: str) -> None:
+def median(rows: list[Row], key: str) -> float:
+    return float(statistics.median(float(r[key]) for r in rows))
+
+
+def main(sizes: list[int], before: str, runs: int | None) -> None:
     checkout = None if before == "none" else tree(before)
     for compiled in {None, checkout}:
         warm(compiled)
@@ -101,21 +107,25 @@ def main(sizes: list[int], before: str) -> None:
         f"{'tree':>7} {'nodes':>6} {'wall s':>8} {'CPU s':>8} {'messages':>9} {'CPU us/msg':>9} "
         f"{'election':>9} {'/n(n-1)':>8} {'failover s':>10} {'peak MiB':>9} digest"
     )
-    rows: list[tuple[Row, Row | None]] = []
+    ratios = []
     for n in sizes:
-        old = measure(n, checkout) if checkout else None
-        if old:
-            show("before", old)
-        now = measure(n, None)
-        show("now", now)
-        rows.append((now, old))
-    for now, old in rows:
-        if old is None:
-            continue
-        wall = float(old["wall_s"]) / float(now["wall_s"])
-        cpu = float(old["cpu_s"]) / float(now["cpu_s"])
-        same = "same events" if old["digest"] == now["digest"] else "EVENT LOGS DIFFER"
-        print(f"{now['nodes']} nodes: before/now wall x{wall:.2f}, CPU x{cpu:.2f}, {same}")
+        turns: dict[str, list[Row]] = {"before": [], "now": []}
+        for _ in range(runs if runs is not None else (1 if n >= 1000 else 3)):
+            if checkout:
+                turns["before"].append(measure(n, checkout))
+                show("before", turns["before"][-1])
+            turns["now"].append(measure(n, None))
+            show("now", turns["now"][-1])
+        if checkout:
+            ratios.append((n, turns["before"], turns["now"]))
+    for n, old, now in ratios:
+        wall = median(old, "wall_s") / median(now, "wall_s")
+        cpu = median(old, "cpu_s") / median(now, "cpu_s")
+        same = len({r["digest"] for r in old + now}) == 1
+        print(
+            f"{n} nodes, medians of {len(now)}: before/now wall x{wall:.2f}, CPU x{cpu:.2f}, "
+            f"{'same events' if same else 'EVENT LOGS DIFFER'}"
+        )
     print(f"after: {load()}")
 
 
@@ -125,4 +135,5 @@ if __name__ == "__main__":
     else:
         args = sys.argv[1:]
         before = pop_option(args, "--before", BEFORE, str)
-        main([int(a) for a in args] or [200, 1000], before)
+        runs: int | None = pop_option(args, "--runs", None, int)
+        main([int(a) for a in args] or [200, 1000], before, runs)
