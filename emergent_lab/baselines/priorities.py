@@ -3,11 +3,11 @@
 A Bully node learns each member's priority (its score) from the messages that
 member sends; a member it has not heard from yet may outrank it. An election
 asks every member that may, so at n = 1,000 one election looks at a thousand
-members, and a failover holds about a thousand elections. Looking the members
-up one by one in Python made that scan cost as much as the messages it sends;
-here one compiled loop over the learned scores picks the members to ask, in
-index order (the order the election sends in, so the run's
-event log does not change). Whether one member outranks another is
+members, and a failover holds about a thousand elections. Looked up one by
+one in Python, that scan was 8 % of a profiled failover at n = 200; here one
+compiled loop over the learned scores picks the members to ask, in index
+order (the order the election sends in, so the run's event log does not
+change). Whether one member outranks another is
 :func:`~emergent_lab.protocol.rules.outranks`, the emergent leader rule's own
 comparison, so both protocols order the members the same way.
 """
