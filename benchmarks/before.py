@@ -10,11 +10,13 @@ imports that commit's ``emergent_lab`` while using this benchmark's code.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 BEFORE = "83cb514"
@@ -49,6 +51,23 @@ def python_env(checkout: Path | None) -> dict[str, str]:
     first = str(checkout if checkout is not None else REPO)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [first, env.get("PYTHONPATH")]))
     return env
+
+
+def fresh_row(script: str, n: int, checkout: Path | None) -> dict[str, Any]:
+    """The row ``script --one n`` prints as JSON, run in a fresh process on ``checkout``.
+
+    A fresh process per measurement keeps one run's caches and heap out of the
+    next; ``checkout`` None measures this tree.
+    """
+    out = subprocess.run(
+        [sys.executable, script, "--one", str(n)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=python_env(checkout),
+    ).stdout
+    row: dict[str, Any] = json.loads(out)
+    return row
 
 
 def load() -> str:

@@ -6,7 +6,8 @@ import pytest
 
 from emergent_lab import ClusterConfig, DetectorParams, SimCluster, build_report
 from emergent_lab.baselines import ELECTION_KINDS, BullyNode
-from emergent_lab.core.ids import node_sort_key
+from emergent_lab.baselines.priorities import Priorities
+from emergent_lab.core.ids import IdTable, node_sort_key
 
 
 def bully_cluster(n: int, *, score: str = "lowest-id", seed: int = 1, **params: Any) -> SimCluster:
@@ -130,3 +131,17 @@ def test_highest_live_node_starting_costs_linear_messages() -> None:
     # One ELECTION to the dead n0, then n-1 COORDINATORs.
     assert counts == [n for n in SIZES]
     assert math.isclose(growth_exponent(counts), 1.0, abs_tol=0.1)
+
+
+def test_an_election_asks_the_members_of_unknown_or_higher_priority_in_index_order() -> None:
+    ids = IdTable(["n0", "n1", "n2", "n3", "n10"])
+    table = Priorities(ids, ids.index["n2"])
+    table.learn(ids.index["n0"], 0.9)  # higher score
+    table.learn(ids.index["n1"], 0.5)  # same score, sorts before n2
+    table.learn(ids.index["n3"], 0.5)  # same score, sorts after n2
+    table.learn(ids.index["n10"], 0.4)  # lower score
+    assert table.challengers(0.5).tolist() == [0, 1]
+    assert table.challengers(0.95).tolist() == []
+    ids.intern("n4")  # joined since: its score is unknown, so it may outrank n2
+    assert table.challengers(0.5).tolist() == [0, 1, 5]
+    assert table.score_of(ids.index["n4"]) is None and table.score_of(0) == 0.9

@@ -26,8 +26,7 @@ sent ELECTIONs, and simply never answer.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -41,8 +40,10 @@ from emergent_lab.baselines.messages import (
     Election,
     Heartbeat,
 )
+from emergent_lab.baselines.priorities import Priorities
 from emergent_lab.core.ids import NO_NODE
 from emergent_lab.detector import DetectorBank
+from emergent_lab.detector.rule import is_alive
 from emergent_lab.protocol.member import Member, PeersHeld
 from emergent_lab.protocol.messages import Message
 
@@ -92,8 +93,10 @@ class BullyNode(Member):
     def __init__(self, node_id: str, **members: Unpack[MemberOptions]) -> None:
         super().__init__(node_id, **members)
         self._detector = DetectorBank(self.params.detector, capacity=len(self.ids))
-        self.known_scores: dict[int, float] = {}
+        self.priorities = Priorities(self.ids, self.index)
         """Scores learned from other members' messages (unknown: may outrank us)."""
+        self._outbox: dict[type[BullyMessage], BullyMessage] = {}
+        """The last message of each kind this node made: sent again while its score holds."""
         self.electing = False
         self.answered = False
         self._watched = NO_NODE
@@ -109,7 +112,7 @@ class BullyNode(Member):
         """The members whose heartbeats this node has heard, with the scores they sent."""
         heard = np.flatnonzero(self._detector.known)
         heard = heard[heard != self.index]
-        scores = np.array([self.known_scores.get(int(i), math.nan) for i in heard])
+        scores = self.priorities.scores_of(heard)
         zeros = np.zeros(heard.size, dtype=np.int64)
         return PeersHeld(heard, zeros, zeros, scores)
 
@@ -155,36 +158,43 @@ class BullyNode(Member):
     # -- priorities -------------------------------------------------------------
 
     def _score_of(self, index: int) -> float | None:
-        return self.score if index == self.index else self.known_scores.get(index)
+        return self.score if index == self.index else self.priorities.score_of(index)
 
     def _outranks(self, a: int, b: int) -> bool:
         """Whether member ``a`` has priority over ``b`` (unknown scores: no)."""
         score_a, score_b = self._score_of(a), self._score_of(b)
         if score_a is None or score_b is None:
             return False
-        if score_a != score_b:
-            return score_a > score_b
-        rank = self.ids.rank
-        return bool(rank[a] < rank[b])
-
-    def _may_outrank_me(self, index: int) -> bool:
-        return index not in self.known_scores or self._outranks(index, self.index)
-
-    def _members(self) -> range:
-        return range(len(self.ids))
+        return self.priorities.outranks(a, score_a, b, score_b)
 
     # -- sending ----------------------------------------------------------------
 
-    def _send(self, dst: int, kind: type[BullyMessage]) -> None:
-        message = kind(self.index, self.score)
-        # Transport.send is typed for the gossip messages; SimNetwork needs only
-        # .kind and .wire_bytes, which these have too.
-        self.transport.send(self.index, dst, message)  # type: ignore[arg-type]
+    def _message(self, kind: type[BullyMessage]) -> BullyMessage:
+        """This node's message of ``kind``, made once and sent again while its score holds.
+
+        A message is immutable and says only who sent it and the sender's
+        score, so one object serves every recipient of an election or a
+        broadcast (the network sizes it once), instead of n objects alive at
+        once in the simulator's queue.
+        """
+        message = self._outbox.get(kind)
+        if message is None or message.score != self.score:
+            message = self._outbox[kind] = kind(self.index, self.score)
+        return message
+
+    def _send_to(self, members: Iterable[int], kind: type[BullyMessage]) -> None:
+        """Send this node's message of ``kind`` to each of ``members``, in their order."""
+        message = self._message(kind)
+        send = self.transport.send
+        me = self.index
+        for member in members:
+            # Transport.send is typed for the gossip messages; SimNetwork needs
+            # only .kind and .wire_bytes, which these have too.
+            send(me, member, message)  # type: ignore[arg-type]
 
     def _broadcast(self, kind: type[BullyMessage]) -> None:
-        for member in self._members():
-            if member != self.index:
-                self._send(member, kind)
+        me = self.index
+        self._send_to([member for member in range(len(self.ids)) if member != me], kind)
 
     # -- the election -----------------------------------------------------------
 
@@ -199,12 +209,11 @@ class BullyNode(Member):
         self.electing = True
         self.answered = False
         self._follow(NO_NODE)
-        higher = [m for m in self._members() if m != self.index and self._may_outrank_me(m)]
-        if not higher:
+        higher = self.priorities.challengers(self.score)
+        if not higher.size:
             self._win()
             return
-        for member in higher:
-            self._send(member, Election)
+        self._send_to(higher.tolist(), Election)
         self._after(ANSWER_TIMEOUT_ROUNDS * self.params.heartbeat_interval, self._answer_timeout)
 
     def _answer_timeout(self) -> None:
@@ -245,10 +254,16 @@ class BullyNode(Member):
         self._watched = member
 
     def _heard(self, member: int) -> None:
-        """Record a sign of life of the coordinator for the failure detector."""
+        """Record a sign of life of the coordinator for the failure detector.
+
+        The checked ``heartbeat`` would verify that one index, in range, at
+        the simulator's own (never decreasing) time, is unique and in order:
+        true by construction here, and checking it cost more than the arrival.
+        """
         detector = self._detector
-        detector.ensure_capacity(len(self.ids))
-        detector.heartbeat(np.array([member], dtype=np.int64), self.clock.now())
+        if detector.capacity < len(self.ids):
+            detector.ensure_capacity(len(self.ids))
+        detector.heartbeat_unchecked(np.array([member], dtype=np.int64), self.clock.now())
 
     def _follow(self, coordinator: int) -> None:
         recognised = NO_NODE if self.electing else coordinator
@@ -269,11 +284,13 @@ class BullyNode(Member):
             return
         if self._defer(partial(self.receive, message)):
             return
-        sender = message.sender
-        self.known_scores[sender] = message.score
+        sender, score = message.sender, message.score
+        priorities = self.priorities
+        priorities.learn(sender, score)
+        above_sender = priorities.outranks(self.index, self.score, sender, score)
         if isinstance(message, Election):
-            if self._outranks(self.index, sender):
-                self._send(sender, Answer)
+            if above_sender:
+                self._send_to((sender,), Answer)
                 self.start_election()
         elif isinstance(message, Answer):
             if self.electing and not self.answered:
@@ -282,7 +299,7 @@ class BullyNode(Member):
                     COORDINATOR_TIMEOUT_ROUNDS * self.params.heartbeat_interval,
                     self._coordinator_timeout,
                 )
-        elif self._outranks(self.index, sender):
+        elif above_sender:
             self.start_election()  # a lower coordinator: bully it out
         elif isinstance(message, Coordinator) or self._better_than_current(sender):
             self._adopt(sender)
@@ -304,12 +321,22 @@ class BullyNode(Member):
         An election starts when there is no coordinator (first start,
         restart), when the detector suspects it, or when this node now
         outranks it (its own score rose).
+
+        Only the watched coordinator's detector is ever fed (``_heard``), and
+        watching another forgets the one before (``_watch``), so every other
+        member is never heard: the liveness mask is this node and, while its
+        detector says so, the watched coordinator. Checking that one detector
+        instead of all n keeps a tick's cost from growing with the cluster.
         """
         now = self.clock.now()
         detector = self._detector
-        detector.ensure_capacity(len(self.ids))
-        alive = detector.known & detector.available(now)
+        if detector.capacity < len(self.ids):
+            detector.ensure_capacity(len(self.ids))
+        alive = np.zeros(len(self.ids), dtype=bool)
         alive[self.index] = True
+        watched = self._watched
+        if watched != NO_NODE and detector.sample_count[watched] > 0:
+            alive[watched] = is_alive(detector.state().rule, detector.suspect_at[watched], now)
         self._set_alive(alive, now)
         if not self.running or self.electing:
             return
