@@ -33,8 +33,9 @@ from emergent_lab.exact.causal_records import (
     TimerRecord,
     TrustBatch,
 )
-from emergent_lab.protocol.messages import Message
+from emergent_lab.protocol.messages import Message, StateBatch
 from emergent_lab.protocol.transport import Cancellable, NodeListener
+from emergent_lab.protocol.view import MergeResult
 from emergent_lab.sim.scheduler import Scheduler
 
 DROPPED = (float("nan"), -1)
@@ -257,6 +258,9 @@ class CausalRecorder:
             self.current = NO_CAUSE
 
     # -- the nodes' side (protocol.transport.NodeListener) -------------------------------------
+
+    def states_merged(self, node: Any, deltas: StateBatch, result: MergeResult) -> None:
+        """Not read yet: ``deliver`` still compares the receiver's view before and after."""
 
     def node_changed(self, node: Any, now: float) -> None:
         """Remember the decision and its cause, then tell the observer."""
