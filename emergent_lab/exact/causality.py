@@ -9,9 +9,15 @@ read.
 
 The recorder sits outside the protocol, so the node is unchanged: the
 network hands it each delivery (``SimNetwork.tracer``), a clock wrapper
-hands it each timer, and it listens to the nodes in front of the observer.
-It never draws a random number and never schedules anything of its own, so
+hands it each timer, and it listens to the nodes in front of the observer,
+which also tell it what each merge took and what that replaced (the
+compiled merge notes it as it goes: ``NodeListener.states_merged``). It
+never draws a random number and never schedules anything of its own, so
 a run with causality on is the same run, event for event (same digest).
+
+Its cost per message is a few list appends (``causal_records``' tables):
+no view is read, no array made, and no object made for the garbage
+collector to trace, which had cost more than the appends themselves.
 """
 
 from __future__ import annotations
