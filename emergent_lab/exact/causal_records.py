@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -184,7 +185,27 @@ class TrustBatch:
         ]
 
 
-class MessageTable:
+Table = TypeVar("Table", bound="Columns")
+
+
+class Columns:
+    """A table kept as one list per field (its ``__slots__``), a row per entry."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def copy(self: Table) -> Table:
+        """A fork's table: the same entries, in lists of its own.
+
+        Entries are never changed once recorded but a message's fate, which
+        is a column the fork copies like the others, so sharing them is safe.
+        """
+        twin = type(self)()
+        for name in self.__slots__:
+            setattr(twin, name, list(getattr(self, name)))
+        return twin
+
+
+class MessageTable(Columns):
     """Every message as columns, row ``id - 1``: who sent it when, its cause, its fate."""
 
     __slots__ = ("arrived", "arrived_seq", "cause", "dst", "kind", "sent", "seq", "src")
@@ -224,15 +245,8 @@ class MessageTable:
             record.fate = "dropped"
         return record
 
-    def copy(self) -> MessageTable:
-        """A fork's table: the same entries, in lists of its own (fates still change)."""
-        twin = MessageTable()
-        for name in MessageTable.__slots__:
-            setattr(twin, name, list(getattr(self, name)))
-        return twin
 
-
-class TimerTable:
+class TimerTable(Columns):
     """Every timer firing as columns, row ``-1 - id``."""
 
     __slots__ = ("name", "node", "seq", "time")
@@ -251,15 +265,8 @@ class TimerTable:
         k = -1 - timer_id
         return TimerRecord(timer_id, self.time[k], self.node[k], self.name[k], self.seq[k])
 
-    def copy(self) -> TimerTable:
-        """A fork's table: the same entries, in lists of its own."""
-        twin = TimerTable()
-        for name in TimerTable.__slots__:
-            setattr(twin, name, list(getattr(self, name)))
-        return twin
 
-
-class LearnedTable:
+class LearnedTable(Columns):
     """What each message taught its receiver, as columns: a row per message that taught anything.
 
     The arrays are the message's deltas and the receiver's merge scratch
@@ -326,10 +333,3 @@ class LearnedTable:
                 )
             )
         return batches
-
-    def copy(self) -> LearnedTable:
-        """A fork's table: the same entries (arrays and batches shared), in lists of its own."""
-        twin = LearnedTable()
-        for name in LearnedTable.__slots__:
-            setattr(twin, name, list(getattr(self, name)))
-        return twin
