@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from emergent_lab.protocol.messages import VERSION_BITS, split_key
+from emergent_lab.protocol.view import MergeResult
 
 NO_CAUSE = 0
 """The cause of a change made outside any message or timer (a fault, a user's action)."""
@@ -85,7 +86,10 @@ class LearnedBatch:
 
     It holds the deltas' columns an explanation reads, not the message: the
     metrics and sizes travelling with them would be kept alive for nothing
-    (most of the record's memory at 1,000 nodes).
+    (most of the record's memory at 1,000 nodes). Which rows were taken and
+    what they replaced come from the receiver's merge as it happened
+    (:class:`~emergent_lab.protocol.view.MergeResult`): kept whole, and
+    sliced only when read, so recording a message costs no array operation.
     """
 
     seq: int
@@ -98,12 +102,23 @@ class LearnedBatch:
     heartbeat: np.ndarray
     score: np.ndarray
     opinion: np.ndarray
-    rows: np.ndarray
-    """Rows of the deltas the receiver took."""
-    before: np.ndarray
-    """Per row of the deltas: the version key the receiver held before."""
-    beats: np.ndarray
-    """Per row of the deltas: the heartbeat the receiver held before."""
+    merged: MergeResult
+    """The receiver's merge of these deltas."""
+
+    @property
+    def rows(self) -> np.ndarray:
+        """Rows of the deltas the receiver took, in order."""
+        return self.merged.rows
+
+    @property
+    def before(self) -> np.ndarray:
+        """Per row taken: the version key the receiver held before."""
+        return self.merged.previous_key
+
+    @property
+    def beats(self) -> np.ndarray:
+        """Per row taken: the heartbeat the receiver held before."""
+        return self.merged.previous_heartbeat
 
     @property
     def mattered(self) -> np.ndarray:
@@ -114,19 +129,18 @@ class LearnedBatch:
         when read, off the recorder's hot path.
         """
         rows = self.rows
-        old, new = self.before[rows], self.key[rows]
+        old, new = self.before, self.key[rows]
         # Each heartbeat is one new version: a version that moved further than
         # the heartbeat carries another change too.
         moved: np.ndarray = ((old >> VERSION_BITS) != (new >> VERSION_BITS)) | (
-            new - old > self.heartbeat[rows] - self.beats[rows]
+            new - old > self.heartbeat[rows] - self.beats
         )
         return moved
 
     @property
     def subjects(self) -> np.ndarray:
         """Indices of the nodes whose states were taken."""
-        taken: np.ndarray = self.idx[self.rows]
-        return taken
+        return self.merged.accepted
 
     def change(self, row: int) -> Change:
         """Row ``row`` of ``rows`` as a ``"learned"`` change."""

@@ -33,8 +33,9 @@ from emergent_lab.exact.causal_records import (
     TimerRecord,
     TrustBatch,
 )
-from emergent_lab.protocol.messages import Message
+from emergent_lab.protocol.messages import Message, StateBatch
 from emergent_lab.protocol.transport import Cancellable, NodeListener
+from emergent_lab.protocol.view import MergeResult
 from emergent_lab.sim.scheduler import Scheduler
 
 DROPPED = (float("nan"), -1)
@@ -75,6 +76,8 @@ class CausalRecorder:
         self._indexed = 0
         self._opinions: dict[int, int] = {}
         """Each node's last reported opinion (a decision records what it replaced)."""
+        self._merged: tuple[StateBatch, MergeResult] | None = None
+        """The merge of the message being delivered, once its receiver reported it."""
 
     def __deepcopy__(self, memo: dict[int, Any]) -> CausalRecorder:
         """A fork's recorder: the records so far shared, the lists and indices its own.
@@ -181,43 +184,29 @@ class CausalRecorder:
     def deliver(
         self, message_id: int, dst: int, message: Message, receive: Callable[[Message], Any]
     ) -> None:
-        """Hand a message over as the current cause; note the states it taught the receiver."""
+        """Hand a message over as the current cause; keep what its receiver's merge took.
+
+        The receiver reports its merge (``states_merged``) while handling the
+        message; the batch is numbered after everything the message caused,
+        as it always was, so nothing here reads the receiver's view.
+        """
         now = self.clock.now()
         self._seq += 1
         self._fates.append((message_id, now, self._seq))
-        deltas = getattr(message, "deltas", None)
-        node = getattr(receive, "__self__", None)
-        view = getattr(node, "view", None)
-        if view is None or deltas is None or not deltas.idx.shape[0]:  # a digest teaches nothing
-            self.current = message_id
-            try:
-                receive(message)
-            finally:
-                self.current = NO_CAUSE
-            return
-        idx, key = deltas.idx, deltas.key
-        try:
-            before, beats = view.key[idx], view.heartbeat[idx]
-        except IndexError:  # peers interned since the receiver's view last grew
-            before, beats = _held(view.key, idx), _held(view.heartbeat, idx)
         self.current = message_id
         try:
             receive(message)
         finally:
             self.current = NO_CAUSE
-        # After a merge, key == the delta's key exactly where the delta was taken.
-        try:
-            after = view.key[idx]
-        except IndexError:  # not merged (a paused node holds the message for later)
-            after = _held(view.key, idx)
-        rows = ((after == key) & (before != key)).nonzero()[0]
-        if rows.shape[0]:
+        merged = self._merged
+        if merged is not None:
+            self._merged = None
             self._seq += 1
-            d = deltas
+            d, result = merged
             self._learned_batches.append(
                 LearnedBatch(
-                    self._seq, now, dst, message_id, idx, key, d.heartbeat, d.score, d.opinion,
-                    rows, before, beats,
+                    self._seq, now, dst, message_id, d.idx, d.key, d.heartbeat, d.score,
+                    d.opinion, result,
                 )
             )
 
@@ -257,6 +246,16 @@ class CausalRecorder:
             self.current = NO_CAUSE
 
     # -- the nodes' side (protocol.transport.NodeListener) -------------------------------------
+
+    def states_merged(self, node: Any, deltas: StateBatch, result: MergeResult) -> None:
+        """Keep a merge made while a message is handled, for ``deliver`` to record.
+
+        A merge under a timer (a message held over a pause, taken when the
+        node resumes) is not recorded: the record keeps what messages taught
+        when they were delivered.
+        """
+        if self.current > 0:
+            self._merged = (deltas, result)
 
     def node_changed(self, node: Any, now: float) -> None:
         """Remember the decision and its cause, then tell the observer."""
@@ -320,14 +319,6 @@ class TracingClock:
     def call_later(self, delay: float, callback: Callable[[], Any]) -> Cancellable:
         """Schedule ``callback`` (in the same place of the queue as without tracing)."""
         return self.scheduler.schedule(delay, partial(self.recorder.fire, callback))
-
-
-def _held(column: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """``column[idx]``, with 0 for indices beyond the column (peers the view has not grown to)."""
-    out = np.zeros(idx.shape[0], dtype=column.dtype)
-    inside = idx < column.shape[0]
-    out[inside] = column[idx[inside]]
-    return out
 
 
 def _timer_of(callback: Callable[[], Any]) -> tuple[Any, str]:

@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 
 from emergent_lab.mqtt.reports import LeaderAnnouncement
+from emergent_lab.protocol.messages import StateBatch
+from emergent_lab.protocol.view import MergeResult
 
 MAX_ANNOUNCERS = 1024
 """Announcers whose newest stamp is remembered (the least recently seen is forgotten)."""
@@ -149,6 +151,9 @@ class LeaderPublisher:
         """Membership changed: the writer refreshes the announced member count."""
         if self.writer(node):
             self.announce(node)
+
+    def states_merged(self, node: Any, deltas: StateBatch, result: MergeResult) -> None:
+        """Nothing to announce: only a change of recognition or membership is."""
 
     def check(self, node: Any, now: float) -> None:
         """Repair a wrong value: at once by the writer, after ``grace`` by anyone else."""

@@ -54,6 +54,7 @@ def merge_states(
     now: float,
     taken_at: IntArray,
     beats: IntArray,
+    previous: IntArray,
     rule: FloatArray,
     bootstrap: FloatArray,
     ring: FloatArray,
@@ -68,7 +69,10 @@ def merge_states(
 
     Returns ``(outcome, taken, heartbeats, structural, buried)``: on
     :data:`MERGED`, ``taken_at[:taken]`` holds the batch positions taken (in
-    batch order), ``beats[:heartbeats]`` the peers whose heartbeat advanced
+    batch order), ``previous[0, :taken]`` and ``previous[1, :taken]`` the
+    version key and heartbeat the view held for each of them before (what a
+    causal record needs to tell news from heartbeats, and costs nothing to
+    keep here), ``beats[:heartbeats]`` the peers whose heartbeat advanced
     (each an arrival for the detector), ``structural`` whether a score,
     opinion or status changed or a peer became known, and ``buried`` how
     many tombstones remain. On :data:`GROW_VIEW` or :data:`WIDEN_RINGS`
@@ -113,6 +117,8 @@ def merge_states(
         p = taken_at[t]
         i = b_idx[p]
         new_key, old_key = b_key[p], key[i]
+        previous[0, t] = old_key
+        previous[1, t] = heartbeat[i]
         was_known = known[i]
         new_generation = new_key > (old_key | _LAST_VERSION)
         advanced = b_heartbeat[p] > heartbeat[i]

@@ -207,6 +207,7 @@ class Node(Member):
     def _merge(self, deltas: StateBatch) -> MergeResult:
         result = self.view.merge(deltas, self.clock.now())
         if result.accepted.size:
+            self.listener.states_merged(self, deltas, result)
             if self.alive_mask.shape[0] < self.view.capacity:
                 self.alive_mask = pad(self.alive_mask, self.view.capacity)
             beats = result.heartbeats

@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from emergent_lab.protocol.messages import Message
+from emergent_lab.protocol.messages import Message, StateBatch
 
 if TYPE_CHECKING:
     from emergent_lab.protocol.member import Member
+    from emergent_lab.protocol.view import MergeResult
 
 
 class Cancellable(Protocol):
@@ -47,10 +48,11 @@ class Transport(Protocol):
 
 
 class NodeListener(Protocol):
-    """Told when a node's opinion, recognised leader or suspicions change.
+    """Told when a node's opinion, recognised leader or suspicions change, and what it merged.
 
     The simulator's observer and the MQTT bridge's leader publisher are
-    listeners; the protocol itself never needs one.
+    listeners; the protocol itself never needs one. Only a causal record
+    reads merges (which states a message taught, and what they replaced).
     """
 
     def node_changed(self, node: Member, now: float) -> None:
@@ -61,6 +63,14 @@ class NodeListener(Protocol):
         self, node: Member, suspected: np.ndarray, restored: np.ndarray, now: float
     ) -> None:
         """The node started suspecting ``suspected`` and stopped suspecting ``restored``."""
+        ...
+
+    def states_merged(self, node: Member, deltas: StateBatch, result: MergeResult) -> None:
+        """The node took newer states from ``deltas`` (``result``: which, and what they replaced).
+
+        Called before the node re-evaluates, so before any change it reports
+        because of them.
+        """
         ...
 
 
@@ -74,3 +84,6 @@ class SilentListener:
         self, node: Member, suspected: np.ndarray, restored: np.ndarray, now: float
     ) -> None:
         """Ignore the change."""
+
+    def states_merged(self, node: Member, deltas: StateBatch, result: MergeResult) -> None:
+        """Ignore the merge."""

@@ -41,13 +41,21 @@ from emergent_lab.protocol.messages import StateBatch
 from emergent_lab.protocol.survey import survey
 
 _EMPTY = np.zeros(0, dtype=np.int64)
+_NO_PREVIOUS = np.zeros((2, 0), dtype=np.int64)
 _NO_VERDICTS = np.zeros(0, dtype=bool)
 """Availability left to the view's own phi detectors (see ``View.survey``)."""
 
 
 @dataclass(frozen=True, slots=True)
 class MergeResult:
-    """What a merge changed, so the node re-evaluates only when it must."""
+    """What a merge changed, so the node re-evaluates only when it must.
+
+    It also says which rows of the batch were taken and what the view held
+    for them before, as the compiled merge saw it: a causal record reads
+    what a message taught from here rather than by reading the view before
+    and after every message. The arrays are the merge's own (never reused),
+    so a record may keep them.
+    """
 
     accepted: np.ndarray
     """Indices whose state was replaced by a newer one."""
@@ -55,9 +63,32 @@ class MergeResult:
     """Indices whose heartbeat advanced (each one is an arrival for the detector)."""
     structural: bool
     """True if a score, opinion or status changed, or a node became known."""
+    taken_at: np.ndarray
+    """Its first ``len(accepted)`` entries: the batch positions taken, in batch order."""
+    previous: np.ndarray
+    """Row 0: the version key held before, row 1: the heartbeat, per position taken
+    (its first ``len(accepted)`` columns)."""
+
+    @property
+    def rows(self) -> np.ndarray:
+        """The batch positions taken, in batch order (``accepted`` is the batch's ``idx`` there)."""
+        rows: np.ndarray = self.taken_at[: self.accepted.shape[0]]
+        return rows
+
+    @property
+    def previous_key(self) -> np.ndarray:
+        """Per row taken: the version key the view held before."""
+        key: np.ndarray = self.previous[0, : self.accepted.shape[0]]
+        return key
+
+    @property
+    def previous_heartbeat(self) -> np.ndarray:
+        """Per row taken: the heartbeat the view held before."""
+        beats: np.ndarray = self.previous[1, : self.accepted.shape[0]]
+        return beats
 
 
-_UNCHANGED = MergeResult(_EMPTY, _EMPTY, False)
+_UNCHANGED = MergeResult(_EMPTY, _EMPTY, False, _EMPTY, _NO_PREVIOUS)
 """The result of every merge that took nothing (shared: its arrays are empty)."""
 
 
@@ -220,6 +251,7 @@ class View:
             return _UNCHANGED
         taken_at = np.empty(n, dtype=np.int64)
         beats = np.empty(n, dtype=np.int64)
+        previous = np.empty((2, n), dtype=np.int64)
         while True:
             outcome, taken, heartbeats, structural, self._buried = merge_states(
                 self.owner,
@@ -241,6 +273,7 @@ class View:
                 now,
                 taken_at,
                 beats,
+                previous,
                 *self.detector.state(),
             )
             if outcome == MERGED:
@@ -258,7 +291,7 @@ class View:
             idx = idx[at]
             self.metrics[idx] = batch.metrics[at]
         self._digest = None
-        return MergeResult(idx, beats[:heartbeats], structural)
+        return MergeResult(idx, beats[:heartbeats], structural, taken_at, previous)
 
     def forget(self, idx: np.ndarray) -> None:
         """Forget peers entirely, tombstones included, so their slots can hold other ids.

@@ -18,6 +18,8 @@ import numpy as np
 from emergent_lab.core.ids import NO_NODE
 from emergent_lab.core.timeline import record_in_force
 from emergent_lab.protocol.member import Member
+from emergent_lab.protocol.messages import StateBatch
+from emergent_lab.protocol.view import MergeResult
 from emergent_lab.sim.eventlog import EventLog
 
 
@@ -190,6 +192,9 @@ class Observer:
                 crash = (subject, self._down_since[subject])
                 seen = self.suspicions.detections.setdefault(crash, {})
                 seen.setdefault(observer, now - crash[1])
+
+    def states_merged(self, node: Member, deltas: StateBatch, result: MergeResult) -> None:
+        """Nothing to measure: the observer judges decisions, not the states behind them."""
 
     def node_up(self, node: Member, now: float) -> None:
         """A node started (first start, restart or join)."""
