@@ -9,9 +9,15 @@ read.
 
 The recorder sits outside the protocol, so the node is unchanged: the
 network hands it each delivery (``SimNetwork.tracer``), a clock wrapper
-hands it each timer, and it listens to the nodes in front of the observer.
-It never draws a random number and never schedules anything of its own, so
+hands it each timer, and it listens to the nodes in front of the observer,
+which also tell it what each merge took and what that replaced (the
+compiled merge notes it as it goes: ``NodeListener.states_merged``). It
+never draws a random number and never schedules anything of its own, so
 a run with causality on is the same run, event for event (same digest).
+
+Its cost per message is a few list appends (``causal_records``' tables):
+no view is read, no array made, and no object made for the garbage
+collector to trace, which had cost more than the appends themselves.
 """
 
 from __future__ import annotations
@@ -26,20 +32,22 @@ from typing import Any
 import numpy as np
 
 from emergent_lab.exact.causal_records import (
+    DROPPED,
+    IN_FLIGHT,
     NO_CAUSE,
     Change,
     LearnedBatch,
+    LearnedTable,
     MessageRecord,
+    MessageTable,
     TimerRecord,
+    TimerTable,
     TrustBatch,
 )
 from emergent_lab.protocol.messages import Message, StateBatch
 from emergent_lab.protocol.transport import Cancellable, NodeListener
 from emergent_lab.protocol.view import MergeResult
 from emergent_lab.sim.scheduler import Scheduler
-
-DROPPED = (float("nan"), -1)
-"""The arrival of a message that never arrived."""
 
 
 class CausalRecorder:
@@ -57,45 +65,38 @@ class CausalRecorder:
         """Suspicions and decisions (trust and states learned are kept apart: ``all_changes``)."""
         self.current = NO_CAUSE
         """The message (id > 0) or timer (id < 0) being handled now; ``NO_CAUSE`` between."""
-        # Append-only lists of plain tuples and never-changed batches: one entry per
-        # message is the recorder's hot path, and a fork (the dashboard's replay
-        # checkpoints) shares every entry instead of copying it (``__deepcopy__``).
-        self._sent: list[tuple[str, int, int, float, int, int]] = []
-        """Per message id - 1: kind, src, dst, time sent, cause, seq."""
-        self._fates: list[tuple[int, float, int]] = []
-        """Per delivery or loss, in that order: message id, arrival time and seq (``DROPPED``)."""
-        self._fate_of: dict[int, tuple[float, int]] = {}
-        """``_fates`` by message id, caught up when read."""
-        self._timers: list[tuple[float, int, str, int]] = []
-        """Per timer id -1 - k: time, node, name, seq."""
+        # Columns, appended to on the hot path (a few list appends per message, no
+        # object the garbage collector traces); records are made when read.
+        self._messages = MessageTable()
+        self._timers = TimerTable()
+        self._learned = LearnedTable()
         self._seq = 0
-        self._learned_batches: list[LearnedBatch] = []
         self._trust_batches: list[TrustBatch] = []
         self._by_node: dict[int, tuple[list[LearnedBatch], list[float]]] = {}
-        """``_learned_batches`` per receiver with their times, caught up when read."""
+        """Learned batches per receiver with their times, caught up when read."""
         self._indexed = 0
         self._opinions: dict[int, int] = {}
         """Each node's last reported opinion (a decision records what it replaced)."""
-        self._merged: tuple[StateBatch, MergeResult] | None = None
-        """The merge of the message being delivered, once its receiver reported it."""
+        self._deltas: StateBatch | None = None
+        self._merge: MergeResult | None = None
+        """The receiver's merge of the message being delivered, once it reported it."""
 
     def __deepcopy__(self, memo: dict[int, Any]) -> CausalRecorder:
         """A fork's recorder: the records so far shared, the lists and indices its own.
 
-        Every record is immutable once made, so copying the lists (pointers)
-        is enough; deep-copying millions of tuples and arrays made each
-        dashboard checkpoint cost more the longer the run had gone.
+        Every entry is immutable once made (a message's fate is a column the
+        fork copies), so copying the lists (pointers) is enough; deep-copying
+        millions of entries made each dashboard checkpoint cost more the
+        longer the run had gone.
         """
         twin = copy.copy(self)
         memo[id(self)] = twin
         twin.listener = copy.deepcopy(self.listener, memo)
         twin.clock = copy.deepcopy(self.clock, memo)
         twin.changes = list(self.changes)
-        twin._sent, twin._fates, twin._timers = list(self._sent), list(self._fates), list(
-            self._timers
-        )
-        twin._fate_of = dict(self._fate_of)
-        twin._learned_batches = list(self._learned_batches)
+        twin._messages = self._messages.copy()
+        twin._timers = self._timers.copy()
+        twin._learned = self._learned.copy()
         twin._trust_batches = list(self._trust_batches)
         twin._by_node = {k: (list(b), list(t)) for k, (b, t) in self._by_node.items()}
         twin._opinions = dict(self._opinions)
@@ -110,35 +111,23 @@ class CausalRecorder:
     @property
     def message_count(self) -> int:
         """How many messages were sent so far."""
-        return len(self._sent)
+        return len(self._messages)
 
     def message(self, message_id: int) -> MessageRecord:
         """The record of one message (ids run from 1 in the order they were sent)."""
-        if not 1 <= message_id <= len(self._sent):
-            raise KeyError(f"message: no message {message_id} (1..{len(self._sent)})")
-        kind, src, dst, sent, cause, seq = self._sent[message_id - 1]
-        record = MessageRecord(message_id, kind, src, dst, sent, cause, seq)
-        fates = self._fate_of
-        if len(fates) < len(self._fates):
-            for known, arrived, arrived_seq in self._fates[len(fates) :]:
-                fates[known] = (arrived, arrived_seq)
-        arrived, arrived_seq = fates.get(message_id, DROPPED)
-        if arrived_seq >= 0:
-            record.fate = "delivered"
-            record.arrived, record.arrived_seq = arrived, arrived_seq
-        elif message_id in fates:
-            record.fate = "dropped"
-        return record
+        if not 1 <= message_id <= len(self._messages):
+            raise KeyError(f"message: no message {message_id} (1..{len(self._messages)})")
+        return self._messages.record(message_id)
 
     def messages(self, *, start: float = 0.0, stop: float = math.inf) -> list[MessageRecord]:
         """The messages sent between ``start`` and ``stop`` (default: all), in the order sent."""
-        first = bisect_left(self._sent, start, key=lambda sent: sent[3])
-        last = bisect_right(self._sent, stop, key=lambda sent: sent[3])
-        return [self.message(k) for k in range(first + 1, last + 1)]
+        sent = self._messages.sent
+        first, last = bisect_left(sent, start), bisect_right(sent, stop)
+        return [self._messages.record(k) for k in range(first + 1, last + 1)]
 
     def learned_by(self, node: int) -> tuple[list[LearnedBatch], list[float]]:
         """What messages taught ``node``, in order, and their times (read-only)."""
-        batches = self._learned_batches
+        batches = self._learned.read()
         if self._indexed < len(batches):
             by_node = self._by_node
             for batch in batches[self._indexed :]:
@@ -152,34 +141,41 @@ class CausalRecorder:
 
     def learned_since(self, start: float) -> list[LearnedBatch]:
         """What each message that arrived at or after ``start`` taught its receiver, in order."""
-        batches = self._learned_batches
-        return batches[bisect_left(batches, start, key=lambda batch: batch.time) :]
+        return self._learned.read()[bisect_left(self._learned.time, start) :]
 
     def timers(self) -> list[TimerRecord]:
         """Every timer firing so far, in order."""
-        return [self.timer(-1 - k) for k in range(len(self._timers))]
+        return [self._timers.record(-1 - k) for k in range(len(self._timers))]
 
     def learned(self) -> list[LearnedBatch]:
         """What each message taught its receiver, in order (one batch per message)."""
-        return list(self._learned_batches)
+        return list(self._learned.read())
 
     def timer(self, timer_id: int) -> TimerRecord:
         """The record of one timer firing (ids are negative: -1, -2, … in firing order)."""
         if not 1 <= -timer_id <= len(self._timers):
             raise KeyError(f"timer: no timer firing {timer_id}")
-        return TimerRecord(timer_id, *self._timers[-timer_id - 1])
+        return self._timers.record(timer_id)
 
     # -- the network's side (sim.network.Tracer) -------------------------------------
 
     def sent(self, now: float, src: int, dst: int, kind: str) -> int:
         """Give a message its id and remember what was being handled when it left."""
         self._seq += 1
-        self._sent.append((kind, src, dst, now, self.current, self._seq))
-        return len(self._sent)
+        m = self._messages
+        m.kind.append(kind)
+        m.src.append(src)
+        m.dst.append(dst)
+        m.sent.append(now)
+        m.cause.append(self.current)
+        m.seq.append(self._seq)
+        m.arrived.append(math.nan)
+        m.arrived_seq.append(IN_FLIGHT)
+        return len(m.kind)
 
     def dropped(self, message_id: int) -> None:
         """The message never reached its receiver."""
-        self._fates.append((message_id, *DROPPED))
+        self._messages.arrived_seq[message_id - 1] = DROPPED
 
     def deliver(
         self, message_id: int, dst: int, message: Message, receive: Callable[[Message], Any]
@@ -192,23 +188,31 @@ class CausalRecorder:
         """
         now = self.clock.now()
         self._seq += 1
-        self._fates.append((message_id, now, self._seq))
+        m = self._messages
+        m.arrived[message_id - 1] = now
+        m.arrived_seq[message_id - 1] = self._seq
         self.current = message_id
         try:
             receive(message)
         finally:
             self.current = NO_CAUSE
-        merged = self._merged
-        if merged is not None:
-            self._merged = None
+        merge, d = self._merge, self._deltas
+        if merge is not None and d is not None:
+            self._merge = self._deltas = None
             self._seq += 1
-            d, result = merged
-            self._learned_batches.append(
-                LearnedBatch(
-                    self._seq, now, dst, message_id, d.idx, d.key, d.heartbeat, d.score,
-                    d.opinion, result,
-                )
-            )
+            t = self._learned
+            t.seq.append(self._seq)
+            t.time.append(now)
+            t.node.append(dst)
+            t.cause.append(message_id)
+            t.idx.append(d.idx)
+            t.key.append(d.key)
+            t.heartbeat.append(d.heartbeat)
+            t.score.append(d.score)
+            t.opinion.append(d.opinion)
+            t.taken_at.append(merge.taken_at)
+            t.previous.append(merge.previous)
+            t.taken.append(merge.accepted.shape[0])
 
     def trusts(self) -> list[Change]:
         """Every ``"trusted"`` change so far, in order."""
@@ -225,7 +229,7 @@ class CausalRecorder:
 
     def all_changes(self) -> list[Change]:
         """Every change so far, trust and states learned included, in the order they happened."""
-        learned = [c for batch in self._learned_batches for c in batch.changes()]
+        learned = [c for batch in self._learned.read() for c in batch.changes()]
         return sorted([*self.changes, *self.trusts(), *learned], key=lambda c: c.seq)
 
     # -- the clock's side ------------------------------------------------------------------
@@ -236,9 +240,13 @@ class CausalRecorder:
         if owner is None:
             callback()
             return
-        timer_id = -1 - len(self._timers)
+        t = self._timers
+        timer_id = -1 - len(t.time)
         self._seq += 1
-        self._timers.append((self.clock.now(), owner.index, name, self._seq))
+        t.time.append(self.clock.now())
+        t.node.append(owner.index)
+        t.name.append(name)
+        t.seq.append(self._seq)
         self.current = timer_id
         try:
             callback()
@@ -255,7 +263,7 @@ class CausalRecorder:
         when they were delivered.
         """
         if self.current > 0:
-            self._merged = (deltas, result)
+            self._deltas, self._merge = deltas, result
 
     def node_changed(self, node: Any, now: float) -> None:
         """Remember the decision and its cause, then tell the observer."""
@@ -301,9 +309,7 @@ class CausalRecorder:
                     )
                 )
         if restored.size:
-            self._trust_batches.append(
-                TrustBatch(self._tick(), now, index, self.current, restored)
-            )
+            self._trust_batches.append(TrustBatch(self._tick(), now, index, self.current, restored))
         self.listener.suspicions_changed(node, suspected, restored, now)
 
 
