@@ -24,7 +24,7 @@ import math
 from typing import NamedTuple
 
 from emergent_lab.core.arrays import FloatArray, IntArray
-from emergent_lab.core.compiled import compiled
+from emergent_lab.core.compiled import compiled, inlined
 from emergent_lab.detector.rule import AKKA, MAX_INTERVAL, MAX_SAMPLE, suspect_time
 
 
@@ -43,7 +43,7 @@ class BankState(NamedTuple):
     start: IntArray
 
 
-@compiled
+@inlined
 def window_after(
     rule: FloatArray,
     bootstrap: FloatArray,
@@ -69,7 +69,7 @@ def window_after(
     return min(held, int(rule[MAX_SAMPLE]))
 
 
-@compiled
+@inlined
 def _append(
     ring: FloatArray,
     total: FloatArray,
@@ -79,11 +79,16 @@ def _append(
     row: int,
     value: float,
 ) -> None:
-    """Push one interval, dropping the oldest once the window is full (rings wide enough)."""
+    """Push one interval, dropping the oldest once the window is full (rings wide enough).
+
+    Columns wrap by a subtraction, not ``%``: both operands are below the
+    width, and an integer division costs more than the rest of the push.
+    """
     width = ring.shape[1]
     held = count[row]
     if held < width:  # rings start at column 0 until they are full at max_sample_size
-        ring[row, (start[row] + held) % width] = value
+        column = start[row] + held
+        ring[row, column - width if column >= width else column] = value
         total[row] = total[row] + value
         total_sq[row] = total_sq[row] + value * value
         count[row] = held + 1
@@ -93,10 +98,10 @@ def _append(
     total[row] = (total[row] - dropped) + value
     total_sq[row] = (total_sq[row] - dropped * dropped) + value * value
     ring[row, first] = value
-    start[row] = (first + 1) % width
+    start[row] = first + 1 if first + 1 < width else 0
 
 
-@compiled
+@inlined
 def refresh_row(
     rule: FloatArray,
     last: FloatArray,
@@ -110,7 +115,7 @@ def refresh_row(
     suspect_at[row] = suspect_time(rule, last[row], float(count[row]), total[row], total_sq[row])
 
 
-@compiled
+@inlined
 def reset_row(
     total: FloatArray,
     total_sq: FloatArray,
@@ -127,7 +132,7 @@ def reset_row(
     suspect_at[row] = math.inf
 
 
-@compiled
+@inlined
 def arrive(
     rule: FloatArray,
     bootstrap: FloatArray,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from emergent_lab.core.ids import IdTable
+from emergent_lab.protocol.exchange import digest_size, id_total, total
 
 VERSION_BITS = 32
 STATUS_UP = 0
@@ -60,13 +61,8 @@ class StateBatch:
         return int(self.idx.shape[0])
 
     def wire_bytes(self, ids: IdTable) -> int:
-        """Size of these states in the compact binary encoding.
-
-        Summed as Python ints: every message is sized, and for a few dozen
-        states ``ndarray.sum`` costs several times more than the list.
-        """
-        sizes: list[int] = self.state_bytes.tolist()
-        return sum(sizes)
+        """Size of these states in the compact binary encoding (a compiled sum)."""
+        return total(self.state_bytes)
 
 
 def state_wire_bytes(node_id: str, opinion_id: str | None, metrics: Mapping[str, float]) -> int:
@@ -87,10 +83,8 @@ class GossipSyn:
 
     def wire_bytes(self, ids: IdTable) -> int:
         """Header plus one entry (id and version) per held version."""
-        held = self.digest != 0
-        id_bytes = ids.id_bytes[: held.shape[0]]
-        entries = int(np.count_nonzero(held))
-        return HEADER_BYTES + int(id_bytes @ held) + DIGEST_ENTRY_BYTES * entries
+        id_bytes, entries = digest_size(self.digest, ids.id_bytes)
+        return HEADER_BYTES + id_bytes + DIGEST_ENTRY_BYTES * entries
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,12 +98,11 @@ class GossipAck:
     kind = "ack"
 
     def wire_bytes(self, ids: IdTable) -> int:
-        """Header, the deltas, and one id per requested state (summed as in ``StateBatch``)."""
-        requested: list[int] = ids.id_bytes[self.request].tolist()
+        """Header, the deltas, and one id per requested state."""
         return (
             HEADER_BYTES
             + self.deltas.wire_bytes(ids)
-            + sum(requested)
+            + id_total(self.request, ids.id_bytes)
             + DIGEST_ENTRY_BYTES * len(self.request)
         )
 

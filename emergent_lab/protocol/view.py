@@ -35,6 +35,7 @@ import numpy as np
 
 from emergent_lab.core.arrays import BoolArray, IntArray
 from emergent_lab.detector import DetectorBank, DetectorParams
+from emergent_lab.protocol.exchange import compare_digests, gather_states
 from emergent_lab.protocol.merging import GROW_VIEW, MERGED, merge_states
 from emergent_lab.protocol.messages import StateBatch
 from emergent_lab.protocol.survey import survey
@@ -113,6 +114,9 @@ class View:
         self._digest: np.ndarray | None = None
         self._buried = 0
         """How many peers lie under a tombstone (0 skips the checks)."""
+        self._newer_here = _EMPTY
+        self._newer_there = _EMPTY
+        """Scratch of ``compare`` (one slot per peer)."""
         self.ensure_capacity(max(capacity, owner + 1))
 
     def ensure_capacity(self, n: int) -> None:
@@ -130,6 +134,8 @@ class View:
         self.known = np.concatenate([self.known, np.zeros(grow, dtype=bool)])
         self.suspected = np.concatenate([self.suspected, np.zeros(grow, dtype=bool)])
         self.detector.ensure_capacity(n)
+        self._newer_here = np.empty(n, dtype=np.int64)
+        self._newer_there = np.empty(n, dtype=np.int64)
         self.capacity = n
         self._digest = None
 
@@ -188,34 +194,43 @@ class View:
 
         Buried peers keep their last key in ``key``, so we do not ask for a
         version we already buried, but ``digest()`` hides them, so we do not
-        send it either.
+        send it either. One compiled pass
+        (:func:`~emergent_lab.protocol.exchange.compare_digests`) into the
+        view's scratch; the two lists returned are copies.
         """
         if theirs.shape[0] > self.capacity:
             self.ensure_capacity(theirs.shape[0])
-        mine = self.digest()
-        if theirs.shape[0] < self.capacity:
-            theirs = np.concatenate(
-                [theirs, np.zeros(self.capacity - theirs.shape[0], dtype=np.int64)]
-            )
-        newer_here = (mine > theirs).nonzero()[0]
-        newer_there = (theirs > self.key).nonzero()[0]
-        if theirs[self.owner] > self.key[self.owner]:  # only the owner has its own state
-            newer_there = newer_there[newer_there != self.owner]
-        return newer_here, newer_there
+        here, there = compare_digests(
+            self.owner, theirs, self.digest(), self.key, self._newer_here, self._newer_there
+        )
+        return self._newer_here[:here].copy(), self._newer_there[:there].copy()
 
     def batch(self, idx: np.ndarray) -> StateBatch:
-        """The states held for ``idx`` (only those actually held)."""
-        if idx.size:
-            idx = idx[self.known[idx]]
+        """The states held for ``idx`` (only those actually held), gathered in one compiled pass."""
+        n = idx.shape[0]
+        out_idx = np.empty(n, dtype=np.int64)
+        key = np.empty(n, dtype=np.int64)
+        heartbeat = np.empty(n, dtype=np.int64)
+        score = np.empty(n)
+        opinion = np.empty(n, dtype=np.int64)
+        status = np.empty(n, dtype=np.int8)
+        state_bytes = np.empty(n, dtype=np.int64)
+        m = gather_states(
+            idx, self.known, self.key, self.heartbeat, self.score, self.opinion, self.status,
+            self.state_bytes, out_idx, key, heartbeat, score, opinion, status, state_bytes,
+        )  # fmt: skip
+        if m < n:
+            out_idx, key, heartbeat, opinion = out_idx[:m], key[:m], heartbeat[:m], opinion[:m]
+            score, status, state_bytes = score[:m], status[:m], state_bytes[:m]
         return StateBatch(
-            idx=idx,
-            key=self.key[idx],
-            heartbeat=self.heartbeat[idx],
-            score=self.score[idx],
-            opinion=self.opinion[idx],
-            status=self.status[idx],
-            metrics=self.metrics[idx],
-            state_bytes=self.state_bytes[idx],
+            idx=out_idx,
+            key=key,
+            heartbeat=heartbeat,
+            score=score,
+            opinion=opinion,
+            status=status,
+            metrics=self.metrics[out_idx],
+            state_bytes=state_bytes,
         )
 
     def merge(self, batch: StateBatch, now: float) -> MergeResult:
