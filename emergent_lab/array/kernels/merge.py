@@ -34,7 +34,7 @@ from emergent_lab.array.kernels import (
     prefetch,
 )
 from emergent_lab.core.arrays import BoolArray, FloatArray, IntArray
-from emergent_lab.core.compiled import compiled
+from emergent_lab.core.compiled import compiled, inlined
 from emergent_lab.detector.rule import is_alive
 from emergent_lab.detector.sums import heartbeat_arrived
 from emergent_lab.protocol.messages import VERSION_BITS
@@ -92,7 +92,7 @@ def merge_topk(
     return taken, found, t.dst.size
 
 
-@compiled
+@inlined
 def _topk_transfer(
     p: int,
     t: Transfers,
@@ -250,7 +250,7 @@ def _topk_transfer(
     return taken, found
 
 
-@compiled
+@inlined
 def _bury(v: TopKArrays, node: int, candidate: float, key: float) -> None:
     """Remember that ``node`` dropped ``candidate`` at ``key`` while it suspected it.
 
@@ -266,7 +266,7 @@ def _bury(v: TopKArrays, node: int, candidate: float, key: float) -> None:
     v.tomb_next[node] = (slot + 1) % v.tomb_id.shape[1]
 
 
-@compiled
+@inlined
 def _buried(v: TopKArrays, node: int, candidate: float, key: float) -> bool:
     """Whether ``node`` dropped ``candidate`` as suspected at ``key`` or a newer version.
 
