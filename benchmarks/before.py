@@ -10,11 +10,13 @@ imports that commit's ``emergent_lab`` while using this benchmark's code.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 BEFORE = "83cb514"
@@ -49,6 +51,18 @@ def python_env(checkout: Path | None) -> dict[str, str]:
     first = str(checkout if checkout is not None else REPO)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [first, env.get("PYTHONPATH")]))
     return env
+
+
+def run_json(script: str, arguments: list[str], checkout: Path | None) -> Any:
+    """Run ``script`` with ``arguments`` in a fresh process on ``checkout``; its stdout, as JSON."""
+    out = subprocess.run(
+        [sys.executable, script, *arguments],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=python_env(checkout),
+    ).stdout
+    return json.loads(out)
 
 
 def load() -> str:

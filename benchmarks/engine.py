@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,7 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from before import BEFORE, load, python_env, tree, warm
+from before import BEFORE, load, run_json, tree, warm
 from options import pop_option
 
 Row = dict[str, Any]
@@ -63,14 +62,7 @@ def one(n: int) -> Row:
 
 def measure(n: int, checkout: Path | None) -> Row:
     """One size in a fresh process, on ``checkout`` (None: this tree)."""
-    out = subprocess.run(
-        [sys.executable, __file__, "--one", str(n)],
-        check=True,
-        capture_output=True,
-        text=True,
-        env=python_env(checkout),
-    ).stdout
-    row: Row = json.loads(out)
+    row: Row = run_json(__file__, ["--one", str(n)], checkout)
     return row
 
 

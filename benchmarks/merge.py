@@ -20,13 +20,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from before import load, python_env, tree
+from before import load, run_json, tree
 
 BEFORE = "f80e2e3"
 """The last commit before the top-k merge's speed-ups (ids in bulk, packed own state, inlining)."""
@@ -70,14 +68,8 @@ def one(n: int) -> dict[str, float]:
 
 
 def measure(n: int, checkout: Path | None) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--one", str(n)],
-        check=True,
-        capture_output=True,
-        text=True,
-        env=python_env(checkout),
-    ).stdout
-    result: dict[str, float] = json.loads(out)
+    """One size in a fresh process, on ``checkout`` (None: this tree)."""
+    result: dict[str, float] = run_json(__file__, ["--one", str(n)], checkout)
     return result
 
 
