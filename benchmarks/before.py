@@ -53,20 +53,25 @@ def python_env(checkout: Path | None) -> dict[str, str]:
     return env
 
 
-def fresh_row(script: str, n: int, checkout: Path | None) -> dict[str, Any]:
-    """The row ``script --one n`` prints as JSON, run in a fresh process on ``checkout``.
-
-    A fresh process per measurement keeps one run's caches and heap out of the
-    next; ``checkout`` None measures this tree.
-    """
+def run_json(script: str, arguments: list[str], checkout: Path | None) -> Any:
+    """Run ``script`` with ``arguments`` in a fresh process on ``checkout``; its stdout, as JSON."""
     out = subprocess.run(
-        [sys.executable, script, "--one", str(n)],
+        [sys.executable, script, *arguments],
         check=True,
         capture_output=True,
         text=True,
         env=python_env(checkout),
     ).stdout
-    row: dict[str, Any] = json.loads(out)
+    return json.loads(out)
+
+
+def fresh_row(script: str, n: int, checkout: Path | None) -> dict[str, Any]:
+    """The row ``script --one n`` prints, run in a fresh process on ``checkout``.
+
+    A fresh process per measurement keeps one run's caches and heap out of the
+    next; ``checkout`` None measures this tree.
+    """
+    row: dict[str, Any] = run_json(script, ["--one", str(n)], checkout)
     return row
 
 

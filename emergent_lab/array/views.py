@@ -49,9 +49,14 @@ import numpy as np
 
 from emergent_lab.array.detector import DetectorState, EntryDetector
 from emergent_lab.array.kernels import (
+    HB,
     HEAD_FIELDS,
     ID,
+    KEY,
     LAST,
+    OPINION,
+    SCORE,
+    STATE_FIELDS,
     SUSPECT,
     TIMING_FIELDS,
     FullArrays,
@@ -73,7 +78,6 @@ _BUFFER_ROWS = 4096
 """Suspicions a kernel can write before it stops for the caller to read them."""
 _EMPTY_HEAD = np.array([NO_NODE, 0, 0, 0], dtype=np.float64)
 _EMPTY_TIMING = np.array([0, 0, 0, 0, np.inf, 0], dtype=np.float64)
-
 
 
 class _Entries:
@@ -285,6 +289,7 @@ class TopKView:
         self.head[:, :, ID] = _EMPTY_HEAD[ID]
         self.timing: FloatArray = cache_aligned((n, k, len(TIMING_FIELDS)))
         self.timing[:, :, SUSPECT] = _EMPTY_TIMING[SUSPECT]
+        self.states: FloatArray = cache_aligned((n, len(STATE_FIELDS)))
         self.sample = cache_aligned((n, k), np.int32, fill=EMPTY_SAMPLE)
         self.sample_next = np.zeros(n, dtype=np.int64)
         self.tomb_id: IntArray = cache_aligned((n, k), np.int64, fill=NO_NODE)
@@ -313,11 +318,14 @@ class TopKView:
         return ids
 
     def bytes_per_node(self) -> float:
-        """Bytes of view state each node holds: its list, its opinion ring and its tombstones."""
+        """Bytes of view state each node holds: its list, its opinion ring and its tombstones.
+
+        Plus the copy of its own state that merges read (:data:`STATE_FIELDS`).
+        """
         lists = self.head.nbytes + self.timing.nbytes
         rings = self.sample.nbytes + self.sample_next.nbytes
         tombs = self.tomb_id.nbytes + self.tomb_key.nbytes + self.tomb_next.nbytes
-        return (lists + rings + tombs) / self.n
+        return (lists + rings + tombs + self.states.nbytes) / self.n
 
     def silences(self, subject: int, holders: BoolArray) -> FloatArray:
         """For each holder that lists ``subject``: the silence its detector tolerates."""
@@ -342,6 +350,11 @@ class TopKView:
         Transfers take effect in order; each also samples the source's
         opinion. Returns the entries that travelled.
         """
+        states = self.states
+        states[:, OPINION] = transfers.opinion
+        states[:, KEY] = transfers.key
+        states[:, HB] = transfers.heartbeat
+        states[:, SCORE] = transfers.score
         arrays = self.arrays()
 
         def run(start: int, buffer: IntArray) -> tuple[int, int, int]:
@@ -371,6 +384,7 @@ class TopKView:
         return TopKArrays(
             self.head,
             self.timing,
+            self.states,
             self.sample,
             self.sample_next,
             self._own,

@@ -214,7 +214,13 @@ class ClusterConfig:
             )
         if isinstance(seeds, int):
             check_number("cluster.seeds", seeds, low=1, integer=True)
-            seed_ids = tuple(heapq.nsmallest(seeds, ids, key=node_sort_key))
+            # Default ids sort by their number: the first ``seeds`` of them.
+            first = (
+                ids[:seeds]
+                if isinstance(nodes, int)
+                else heapq.nsmallest(seeds, ids, key=node_sort_key)
+            )
+            seed_ids = tuple(first)
         else:
             seed_ids = tuple(validate_node_id(s, field="cluster.seeds") for s in seeds)
             missing = sorted(set(seed_ids) - set(ids))

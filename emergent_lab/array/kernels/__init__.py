@@ -35,6 +35,9 @@ TIMING_FIELDS = ("last", "count", "total", "total_sq", "suspect_at", "suspected"
 """What its holder's detector knows of it: last arrival, interval statistics, deadline, flag."""
 LAST, COUNT, TOTAL, TOTAL_SQ, SUSPECT, SUSPECTED = range(len(TIMING_FIELDS))
 TIMING_SIZE = len(TIMING_FIELDS)
+STATE_FIELDS = ("opinion", "key", "hb", "score")
+"""A node's own state as a top-k merge reads its sender's: the head's fields, opinion for id."""
+OPINION = 0
 
 
 class Transfers(NamedTuple):
@@ -67,6 +70,12 @@ class TopKArrays(NamedTuple):
     sender's only for the candidates that are new to the receiver): at a
     million nodes memory traffic is what a merge costs, so the sender's
     timings stay out of it.
+    """
+    states: FloatArray
+    """(n, :data:`STATE_FIELDS`) every node's own state, packed per node before each merge.
+
+    A transfer reads its sender's own state: from four arrays, that was four
+    cache misses; packed, one.
     """
     sample: npt.NDArray[np.int32]
     """(n, k) ring of the opinions of each node's last k partners."""

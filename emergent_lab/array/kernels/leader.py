@@ -33,7 +33,7 @@ from emergent_lab.array.kernels import (
 )
 from emergent_lab.array.kernels.merge import AHEAD
 from emergent_lab.core.arrays import BoolArray, FloatArray, IntArray
-from emergent_lab.core.compiled import compiled
+from emergent_lab.core.compiled import compiled, inlined
 from emergent_lab.core.ids import NO_NODE
 from emergent_lab.detector.rule import is_alive
 from emergent_lab.protocol.rules import choose, outranks, recognise
@@ -42,7 +42,7 @@ EMPTY_SAMPLE = -2
 """A slot of the partner-opinion ring not filled yet (distinct from a partner with no opinion)."""
 
 
-@compiled
+@inlined
 def _settle(
     q: int, node: int, new: int, recognised_now: int, joining: bool, o: Opinions, moved: BoolArray
 ) -> bool:
@@ -57,7 +57,7 @@ def _settle(
     return new != current and current >= 0 and new >= 0
 
 
-@compiled
+@inlined
 def _recognise_sampled(
     v: TopKArrays, node: int, own: int, votes: IntArray, tally: IntArray, threshold: float
 ) -> int:
@@ -119,7 +119,7 @@ def evaluate_topk(
     return switched, found, nodes.size
 
 
-@compiled
+@inlined
 def _topk_node(
     node: int,
     v: TopKArrays,

@@ -20,6 +20,7 @@ from emergent_lab.array.kernels import (
     ID,
     KEY,
     LAST,
+    OPINION,
     SCORE,
     SUSPECT,
     SUSPECTED,
@@ -33,7 +34,7 @@ from emergent_lab.array.kernels import (
     prefetch,
 )
 from emergent_lab.core.arrays import BoolArray, FloatArray, IntArray
-from emergent_lab.core.compiled import compiled
+from emergent_lab.core.compiled import compiled, inlined
 from emergent_lab.detector.rule import is_alive
 from emergent_lab.detector.sums import heartbeat_arrived
 from emergent_lab.protocol.messages import VERSION_BITS
@@ -70,6 +71,7 @@ def merge_topk(
     samples = v.sample.reshape(-1)
     tomb_ids = v.tomb_id.reshape(-1)
     head_size, timing_size = k * v.head.shape[2], k * v.timing.shape[2]
+    states, state_size = v.states.reshape(-1), v.states.shape[1]
     taken, found = 0, 0
     for p in range(start, t.dst.size):
         if found + k > suspicions.shape[0]:
@@ -81,10 +83,7 @@ def merge_topk(
                 prefetch(heads, s * head_size + offset)
             for offset in range(0, timing_size, 8):
                 prefetch(timings, d * timing_size + offset)
-            prefetch(t.key, s)
-            prefetch(t.heartbeat, s)
-            prefetch(t.score, s)
-            prefetch(t.opinion, s)
+            prefetch(states, s * state_size)
             prefetch(v.sample_next, d)
             prefetch(samples, d * k)
             prefetch(tomb_ids, d * k)
@@ -93,7 +92,7 @@ def merge_topk(
     return taken, found, t.dst.size
 
 
-@compiled
+@inlined
 def _topk_transfer(
     p: int,
     t: Transfers,
@@ -139,7 +138,7 @@ def _topk_transfer(
                 key, hb, score = theirs[j, KEY], theirs[j, HB], theirs[j, SCORE]
             else:
                 got[k] = True
-                key, hb, score = float(t.key[s]), float(t.heartbeat[s]), t.score[s]
+                key, hb, score = v.states[s, KEY], v.states[s, HB], v.states[s, SCORE]
             if key > mine[i, KEY]:
                 taken += 1
                 # Keys are exact integers in float64: compare their generations
@@ -197,12 +196,12 @@ def _topk_transfer(
             _copy_head(rows, width, theirs, candidate)
             _copy_timing(rows_timing, width, v.timing[s], candidate)
         else:
-            if _buried(v, d, s, t.key[s]):
+            if _buried(v, d, s, v.states[s, KEY]):
                 continue
             rows[width, ID] = s
-            rows[width, KEY] = t.key[s]
-            rows[width, HB] = t.heartbeat[s]
-            rows[width, SCORE] = t.score[s]
+            rows[width, KEY] = v.states[s, KEY]
+            rows[width, HB] = v.states[s, HB]
+            rows[width, SCORE] = v.states[s, SCORE]
             _own_timing(rows_timing[width], v.own, now)
         alive = is_alive(rule, rows_timing[width, SUSPECT], now)
         rows_timing[width, SUSPECTED] = 0.0 if alive else 1.0
@@ -246,12 +245,12 @@ def _topk_transfer(
                     timing[slot, f] = v.empty_timing[f]
     t.structural[p] = changed
     ring = v.sample_next[d]
-    v.sample[d, ring] = t.opinion[s]
+    v.sample[d, ring] = np.int32(v.states[s, OPINION])
     v.sample_next[d] = (ring + 1) % k
     return taken, found
 
 
-@compiled
+@inlined
 def _bury(v: TopKArrays, node: int, candidate: float, key: float) -> None:
     """Remember that ``node`` dropped ``candidate`` at ``key`` while it suspected it.
 
@@ -267,7 +266,7 @@ def _bury(v: TopKArrays, node: int, candidate: float, key: float) -> None:
     v.tomb_next[node] = (slot + 1) % v.tomb_id.shape[1]
 
 
-@compiled
+@inlined
 def _buried(v: TopKArrays, node: int, candidate: float, key: float) -> bool:
     """Whether ``node`` dropped ``candidate`` as suspected at ``key`` or a newer version.
 
