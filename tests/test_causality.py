@@ -201,3 +201,27 @@ def test_cli_gives_the_same_text_in_a_fresh_process(crash: SimCluster) -> None:
         check=True,
     ).stdout
     assert out == crash.explain("n12", at=45.0) + "\n" + crash.explain_suspicion("n3") + "\n"
+
+
+def test_sequence_data_for_chosen_lanes_is_the_whole_window_filtered(crash: SimCluster) -> None:
+    """A large cluster's panel asks only for its lanes' messages and marks: the same rows.
+
+    The expected rows are the unfiltered window's, filtered here by who sent,
+    received or changed; labels (what each message taught) must not change.
+    """
+    from emergent_lab.exact.lamport import sequence_data
+
+    lanes = ["n3", "n7", "n13"]
+    whole = sequence_data(crash, start=28.0, end=40.0)
+    some = sequence_data(crash, start=28.0, end=40.0, nodes=lanes)
+    a = whole.arrows
+    rows = [k for k in range(len(a.id)) if a.src[k] in lanes or a.dst[k] in lanes]
+    assert 0 < len(rows) < len(a.id)
+    assert some.arrows.id == [a.id[k] for k in rows]
+    assert some.arrows.label == [a.label[k] for k in rows]
+    assert some.arrows.folded == [a.folded[k] for k in rows]
+    m = whole.marks
+    marks = [k for k in range(len(m.node)) if m.node[k] in lanes]
+    assert 0 < len(marks) < len(m.node)
+    assert some.marks.text == [m.text[k] for k in marks]
+    assert some.marks.past == [m.past[k] for k in marks]

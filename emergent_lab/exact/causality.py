@@ -25,7 +25,7 @@ from __future__ import annotations
 import copy
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Container, Sequence
 from functools import partial
 from typing import Any
 
@@ -119,11 +119,21 @@ class CausalRecorder:
             raise KeyError(f"message: no message {message_id} (1..{len(self._messages)})")
         return self._messages.record(message_id)
 
-    def messages(self, *, start: float = 0.0, stop: float = math.inf) -> list[MessageRecord]:
-        """The messages sent between ``start`` and ``stop`` (default: all), in the order sent."""
-        sent = self._messages.sent
-        first, last = bisect_left(sent, start), bisect_right(sent, stop)
-        return [self._messages.record(k) for k in range(first + 1, last + 1)]
+    def messages(
+        self, *, start: float = 0.0, stop: float = math.inf, nodes: Container[int] | None = None
+    ) -> list[MessageRecord]:
+        """The messages sent between ``start`` and ``stop`` (default: all), in the order sent.
+
+        ``nodes``: only those sent or received by one of these node indices
+        (chosen from the columns, so the records built are only those kept).
+        """
+        m = self._messages
+        first, last = bisect_left(m.sent, start), bisect_right(m.sent, stop)
+        rows: Sequence[int] = range(first, last)
+        if nodes is not None:
+            src, dst = m.src, m.dst
+            rows = [k for k in rows if src[k] in nodes or dst[k] in nodes]
+        return [m.record(k + 1) for k in rows]
 
     def learned_by(self, node: int) -> tuple[list[LearnedBatch], list[float]]:
         """What messages taught ``node``, in order, and their times (read-only)."""

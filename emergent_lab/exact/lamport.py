@@ -12,6 +12,7 @@ and the hops the new leader's state took. The Jupyter layer draws this.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -66,16 +67,31 @@ class SequenceData:
 
 
 def sequence_data(
-    cluster: SimCluster, *, start: float = 0.0, end: float | None = None
+    cluster: SimCluster,
+    *,
+    start: float = 0.0,
+    end: float | None = None,
+    nodes: Collection[str] | None = None,
 ) -> SequenceData:
-    """The diagram's content for messages sent and changes made in ``[start, end]``."""
+    """The diagram's content for messages sent and changes made in ``[start, end]``.
+
+    ``nodes``, if given, keeps only the messages sent or received by one of
+    them and the marks of those nodes: everything a diagram with those
+    lanes (and one more) can draw. At 1,000 nodes a six-second window holds
+    some fifty thousand messages and thousands of marks, each mark with its
+    causal past walked back; a panel showing five lanes needs a few hundred.
+    """
     explainer = Explainer(cluster)
     recorder = explainer.recorder
     ids = cluster.ids.ids
     stop = cluster.time if end is None else end
-    taught = _taught(explainer, start, stop)
+    keep = (
+        None if nodes is None else {cluster.ids.index[n] for n in nodes if n in cluster.ids.index}
+    )
+    sent = recorder.messages(start=start, stop=stop, nodes=keep)
+    taught = _taught(explainer, start, stop, None if keep is None else {m.id for m in sent})
     arrows = Arrows()
-    for m in recorder.messages(start=start, stop=stop):
+    for m in sent:
         carried = taught.get(m.id, [])
         arrows.id.append(m.id)
         arrows.kind.append(m.kind.upper())
@@ -93,7 +109,7 @@ def sequence_data(
         if c.kind == "decided":
             before = recognised.get(c.node, -1)
             recognised[c.node] = c.recognised
-        if not start <= c.time <= stop:
+        if not start <= c.time <= stop or (keep is not None and c.node not in keep):
             continue
         if c.kind == "suspected":
             text = f"{ids[c.node]} suspects {ids[c.subject]} at {c.time:.2f} s (phi {c.phi:.1f})"
@@ -107,11 +123,15 @@ def sequence_data(
     return SequenceData(start, stop, arrows, marks)
 
 
-def _taught(explainer: Explainer, start: float, stop: float) -> dict[int, list[str]]:
-    """Per message id sent in the window, the states it taught that mattered (``"n3 g1 v7"``)."""
+def _taught(
+    explainer: Explainer, start: float, stop: float, wanted: set[int] | None
+) -> dict[int, list[str]]:
+    """Per message id sent in the window (and in ``wanted``), the states it taught that mattered."""
     ids = explainer.ids
     out: dict[int, list[str]] = {}
     for batch in explainer.recorder.learned_since(start):
+        if wanted is not None and batch.cause not in wanted:
+            continue
         if batch.mattered.any():
             subjects = batch.subjects[batch.mattered].tolist()
             out[batch.cause] = [ids[i] for i in subjects]

@@ -43,6 +43,12 @@ MARK_STYLE = {
 them; the offset keeps a suspicion and the opinion move it caused, at one instant, apart)."""
 HIGHLIGHT = "#ff7f0e"
 MAX_LANES = 6
+EVERY_MESSAGE_UP_TO = 100
+"""Clusters up to this size send the window's every message to the browser, so a lane
+added there is drawn at once; larger ones send the messages and marks of the lanes shown
+(a six-second window at 1,000 nodes holds some fifty thousand messages), and a lane
+added in the browser gets its arrows to the other lanes now and the rest at the next
+redraw."""
 
 _LAYOUT = """
 const lanes = picker.value;
@@ -302,13 +308,14 @@ class SequenceView:
         if node is not None and node in cluster.nodes:
             self.node = node
         span = float(self.plot.x_range.end - self.plot.x_range.start)
-        self.data = sequence_data(cluster, start=max(0.0, self.at - span), end=self.at)
         lanes = [n for n in self.picker.value if n in cluster.nodes]
         if list(self.picker.value) == self._defaults:  # not changed by the reader: follow
             lanes = self._defaults = self.default_lanes(self.node, self.at)
         lanes = lanes if self.node in lanes else [self.node, *lanes]
         if lanes != list(self.picker.value):
             self.picker.value = lanes
+        nodes = lanes if len(cluster.nodes) > EVERY_MESSAGE_UP_TO else None
+        self.data = sequence_data(cluster, start=max(0.0, self.at - span), end=self.at, nodes=nodes)
         self.slider.update(start=max(0.0, self.at - span), end=max(self.at, 0.1), value=self.at)
         self.plot.x_range.update(start=self.at - span, end=self.at)
         self.plot.y_range.update(start=len(self.picker.value) - 0.5, end=-0.5)
