@@ -205,7 +205,10 @@ def test_pause_never_jumps_back(lab: Lab, offline: OfflinePage) -> None:
         # Play button can show a moment before the time label: allow the label 1 s to land.
         deadline = time.monotonic() + 1.0
         while abs(float(slider.first.inner_text()) - _time(page)) >= 0.15:
-            assert time.monotonic() < deadline, "the view is not at now"
+            assert time.monotonic() < deadline, (
+                f"the view is not at now: t = {_time(page)} s, replay slider at "
+                f"{slider.first.inner_text()} s"
+            )
             page.wait_for_timeout(50)
         shown = _time(page)
         assert "replay" not in page.locator(".emergent-time").first.inner_text()

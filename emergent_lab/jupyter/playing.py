@@ -60,8 +60,10 @@ class Playing:
         """
         self.player.stop()
         c = self.controls
-        if self.pacer.undrawn > 0 and self.replay_time is None:
-            # Time the browser had not been shown yet: draw where the cluster stopped.
+        if self.replay_time is None:
+            # Draw where the cluster stopped, always: a frame the play task had under way
+            # may not have reached the browser, and the readout must end at the time the
+            # replay slider ends at.
             self.render(flock_seconds=self.pacer.undrawn, messages=False)
         # One message for all three: the browser's slider never sees the new maximum
         # with the old value (it would clamp it and send the old value back as a drag).
