@@ -99,6 +99,11 @@ def test_spoofed_replayed_and_deleted_leaders_are_corrected_within_two_heartbeat
     try:
         watcher.wait_stable_leader("n3", 20)
         # The leader's own announcement: the repair of the spoof below supersedes it.
+        # n3's own announcement can reach the tap a moment after the watcher sees n3 lead.
+        deadline = time.monotonic() + 10.0
+        while not [p for _, p in tap.seen if field_of(p, "by") == "n3"]:
+            assert time.monotonic() < deadline, "n3 never announced itself on the leader topic"
+            time.sleep(0.1)
         old = next(p for _, p in reversed(tap.seen) if field_of(p, "by") == "n3")
         times = {}
         mark = watcher.mark()
