@@ -9,7 +9,7 @@ n = 1,000).
 of (by score, those it believes alive first), each with its heartbeat version
 and its own detector state; merging two lists keeps the best k of their union.
 Memory is O(n·k) (80 bytes per entry, a ring of k partner opinions and one
-of k tombstones: 874 bytes per node at k = 8 with the node's own state, at
+of k tombstones: 906 bytes per node at k = 8 with the node's own state, at
 any n), so a million nodes fit in memory.
 
 Why top-k is safe: the best alive node B is, by definition, at the top of any

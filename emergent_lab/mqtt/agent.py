@@ -128,7 +128,7 @@ class Agent:
         self.mirror: DeviceMirror | None = None
         self.transport: MqttTransport | None = None
         self._greeted: dict[str, int] = {}
-        self._connected_at = 0.0
+        self._quiet_until = 0.0
         self._stop = asyncio.Event()
         me, generation = config.node_id, config.generation
         self.connection = Connection(
@@ -207,7 +207,7 @@ class Agent:
             listener=self.publisher,
         )
         self.node = node
-        self._connected_at = node.clock.now()
+        self._quiet_until = node.clock.now() + 5 * config.params.gossip_interval
         admission = self.inbox.admission
         admission.grace = max(config.params.gc_after, 10 * config.params.heartbeat_interval)
         admission.attach(node)
@@ -234,9 +234,13 @@ class Agent:
         A (re)starting agent that has heard of few members yet, or one back from
         a broker outage (during which it suspected everyone), may recognise
         itself for a moment; it must not tell the devices so. It stays off the
-        leader topic for five gossip intervals after it starts or reconnects.
+        leader topic for five gossip intervals after it starts. After a
+        reconnect it stays off for the longest reconnect backoff plus three
+        gossip intervals: the other agents lost the broker at the same time and
+        may come back up to a backoff later (the leader among them); until they
+        do, this agent would announce a leader of the few that came back first.
         """
-        return node.clock.now() - self._connected_at >= 5 * node.params.gossip_interval
+        return node.clock.now() >= self._quiet_until
 
     def _is_writer(self, node: Node) -> bool:
         """The recognised leader writes the topic; for a device leader, the first agent alive."""
@@ -278,8 +282,10 @@ class Agent:
     def _on_connect(self) -> None:
         """(Re)connected: the broker may have lost retained messages, so restate ours."""
         self.publisher.forget()
-        if self.node is not None:
-            self._connected_at = self.node.clock.now()
+        node = self.node
+        if node is not None:
+            quiet = self.connection.backoff.maximum + 3 * node.params.gossip_interval
+            self._quiet_until = node.clock.now() + quiet
             self.publish_status()
 
     def _on_message(self, topic: str, payload: bytes) -> None:

@@ -15,8 +15,9 @@ other agent repairs a wrong value only after it stayed wrong for ``grace``
 seconds (one heartbeat interval), which covers a writer that died or has
 not noticed yet. The agent checks every half heartbeat interval, so a spoof,
 a deletion or a stale value is corrected within two heartbeat intervals. A
-freshly (re)started or reconnected agent stays off the topic for five gossip
-intervals, while it may still believe itself alone.
+freshly (re)started agent stays off the topic for five gossip intervals, while
+it may still believe itself alone, and a reconnected one until the others had
+time to reconnect too (see ``Agent._settled``).
 """
 
 from __future__ import annotations
