@@ -330,3 +330,26 @@ def test_from_scenario_runs_an_array_engine_scenario(tmp_path: Path) -> None:
         assert source.leader() not in (None, leader)
     finally:
         board.close()
+
+
+def test_a_run_advanced_in_one_call_shows_its_traffic_second_by_second(
+    dash: Dashboard, cluster: ArrayCluster
+) -> None:
+    dash.advance(10.0)
+    traffic = dash.views.plots.traffic.data
+    times = np.asarray(traffic["t"])
+    assert len(times) == 10 and np.array_equal(np.floor(times), np.arange(1, 11))
+    # A separate cluster stepped slot by slot, read at the first slot past each second and at 10 s.
+    reference = array_cluster()
+    sent, at = [0], [0.0]
+    while reference.next_slot_time() <= 10.0:
+        reference.step_slot()
+        if np.floor(reference.time) > np.floor(at[-1]):
+            sent.append(reference.messages_sent)
+            at.append(reference.time)
+    reference.run(10.0)
+    sent.append(reference.messages_sent)
+    at.append(reference.time)
+    rates = np.diff(sent) / np.diff(at)
+    assert np.allclose(traffic["messages"], rates)
+    assert rates.min() > 0

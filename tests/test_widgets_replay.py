@@ -168,6 +168,24 @@ def test_time_axis_moves_with_a_window(board: Dashboard) -> None:
     assert (x_range.start, x_range.end) == (0.0, pytest.approx(100.0))
 
 
+def test_a_run_advanced_in_one_call_shows_its_traffic_second_by_second(board: Dashboard) -> None:
+    board.advance(30.0)
+    traffic = board.views.plots.traffic.data
+    assert list(traffic["t"]) == [float(s) for s in range(1, 31)]
+    # A separate run of the scenario, read second by second by hand.
+    reference = build_cluster(load_scenario("leader-crash"))
+    sent = [0]
+    for second in range(1, 31):
+        reference.run(float(second))
+        sent.append(reference.network.messages_sent)
+    assert list(traffic["messages"]) == [float(b - a) for a, b in zip(sent, sent[1:])]
+    assert board.source.traffic()[-1].messages == sent[-1]
+    # Stopping at each whole second ran exactly the events of one run to 30 s.
+    whole = build_cluster(load_scenario("leader-crash"))
+    whole.run(30.0)
+    assert board.source.cluster.log.hexdigest() == whole.log.hexdigest()
+
+
 def test_traffic_is_averaged_over_a_virtual_second(board: Dashboard) -> None:
     for _ in range(50):
         board.advance(0.2)

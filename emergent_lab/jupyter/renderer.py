@@ -24,8 +24,6 @@ from .timeplots import WINDOW
 from .views import EDGE_FADE, DashboardViews
 
 INSPECTOR_ROWS = 25
-TRAFFIC_AVERAGE = 1.0
-"""Virtual seconds each traffic point averages over (rates per frame zigzag)."""
 SPARSE_EDGES = 60
 """Gossip lines drawn at most in a big cluster, newest first (a tangle otherwise)."""
 SPARSE_FROM = 60
@@ -59,7 +57,7 @@ class Renderer:
         self._timeline_done = 0
         self._marks: list[Mark] = []
         self._unplotted: list[Mark] = []
-        self._traffic_from: tuple[float, int, int] | None = None
+        self._traffic_done = 0
         self._traffic_points: list[tuple[float, float, float]] = []
         self._phi_pair: tuple[str, str] | None = None
         self.views.plots.clear()
@@ -152,26 +150,37 @@ class Renderer:
         self.views.plots.fit_counts(highest)
 
     def _draw_traffic(self, source: ClusterSource) -> None:
-        """One point per virtual second or more, averaged over it, so rates do not zigzag."""
-        now = source.time
-        traffic = source.traffic()
-        start = self._traffic_from
-        if start is None or now < start[0]:
-            self._traffic_from = (now, traffic.messages, traffic.bytes)
+        """A point a virtual second, its rates averaged over it (rates per frame zigzag).
+
+        The source samples its counters at each whole second it passes, so a
+        run advanced in one call is drawn second by second as well.
+        """
+        start = max(0, self._traffic_done - 1)
+        samples = source.traffic(start)
+        fresh = samples[self._traffic_done - start :]
+        if not fresh:
             return
-        elapsed = now - start[0]
-        if elapsed < TRAFFIC_AVERAGE - 1e-9:
+        previous = samples[0] if self._traffic_done else None
+        points = []
+        for sample in fresh:
+            if previous is not None and sample.time > previous.time:
+                elapsed = sample.time - previous.time
+                messages = (sample.messages - previous.messages) / elapsed
+                kilobytes = (sample.bytes - previous.bytes) / elapsed / 1000.0
+                points.append((sample.time, messages, kilobytes))
+            previous = sample
+        self._traffic_done += len(fresh)
+        if not points:
             return
-        point = (
-            now,
-            (traffic.messages - start[1]) / elapsed,
-            (traffic.bytes - start[2]) / elapsed / 1000.0,
-        )
-        self._traffic_points.append(point)
+        self._traffic_points.extend(points)
         self.views.plots.traffic.stream(
-            {"t": [point[0]], "messages": [point[1]], "bytes": [point[2]]}
+            {
+                "t": [p[0] for p in points],
+                "messages": [p[1] for p in points],
+                "bytes": [p[2] for p in points],
+            }
         )
-        self._traffic_from = (now, traffic.messages, traffic.bytes)
+        now = points[-1][0]
         recent = [p for p in self._traffic_points if p[0] >= now - WINDOW]
         self.views.plots.fit_traffic(max(p[1] for p in recent), max(p[2] for p in recent))
 

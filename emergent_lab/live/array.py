@@ -47,7 +47,7 @@ from emergent_lab.run.source import (
     NodeState,
     PeerEntry,
     RecordedNode,
-    Traffic,
+    TrafficLog,
 )
 from emergent_lab.scenario import Scenario
 from emergent_lab.scenario.array import build_array_cluster
@@ -111,6 +111,7 @@ class ArrayClusterSource(EngineReadings[ArrayCluster]):
         self.limit = int(limit)
         self.reader = ViewReader(cluster)
         self.record = SampledRecord()
+        self.traffic_log = TrafficLog(self.traffic_now())
         self._names: list[str] = []
         self._draw(initial_sample(cluster, self.limit).tolist())
         self._track()
@@ -250,10 +251,6 @@ class ArrayClusterSource(EngineReadings[ArrayCluster]):
         """None: exchanges run as batched arrays, with no per-message hook to sample."""
         return []
 
-    def traffic(self) -> Traffic:
-        """The engine's message and byte counters."""
-        return Traffic(messages=self.cluster.messages_sent, bytes=self.cluster.bytes_sent)
-
     def loss_rate(self) -> float:
         """The message-loss probability in force."""
         return self.cluster.loss
@@ -337,8 +334,11 @@ class ArrayClusterSource(EngineReadings[ArrayCluster]):
         while c.next_slot_time() <= target:
             c.step_slot()
             self.record.record(c)
+            if self.traffic_log.due(c.time):
+                self.traffic_log.add(self.traffic_now())
         c.run(target)
         self.record.record(c)
+        self.traffic_log.add(self.traffic_now())
 
     # -- rebuilding ------------------------------------------------------------------------
 

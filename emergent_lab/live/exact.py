@@ -31,7 +31,7 @@ from emergent_lab.run.source import (
     NodeState,
     PeerEntry,
     RecordedNode,
-    Traffic,
+    TrafficLog,
 )
 from emergent_lab.scenario import Scenario, build_cluster
 from emergent_lab.scenario.engines import EXACT_MAX_NODES
@@ -53,6 +53,7 @@ class SimClusterSource(EngineReadings[SimCluster]):
         self.cluster = cluster
         self.scenario = scenario
         self._messages: deque[tuple[float, int, int]] = deque(maxlen=MESSAGE_SAMPLE)
+        self.traffic_log = TrafficLog(self.traffic_now())
         cluster.network.on_send.append(self._on_send)
 
     def _on_send(self, now: float, src: int, dst: int, kind: str, size: int) -> None:
@@ -169,11 +170,6 @@ class SimClusterSource(EngineReadings[SimCluster]):
         ids = self.cluster.ids.ids
         return [Message(t, ids[s], ids[d]) for t, s, d in self._messages if t > since]
 
-    def traffic(self) -> Traffic:
-        """Network counters."""
-        network = self.cluster.network
-        return Traffic(messages=network.messages_sent, bytes=network.bytes_sent)
-
     def loss_rate(self) -> float:
         """The network's loss probability."""
         return self.cluster.network.loss
@@ -223,8 +219,19 @@ class SimClusterSource(EngineReadings[SimCluster]):
         self.cluster.step_round()
 
     def advance(self, duration: float) -> None:
-        """Advance virtual time."""
-        self.cluster.run_for(duration)
+        """Advance virtual time, sampling the traffic at each whole second on the way.
+
+        Running to each whole second and on runs exactly the events one run
+        to the end would (events due at a stop are processed before it).
+        """
+        check_number("duration", duration, low=0)
+        cluster = self.cluster
+        until = cluster.time + duration
+        for second in self.traffic_log.due(until):
+            if second > cluster.time:
+                cluster.run(second)
+            self.traffic_log.add(self.traffic_now())
+        cluster.run(until)
 
     # -- forking and rebuilding --------------------------------------------------------------
 
@@ -243,6 +250,7 @@ class SimClusterSource(EngineReadings[SimCluster]):
         }
         twin.cluster = copy.deepcopy(self.cluster, memo)
         twin._messages = copy.copy(self._messages)
+        twin.traffic_log = self.traffic_log.copy()
         return twin
 
     def capabilities(self) -> Capabilities:

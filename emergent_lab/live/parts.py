@@ -21,7 +21,7 @@ from emergent_lab.protocol.params import PARAMETERS, ProtocolParams
 from emergent_lab.run.config import ClusterConfig
 from emergent_lab.run.engine import Engine
 from emergent_lab.run.observer import ClusterRecord
-from emergent_lab.run.source import ClusterPoint, RecordedNode
+from emergent_lab.run.source import ClusterPoint, RecordedNode, Traffic, TrafficLog
 from emergent_lab.score import ScoreFunction
 
 
@@ -62,11 +62,22 @@ class EngineReadings(Generic[E]):
     """
 
     cluster: E
+    traffic_log: TrafficLog
+    """Set by the source when it starts; it samples at each whole second it advances past."""
 
     @property
     def time(self) -> float:
         """Virtual time of the cluster."""
         return self.cluster.time
+
+    def traffic_now(self) -> Traffic:
+        """The engine's message and byte counters now."""
+        counters = self.cluster.counters()
+        return Traffic(self.cluster.time, counters.messages, counters.bytes)
+
+    def traffic(self, start: int = 0) -> Sequence[Traffic]:
+        """Counter samples from index ``start`` on: the start, then one each whole second."""
+        return self.traffic_log.samples[start:]
 
     @property
     def seed(self) -> int:

@@ -47,6 +47,7 @@ from emergent_lab.run.source import (
     PeerEntry,
     RecordedNode,
     Traffic,
+    TrafficLog,
 )
 from emergent_lab.score import ScoreFunction
 
@@ -89,6 +90,7 @@ class MqttCluster:
         self._history = ChangeHistory()
         self._messages: deque[tuple[float, str, str]] = deque(maxlen=MESSAGE_SAMPLE)
         self._traffic = [0, 0]
+        self._traffic_log = TrafficLog(Traffic(0.0, 0, 0))
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._connected = threading.Event()
@@ -272,10 +274,12 @@ class MqttCluster:
         with self._lock:
             return [Message(t, s, r) for t, s, r in self._messages if t > since]
 
-    def traffic(self) -> Traffic:
-        """Gossip messages and bytes seen on the broker so far."""
+    def traffic(self, start: int = 0) -> Sequence[Traffic]:
+        """Samples of the gossip messages and bytes seen on the broker, one a second."""
         with self._lock:
-            return Traffic(messages=self._traffic[0], bytes=self._traffic[1])
+            now = Traffic(self.time, self._traffic[0], self._traffic[1])
+            self._traffic_log.add(now)
+            return self._traffic_log.samples[start:]
 
     def weights(self) -> Mapping[str, float]:
         """The score weights the agents run with."""

@@ -12,6 +12,7 @@ opinion, no recognised leader).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol, cast, runtime_checkable
@@ -105,10 +106,40 @@ class Message:
 
 @dataclass(frozen=True, slots=True)
 class Traffic:
-    """Counters since the cluster started; the dashboard differentiates them."""
+    """Counters since the cluster started, at ``time``; the dashboard differentiates them."""
 
+    time: float
     messages: int
     bytes: int
+
+
+class TrafficLog:
+    """Samples of the traffic counters, one at each whole second a source passes.
+
+    The dashboard draws rates averaged over a second. Sampling the counters
+    when a frame is drawn would lose what a source advanced between two
+    frames: a dashboard advanced 30 s in the cell that displays it would show
+    one point. So a source samples as it advances (:meth:`due` tells it the
+    whole seconds it is about to pass) and the dashboard reads the samples.
+    """
+
+    def __init__(self, start: Traffic) -> None:
+        self.samples: list[Traffic] = [start]
+
+    def due(self, until: float) -> range:
+        """The whole seconds after the last sample, up to ``until``: sample at each."""
+        return range(math.floor(self.samples[-1].time) + 1, math.floor(until) + 1)
+
+    def add(self, sample: Traffic) -> None:
+        """Keep ``sample`` if it is in a later second than the last one kept."""
+        if math.floor(sample.time) > math.floor(self.samples[-1].time):
+            self.samples.append(sample)
+
+    def copy(self) -> TrafficLog:
+        """An independent log with the same samples (for a forked source)."""
+        twin = TrafficLog(self.samples[0])
+        twin.samples = list(self.samples)
+        return twin
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,8 +224,11 @@ class ClusterSource(Protocol):
         """A bounded sample of the gossip messages sent after ``since``."""
         ...
 
-    def traffic(self) -> Traffic:
-        """Messages and bytes sent so far."""
+    def traffic(self, start: int = 0) -> Sequence[Traffic]:
+        """Counter samples from index ``start`` on: one at each whole second passed.
+
+        The first sample is the source's start (see :class:`TrafficLog`).
+        """
         ...
 
     def weights(self) -> Mapping[str, float]:
