@@ -186,6 +186,17 @@ def test_a_run_advanced_in_one_call_shows_its_traffic_second_by_second(board: Da
     assert board.source.cluster.log.hexdigest() == whole.log.hexdigest()
 
 
+def test_a_dashboard_advanced_before_display_shows_its_message_panel_at_now(
+    board: Dashboard,
+) -> None:
+    board.advance(40.0)
+    board._repr_mimebundle_()  # what displaying the cell does
+    assert board.sequence is not None
+    # The bundle a browser builds the panel from (the trait itself, sent to the front end).
+    bundle = board.sequence.model.render_bundle
+    assert "t = 40.0 s" in str(bundle) and "t = 0.0 s" not in str(bundle)
+
+
 def test_traffic_is_averaged_over_a_virtual_second(board: Dashboard) -> None:
     for _ in range(50):
         board.advance(0.2)

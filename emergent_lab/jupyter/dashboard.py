@@ -215,8 +215,10 @@ class Dashboard(Playing, NodeActions, w.VBox):  # type: ignore[misc]
 
         ``BokehModel`` views need BokehJS in the page and do not bring it;
         ``load_bokehjs`` puts it there inline (nothing is fetched from outside
-        the machine), once per browser page. The figures' state is serialised afresh, so the
-        new view starts from the frame drawn last, not from an empty document.
+        the machine), once per browser page. The state of the figures and of the
+        message panel is serialised afresh, so the new view starts from the frame
+        drawn last, not from the document as it was built (a dashboard advanced
+        before it is displayed showed its message panel at 0 s).
         A saved notebook without widget state shows the one-line hint instead
         of a raw widget repr.
         """
@@ -227,6 +229,8 @@ class Dashboard(Playing, NodeActions, w.VBox):  # type: ignore[misc]
         load_bokehjs()
         self.figures.refresh_bundle()
         self.charts.refresh_bundle()
+        if self.sequence is not None:
+            self.sequence.model.refresh_bundle()
         bundle = super()._repr_mimebundle_(**kwargs)
         if isinstance(bundle, dict) and "text/plain" in bundle:
             bundle["text/plain"] = DASHBOARD_HINT
