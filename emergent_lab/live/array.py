@@ -326,7 +326,9 @@ class ArrayClusterSource(EngineReadings[ArrayCluster]):
         """Advance virtual time slot by slot, recording the drawn nodes after each.
 
         Stepping slot by slot runs exactly what ``cluster.run_for`` runs;
-        it only gives replay the drawn nodes' state at every slot.
+        it only gives replay the drawn nodes' state at every slot. The traffic
+        is sampled after the first slot past each whole second (never between
+        slots, where a second would hold fewer slots than the others).
         """
         check_number("duration", duration, low=0)
         c = self.cluster
@@ -338,7 +340,6 @@ class ArrayClusterSource(EngineReadings[ArrayCluster]):
                 self.traffic_log.add(self.traffic_now())
         c.run(target)
         self.record.record(c)
-        self.traffic_log.add(self.traffic_now())
 
     # -- rebuilding ------------------------------------------------------------------------
 
