@@ -69,3 +69,30 @@ def test_cannot_schedule_in_the_past():
     s.run(until=5.0)
     with pytest.raises(ValueError, match="when"):
         s.schedule_at(4.0, lambda: None)
+
+
+def test_posted_and_keyed_events_keep_the_order_schedule_would_give():
+    """``post`` takes the next counter; ``reserve`` hands out counters queued later."""
+    s = Scheduler()
+    seen = []
+    s.schedule(1.0, lambda: seen.append("a"))
+    first = s.reserve(2)
+    s.post(1.0, lambda: seen.append("c"))
+    s.post_keyed(1.0, first + 1, lambda: seen.append("b2"))
+    s.post_keyed(1.0, first, lambda: seen.append("b1"))
+    s.schedule(0.5, lambda: seen.append("z"))
+    s.run()
+    assert seen == ["z", "a", "b1", "b2", "c"]
+    assert s.processed == 5
+
+
+def test_a_cancelled_timer_is_skipped_by_run_and_peek_but_posted_events_are_not():
+    s = Scheduler()
+    seen = []
+    h = s.schedule(1.0, lambda: seen.append("cancelled"))
+    s.post(1.0, lambda: seen.append("posted"))
+    h.cancel()
+    assert s.peek() == 1.0
+    s.run(until=1.0)
+    assert seen == ["posted"]
+    assert s.processed == 1

@@ -40,11 +40,16 @@ class Scheduler:
 
     The same object also serves the protocol as its clock (``now`` and
     ``call_later``), so a node never reads the wall clock.
+
+    A queue entry is ``(when, counter, callback, handle)``; the counter is
+    unique, so entries never compare past it. ``handle`` is None for an event
+    nobody can cancel (a message's delivery, ``post``), which saves making a
+    handle per message and testing it when the event comes due.
     """
 
     def __init__(self, *, start: float = 0.0) -> None:
         self._now = float(start)
-        self._queue: list[tuple[float, int, TimerHandle]] = []
+        self._queue: list[tuple[float, int, Callback, TimerHandle | None]] = []
         self._counter = 0
         self.processed = 0
 
@@ -72,16 +77,42 @@ class Scheduler:
     def _push(self, when: float, callback: Callback) -> TimerHandle:
         """Queue a callback at a time already checked to be now or later."""
         handle = TimerHandle(when, callback)
-        heapq.heappush(self._queue, (when, self._counter, handle))
+        heapq.heappush(self._queue, (when, self._counter, callback, handle))
         self._counter += 1
         return handle
 
     call_later = schedule
 
+    def post(self, delay: float, callback: Callback) -> None:
+        """Like ``schedule``, for an event nobody will cancel: no handle is made.
+
+        Ordered exactly as ``schedule`` would order it (it takes the next
+        counter), so switching a caller from one to the other changes no run.
+        """
+        if not delay >= 0.0 or math.isinf(delay):
+            raise ValueError(f"delay: must be a finite number >= 0 (got {delay!r})")
+        heapq.heappush(self._queue, (self._now + delay, self._counter, callback, None))
+        self._counter += 1
+
+    def reserve(self, count: int) -> int:
+        """Take ``count`` consecutive counters for events queued later with ``post_keyed``.
+
+        Returns the first. A batch of messages sent at once takes its counters
+        here, in sending order, so its events tie-break exactly as ``count``
+        calls of ``post`` made now would, however they are queued later.
+        """
+        first = self._counter
+        self._counter += count
+        return first
+
+    def post_keyed(self, when: float, counter: int, callback: Callback) -> None:
+        """Queue an uncancellable event at ``when`` (>= now) under a ``reserve``-d counter."""
+        heapq.heappush(self._queue, (when, counter, callback, None))
+
     def peek(self) -> float:
         """Return the time of the next live event, or +inf when there is none."""
         queue = self._queue
-        while queue and queue[0][2].cancelled:
+        while queue and _cancelled(queue[0][3]):
             heapq.heappop(queue)
         return queue[0][0] if queue else math.inf
 
@@ -89,13 +120,14 @@ class Scheduler:
         """Process the next live event; return False when the queue is empty."""
         queue = self._queue
         while queue:
-            when, _, handle = heapq.heappop(queue)
-            if handle.cancelled:
-                continue
+            when, _, callback, handle = heapq.heappop(queue)
+            if handle is not None:
+                if handle.cancelled:
+                    continue
+                handle.cancelled = True
             self._now = when
-            handle.cancelled = True
             self.processed += 1
-            handle.callback()
+            callback()
             return True
         return False
 
@@ -115,15 +147,20 @@ class Scheduler:
         queue = self._queue
         pop = heapq.heappop
         while queue:
-            when, _, handle = queue[0]
-            if handle.cancelled:
+            when, _, callback, handle = queue[0]
+            if handle is not None and handle.cancelled:
                 pop(queue)
                 continue
             if when > until:
                 break
             pop(queue)
+            if handle is not None:
+                handle.cancelled = True
             self._now = when
-            handle.cancelled = True
             self.processed += 1
-            handle.callback()
+            callback()
         self._now = float(until)
+
+
+def _cancelled(handle: TimerHandle | None) -> bool:
+    return handle is not None and handle.cancelled
