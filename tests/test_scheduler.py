@@ -96,3 +96,23 @@ def test_a_cancelled_timer_is_skipped_by_run_and_peek_but_posted_events_are_not(
     s.run(until=1.0)
     assert seen == ["posted"]
     assert s.processed == 1
+
+
+def test_the_calendar_keeps_one_heaps_order_across_buckets_and_peeks():
+    """Events far apart, close together, tied, and queued while a later bucket is peeked at."""
+    from emergent_lab.sim.scheduler import BUCKET_S
+
+    s = Scheduler()
+    seen = []
+    times = [0.0, BUCKET_S * 0.5, BUCKET_S, BUCKET_S * 3.2, 7.0, 7.0, 1e-9, BUCKET_S * 1.0001]
+    for number, t in enumerate(times):
+        s.schedule(t, lambda number=number: seen.append(number))
+    s.run(until=BUCKET_S * 0.75)
+    assert seen == [0, 6, 1]
+    assert s.peek() == BUCKET_S  # loads the next bucket while the clock is still earlier
+    s.schedule(BUCKET_S * 0.2, lambda: seen.append("late"))  # due before the peeked bucket
+    s.run()
+    assert seen == [0, 6, 1, "late", 2, 7, 3, 4, 5]
+    s.schedule_at(math.inf, lambda: seen.append("never"))
+    s.run(until=100.0)
+    assert seen[-1] == 5
