@@ -4,8 +4,8 @@ The run is one sweep point exactly as lesson 06 and ``emergent-lab sweep``
 make it: the built-in ``leader-crash`` scenario (the leader crashes at 30 s)
 with the ``lowest-id`` score, n nodes, no loss, 45 s, the Bully protocol,
 seed 0, its traffic counted in time bins. Each size runs in fresh processes,
-on an earlier commit (``--before``, by default the Bully before its election
-was made proportional to its messages) and on this tree, the two taking turns
+on an earlier commit (``--before``, by default the simulator before batched
+sends and its calendar queue, issue 16) and on this tree, the two taking turns
 ``--runs`` times, so the speed-up is a ratio of medians measured side by side
 in this invocation. Prints wall and CPU seconds, messages, CPU microseconds per
 message, the failover's election messages against n(n - 1) (Garcia-Molina's
@@ -39,8 +39,8 @@ from options import pop_option
 
 Row = dict[str, Any]
 """One run's figures, as its process printed them in JSON."""
-BEFORE = "f80e2e3"
-"""The Bully before its election scan, heartbeats and ticks were made proportional to their work."""
+BEFORE = "03b7511"
+"""The simulator before batched sends, handle-free deliveries and the calendar queue (issue 16)."""
 
 
 def one(n: int) -> Row:

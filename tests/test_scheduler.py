@@ -69,3 +69,50 @@ def test_cannot_schedule_in_the_past():
     s.run(until=5.0)
     with pytest.raises(ValueError, match="when"):
         s.schedule_at(4.0, lambda: None)
+
+
+def test_posted_and_keyed_events_keep_the_order_schedule_would_give():
+    """``post`` takes the next counter; ``reserve`` hands out counters queued later."""
+    s = Scheduler()
+    seen = []
+    s.schedule(1.0, lambda: seen.append("a"))
+    first = s.reserve(2)
+    s.post(1.0, lambda: seen.append("c"))
+    s.post_keyed(1.0, first + 1, lambda: seen.append("b2"))
+    s.post_keyed(1.0, first, lambda: seen.append("b1"))
+    s.schedule(0.5, lambda: seen.append("z"))
+    s.run()
+    assert seen == ["z", "a", "b1", "b2", "c"]
+    assert s.processed == 5
+
+
+def test_a_cancelled_timer_is_skipped_by_run_and_peek_but_posted_events_are_not():
+    s = Scheduler()
+    seen = []
+    h = s.schedule(1.0, lambda: seen.append("cancelled"))
+    s.post(1.0, lambda: seen.append("posted"))
+    h.cancel()
+    assert s.peek() == 1.0
+    s.run(until=1.0)
+    assert seen == ["posted"]
+    assert s.processed == 1
+
+
+def test_the_calendar_keeps_one_heaps_order_across_buckets_and_peeks():
+    """Events far apart, close together, tied, and queued while a later bucket is peeked at."""
+    from emergent_lab.sim.scheduler import BUCKET_S
+
+    s = Scheduler()
+    seen = []
+    times = [0.0, BUCKET_S * 0.5, BUCKET_S, BUCKET_S * 3.2, 7.0, 7.0, 1e-9, BUCKET_S * 1.0001]
+    for number, t in enumerate(times):
+        s.schedule(t, lambda number=number: seen.append(number))
+    s.run(until=BUCKET_S * 0.75)
+    assert seen == [0, 6, 1]
+    assert s.peek() == BUCKET_S  # loads the next bucket while the clock is still earlier
+    s.schedule(BUCKET_S * 0.2, lambda: seen.append("late"))  # due before the peeked bucket
+    s.run()
+    assert seen == [0, 6, 1, "late", 2, 7, 3, 4, 5]
+    s.schedule_at(math.inf, lambda: seen.append("never"))
+    s.run(until=100.0)
+    assert seen[-1] == 5

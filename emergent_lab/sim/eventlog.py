@@ -9,7 +9,15 @@ from __future__ import annotations
 import hashlib
 import struct
 
+import numpy as np
+
+from emergent_lab.core.arrays import IntArray
+
 _MESSAGE = struct.Struct("<dIIBI")
+_MESSAGES = np.dtype(
+    [("time", "<f8"), ("src", "<u4"), ("dst", "<u4"), ("kind", "u1"), ("size", "<u4")]
+)
+"""``_MESSAGE`` as a packed numpy record: an array of them is the bytes of its records in a row."""
 
 
 class EventLog:
@@ -23,6 +31,21 @@ class EventLog:
         """Record one message event compactly (kind: the message kind's code, or a fate code)."""
         self._hash.update(_MESSAGE.pack(time, src, dst, kind, size))
         self.records += 1
+
+    def messages(self, time: float, src: int, dsts: IntArray, kind: int, size: int) -> None:
+        """Record one message from ``src`` to each of ``dsts``, as ``message`` would one by one.
+
+        SHA-256 of the records' bytes in a row is that of updating with each,
+        so hashing the packed array once gives the digest ``len(dsts)`` calls give.
+        """
+        records = np.empty(dsts.size, dtype=_MESSAGES)
+        records["time"] = time
+        records["src"] = src
+        records["dst"] = dsts
+        records["kind"] = kind
+        records["size"] = size
+        self._hash.update(records.tobytes())
+        self.records += int(dsts.size)
 
     def record(self, time: float, *fields: object) -> None:
         """Record any other event by its printed fields."""

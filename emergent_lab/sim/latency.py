@@ -2,6 +2,14 @@
 
 Every model draws from the generator it is handed, never from a global one,
 so the delays of a run are decided by its seed. Delays are one-way seconds.
+
+A broadcast draws the delays of its k messages at once (``sample_many``):
+numpy's ``Generator`` fills an array by calling the very C routine a scalar
+draw calls, once per element in order, so ``rng.lognormal(m, s, size=k)``
+gives bit for bit the k values, and leaves the generator in the state, that k
+calls of ``rng.lognormal(m, s)`` would (``tests/test_network.py`` checks it).
+That holds only if nothing else draws in between, which is why the network
+batches a broadcast only when no loss draw would be interleaved.
 """
 
 from __future__ import annotations
@@ -10,9 +18,11 @@ import math
 import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
+
+from emergent_lab.core.arrays import FloatArray, IntArray
 
 
 class LatencyModel(Protocol):
@@ -21,6 +31,30 @@ class LatencyModel(Protocol):
     def sample(self, src: int, dst: int, rng: np.random.Generator) -> float:
         """Return the one-way delay in seconds of one message."""
         ...
+
+
+@runtime_checkable
+class BatchLatencyModel(LatencyModel, Protocol):
+    """A latency model that can also draw the delays of one sender's k messages at once."""
+
+    def sample_many(self, src: int, dsts: IntArray, rng: np.random.Generator) -> FloatArray:
+        """The delays from ``src`` to each of ``dsts``, as ``sample`` would draw them in order.
+
+        The same values and the same draws from ``rng``, not merely the same distribution.
+        """
+        ...
+
+
+def sample_many(
+    model: LatencyModel, src: int, dsts: IntArray, rng: np.random.Generator
+) -> FloatArray:
+    """The delays of messages from ``src`` to each of ``dsts``, as ``model.sample`` in order.
+
+    A model of one's own needs only ``sample``; it is then called once per message.
+    """
+    if isinstance(model, BatchLatencyModel):
+        return model.sample_many(src, dsts, rng)
+    return np.array([model.sample(src, int(dst), rng) for dst in dsts], dtype=np.float64)
 
 
 def _positive(field: str, value: float, *, allow_zero: bool = True) -> float:
@@ -47,6 +81,10 @@ class ConstantLatency:
         """Return the constant delay."""
         return self.delay
 
+    def sample_many(self, src: int, dsts: IntArray, rng: np.random.Generator) -> FloatArray:
+        """The constant delay for each message."""
+        return np.full(dsts.size, self.delay, dtype=np.float64)
+
 
 @dataclass(frozen=True)
 class UniformLatency:
@@ -67,6 +105,10 @@ class UniformLatency:
         """Draw a delay uniformly from [low, high]."""
         return float(rng.uniform(self.low, self.high))
 
+    def sample_many(self, src: int, dsts: IntArray, rng: np.random.Generator) -> FloatArray:
+        """One uniform draw per message, in order (the same values as ``sample``)."""
+        return rng.uniform(self.low, self.high, size=dsts.size)
+
 
 @dataclass(frozen=True)
 class LogNormalLatency:
@@ -86,6 +128,10 @@ class LogNormalLatency:
     def sample(self, src: int, dst: int, rng: np.random.Generator) -> float:
         """Draw a log-normal delay."""
         return float(rng.lognormal(math.log(self.median), self.sigma))
+
+    def sample_many(self, src: int, dsts: IntArray, rng: np.random.Generator) -> FloatArray:
+        """One log-normal draw per message, in order (the same values as ``sample``)."""
+        return rng.lognormal(math.log(self.median), self.sigma, size=dsts.size)
 
 
 class MatrixLatency:
@@ -129,6 +175,15 @@ class MatrixLatency:
         if self.jitter:
             value *= float(rng.lognormal(0.0, self.jitter))
         return value
+
+    def sample_many(self, src: int, dsts: IntArray, rng: np.random.Generator) -> FloatArray:
+        """The measured delays to each of ``dsts``, each jittered by its own draw in order."""
+        rows = np.array([self._row(int(dst)) for dst in dsts], dtype=np.int64)
+        values = self.matrix[self._row(src), rows]
+        values = np.where(np.isfinite(values), values, self.fallback)
+        if self.jitter:
+            values = values * rng.lognormal(0.0, self.jitter, size=dsts.size)
+        return values
 
 
 LATENCY_MODELS = ("constant", "uniform", "lognormal", "matrix")
