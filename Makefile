@@ -42,12 +42,17 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
+# Two workers, a test file each at a time (a file's module fixtures, such as
+# the browser tests' JupyterLab, stay in one worker): the browser and MQTT
+# tests mostly wait on real time, so the CPU-bound tests run beside them.
+PARALLEL := -n 2 --dist loadfile
+
 unit: $(STAMP)
-	$(VENV)/bin/pytest -q --durations=25 tests
+	$(VENV)/bin/pytest -q $(PARALLEL) --durations=25 tests
 
 notebooks: $(STAMP)
 	@if ls notebooks/*.ipynb >/dev/null 2>&1; then \
-	  $(VENV)/bin/pytest -q --durations=10 --nbval notebooks/ --nbval-sanitize-with notebooks/sanitize.cfg; \
+	  $(VENV)/bin/pytest -q $(PARALLEL) --durations=10 --nbval notebooks/ --nbval-sanitize-with notebooks/sanitize.cfg; \
 	else echo "no notebooks yet"; fi
 
 test: sysdeps lint typecheck unit notebooks
