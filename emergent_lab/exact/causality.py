@@ -223,7 +223,7 @@ class CausalRecorder:
         taken = self._taken
         if taken:
             self._taken = 0
-            self.journal.keep(taken)
+            self.journal.end += taken  # MergeJournal.keep, inline (once per message)
             self._seq += 1
             t = self._learned
             t.seq.append(self._seq)
@@ -254,17 +254,26 @@ class CausalRecorder:
     # -- the clock's side ------------------------------------------------------------------
 
     def fire(self, callback: Callable[[], Any]) -> None:
-        """Run a node's timer as the current cause (its name read from the callback)."""
-        owner, name = _timer_of(callback)
-        if owner is None:
+        """Run a node's timer as the current cause (its node and name read from the callback).
+
+        Nodes schedule partials of their own methods (so forks copy them): a
+        periodic tick is ``partial(node._timer_fired, name, action)``, anything
+        else of a node's (a message held over a pause) is the node resuming.
+        Read inline: this runs for every timer of the run.
+        """
+        func = getattr(callback, "func", None)
+        index = getattr(getattr(func, "__self__", None), "index", None)
+        if index is None:  # not a node's (a scenario's action)
             callback()
             return
+        args: tuple[Any, ...] = getattr(callback, "args", ())
+        tick = bool(args) and getattr(func, "__name__", "") == "_timer_fired"
         t = self._timers
         timer_id = -1 - len(t.time)
         self._seq += 1
         t.time.append(self.clock.now())
-        t.node.append(owner.index)
-        t.name.append(name)
+        t.node.append(index)
+        t.name.append(str(args[0]) if tick else "resume")
         t.seq.append(self._seq)
         self.current = timer_id
         try:
@@ -345,23 +354,6 @@ class TracingClock:
     def call_later(self, delay: float, callback: Callable[[], Any]) -> Cancellable:
         """Schedule ``callback`` (in the same place of the queue as without tracing)."""
         return self.scheduler.schedule(delay, partial(self.recorder.fire, callback))
-
-
-def _timer_of(callback: Callable[[], Any]) -> tuple[Any, str]:
-    """The node that scheduled ``callback`` and the timer's name, from the partial's parts.
-
-    Nodes schedule partials of their own methods (so forks copy them): a
-    periodic tick is ``partial(node._timer_fired, name, action)``, anything
-    else (a message held over a pause) is the node resuming.
-    """
-    if not isinstance(callback, partial):
-        return None, ""
-    owner = getattr(callback.func, "__self__", None)
-    if owner is None or not hasattr(owner, "index"):
-        return None, ""
-    if getattr(callback.func, "__name__", "") == "_timer_fired" and callback.args:
-        return owner, str(callback.args[0])
-    return owner, "resume"
 
 
 __all__ = [
