@@ -6,8 +6,9 @@ Messages, timer firings and what messages taught are kept as columns (a
 list per field) and made into records only when read: an object (or a
 tuple) per message was most of the recorder's cost, as each one is traced
 by the garbage collector, while ints, floats, strings and numpy arrays are
-not. Nothing is changed once recorded (but a message's fate), so a forked
-run shares every entry.
+not. The states messages taught are rows of the run's merge journal,
+written by the compiled merge. Nothing is changed once recorded (but a
+message's fate), so a forked run shares every entry.
 """
 
 from __future__ import annotations

@@ -9,11 +9,15 @@ read.
 
 The recorder sits outside the protocol, so the node is unchanged: the
 network hands it each delivery (``SimNetwork.tracer``), a clock wrapper
-hands it each timer, and it listens to the nodes in front of the observer,
-which also tell it what each merge took and what that replaced (the
-compiled merge notes it as it goes: ``NodeListener.states_merged``). It
-never draws a random number and never schedules anything of its own, so
-a run with causality on is the same run, event for event (same digest).
+hands it each timer, and it listens to the nodes in front of the observer.
+What a message taught is written by the receiver's compiled merge itself:
+every view holds the recorder's merge journal
+(:class:`~emergent_lab.protocol.journal.MergeJournal`), the merge copies
+each state it takes there with the key and heartbeat it replaced, and the
+recorder keeps those rows by count (``NodeListener.states_merged`` says how
+many). It never draws a random number and never schedules anything of its
+own, so a run with causality on is the same run, event for event (same
+digest).
 
 Its cost per message is a few list appends (``causal_records``' tables):
 no view is read, no array made, and no object made for the garbage
