@@ -3,13 +3,14 @@
 The goal (issue 17): recording causes costs at most 25 % more CPU time.
 
 Each run is a fresh process (``--one``), so one run's garbage, heap and
-caches never land on the next; runs alternate off/on, so a burst of load
-from the other users of the machine hits both. Per size it prints the least
-CPU time of each (the least disturbed run of each), their ratio, and the
-median of the ratios of adjacent off/on pairs (robust to load that drifts
-during the benchmark), the peak memory of each, whether every run had the
-same event-log digest (recording must not change the run), and the load
-average before and after.
+caches never land on the next; runs alternate off/on (off first on even
+turns, on first on odd ones), so a burst of load from the other users of
+the machine hits both and neither always runs second. Per size it prints
+the least CPU time of each (the least disturbed run of each), their ratio,
+and the median of the ratios of adjacent off/on pairs (robust to load that
+drifts during the benchmark), the peak memory of each, whether every run
+had the same event-log digest (recording must not change the run), and the
+load average before and after.
 
 With ``--before REV`` the same off/on pairs also run on an earlier commit
 (a ``git worktree``, see ``before.py``), taking turns with this tree's
@@ -116,8 +117,9 @@ def compare(n: int, seconds: float, repeat: int, checkout: Path | None) -> None:
         # Trees take turns going first: in a fixed order the second tree's off runs
         # came out ~10 % slower, a difference that vanished when the order alternated.
         order = list(trees.items())
+        flags = (False, True) if turn % 2 == 0 else (True, False)
         for label, checked_out in order if turn % 2 == 0 else order[::-1]:
-            for flag in (False, True):
+            for flag in flags:  # off/on order alternates too: no side always goes second
                 tallies[label].add(flag, measured(n, seconds, causality=flag, checkout=checked_out))
     for label, tally in tallies.items():
         print(tally.row(label, n, seconds, load), flush=True)

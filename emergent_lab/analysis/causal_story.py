@@ -104,7 +104,7 @@ def next_exchange(cluster: SimCluster, initiator: str, receiver: str, *, after: 
             return [], [], []
         subjects = batch.subjects
         return (
-            [ids[i] for i in batch.idx.tolist()],
+            [ids[i] for i in batch.carried.tolist()],
             [ids[i] for i in subjects.tolist()],
             [ids[i] for i in subjects[batch.mattered].tolist()],
         )

@@ -6,8 +6,9 @@ Messages, timer firings and what messages taught are kept as columns (a
 list per field) and made into records only when read: an object (or a
 tuple) per message was most of the recorder's cost, as each one is traced
 by the garbage collector, while ints, floats, strings and numpy arrays are
-not. Nothing is changed once recorded (but a message's fate), so a forked
-run shares every entry.
+not. The states messages taught are rows of the run's merge journal,
+written by the compiled merge. Nothing is changed once recorded (but a
+message's fate), so a forked run shares every entry.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from emergent_lab.protocol.journal import MergeJournal
 from emergent_lab.protocol.messages import VERSION_BITS, split_key
 
 NO_CAUSE = 0
@@ -87,73 +89,68 @@ class Change:
     last_heard: float = math.nan
 
 
-@dataclass(slots=True)  # not frozen: made in bulk when a record is read
+@dataclass(frozen=True, slots=True)
 class LearnedBatch:
-    """The states one message taught its receiver: rows of the message's own (immutable) deltas.
+    """The states one message taught its receiver: its rows of the run's merge journal.
 
-    It holds the deltas' columns an explanation reads, not the message: the
-    metrics and sizes travelling with them would be kept alive for nothing
-    (most of the record's memory at 1,000 nodes). Which rows were taken and
-    what they replaced come from the receiver's merge as it happened
-    (:class:`~emergent_lab.protocol.view.MergeResult`).
+    Each row is a state the receiver's merge took, as the compiled merge
+    copied it (:data:`~emergent_lab.protocol.journal.JOURNAL_COLUMNS`: who,
+    the new key, heartbeat and opinion, and the key and heartbeat held
+    before), so of the message itself only the indices it carried are kept.
     """
 
     seq: int
     time: float
     node: int
     cause: int
-    idx: np.ndarray
-    """The deltas' node indices (one per row); the four arrays below follow the same rows."""
-    key: np.ndarray
-    heartbeat: np.ndarray
-    score: np.ndarray
-    opinion: np.ndarray
+    first: int
+    """Its first row's number in the journal (the next batch's starts after its rows)."""
     rows: np.ndarray
-    """Rows of the deltas the receiver took, in order."""
-    before: np.ndarray
-    """Per row taken: the version key the receiver held before."""
-    beats: np.ndarray
-    """Per row taken: the heartbeat the receiver held before."""
+    """One row per state taken, in the message's order (a read-only view of the journal)."""
+    scores: np.ndarray
+    """Per row: the score taken."""
+    carried: np.ndarray
+    """The node indices of every state the message carried, taken or not (the message's own)."""
 
     @property
     def mattered(self) -> np.ndarray:
-        """Per row taken: whether more than heartbeats moved on.
+        """Per row: whether more than heartbeats moved on.
 
         True for a new node or generation, or a version that advanced further
         than the heartbeat did (a score, opinion or status changed). Worked out
         when read, off the recorder's hot path.
         """
         rows = self.rows
-        old, new = self.before, self.key[rows]
+        old, new = rows[:, 4], rows[:, 1]
         # Each heartbeat is one new version: a version that moved further than
         # the heartbeat carries another change too.
         moved: np.ndarray = ((old >> VERSION_BITS) != (new >> VERSION_BITS)) | (
-            new - old > self.heartbeat[rows] - self.beats
+            new - old > rows[:, 2] - rows[:, 5]
         )
         return moved
 
     @property
     def subjects(self) -> np.ndarray:
         """Indices of the nodes whose states were taken."""
-        taken: np.ndarray = self.idx[self.rows]
+        taken: np.ndarray = self.rows[:, 0]
         return taken
 
     def change(self, row: int) -> Change:
-        """Row ``row`` of ``rows`` as a ``"learned"`` change."""
-        k = int(self.rows[row])
-        generation, version = split_key(int(self.key[k]))
+        """Row ``row`` as a ``"learned"`` change."""
+        subject, key, heartbeat, opinion = self.rows[row, :4].tolist()
+        generation, version = split_key(key)
         return Change(
             self.seq,
             self.time,
             self.node,
             "learned",
             self.cause,
-            subject=int(self.idx[k]),
+            subject=subject,
             generation=generation,
             version=version,
-            heartbeat=int(self.heartbeat[k]),
-            score=float(self.score[k]),
-            opinion=int(self.opinion[k]),
+            heartbeat=heartbeat,
+            score=float(self.scores[row]),
+            opinion=opinion,
         )
 
     def changes(self) -> list[Change]:
@@ -269,26 +266,13 @@ class TimerTable(Columns):
 class LearnedTable(Columns):
     """What each message taught its receiver, as columns: a row per message that taught anything.
 
-    The arrays are the message's deltas and the receiver's merge scratch
-    (:class:`~emergent_lab.protocol.view.MergeResult`'s ``taken_at`` and
-    ``previous``), kept as they are: a batch is sliced out of them when read.
+    The states themselves are rows of the run's merge journal
+    (:class:`~emergent_lab.protocol.journal.MergeJournal`), kept in the
+    order of the messages, so a message's are found from how many each one
+    before it kept (``taken``): a batch is sliced out of the journal when read.
     """
 
-    __slots__ = (
-        "batches",
-        "cause",
-        "heartbeat",
-        "idx",
-        "key",
-        "node",
-        "opinion",
-        "previous",
-        "score",
-        "seq",
-        "taken",
-        "taken_at",
-        "time",
-    )
+    __slots__ = ("batches", "carried", "cause", "node", "seq", "taken", "time")
 
     def __init__(self) -> None:
         self.seq: list[int] = []
@@ -296,40 +280,35 @@ class LearnedTable(Columns):
         """Sorted (deliveries happen in time order): ``learned_since`` bisects it."""
         self.node: list[int] = []
         self.cause: list[int] = []
-        self.idx: list[np.ndarray] = []
-        self.key: list[np.ndarray] = []
-        self.heartbeat: list[np.ndarray] = []
-        self.score: list[np.ndarray] = []
-        self.opinion: list[np.ndarray] = []
-        self.taken_at: list[np.ndarray] = []
-        self.previous: list[np.ndarray] = []
         self.taken: list[int] = []
+        """How many journal rows (states taken) each message kept."""
+        self.carried: list[np.ndarray] = []
+        """The indices of every state each message carried (its deltas' own array, kept)."""
         self.batches: list[LearnedBatch] = []
         """The rows read so far, as batches (made on first read, then kept)."""
 
     def __len__(self) -> int:
         return len(self.seq)
 
-    def read(self) -> list[LearnedBatch]:
+    def read(self, journal: MergeJournal) -> list[LearnedBatch]:
         """Every row as a batch, in order (the list is the table's own: do not change it)."""
         batches = self.batches
+        first = batches[-1].first + batches[-1].rows.shape[0] if batches else 0
         for k in range(len(batches), len(self.seq)):
             taken = self.taken[k]
-            previous = self.previous[k]
+            rows, scores = journal.rows(first, taken)
+            rows.flags.writeable = scores.flags.writeable = False
             batches.append(
                 LearnedBatch(
                     self.seq[k],
                     self.time[k],
                     self.node[k],
                     self.cause[k],
-                    self.idx[k],
-                    self.key[k],
-                    self.heartbeat[k],
-                    self.score[k],
-                    self.opinion[k],
-                    self.taken_at[k][:taken],
-                    previous[0, :taken],
-                    previous[1, :taken],
+                    first,
+                    rows,
+                    scores,
+                    self.carried[k],
                 )
             )
+            first += taken
         return batches

@@ -9,11 +9,15 @@ read.
 
 The recorder sits outside the protocol, so the node is unchanged: the
 network hands it each delivery (``SimNetwork.tracer``), a clock wrapper
-hands it each timer, and it listens to the nodes in front of the observer,
-which also tell it what each merge took and what that replaced (the
-compiled merge notes it as it goes: ``NodeListener.states_merged``). It
-never draws a random number and never schedules anything of its own, so
-a run with causality on is the same run, event for event (same digest).
+hands it each timer, and it listens to the nodes in front of the observer.
+What a message taught is written by the receiver's compiled merge itself:
+every view holds the recorder's merge journal
+(:class:`~emergent_lab.protocol.journal.MergeJournal`), the merge copies
+each state it takes there with the key and heartbeat it replaced, and the
+recorder keeps those rows by count (``NodeListener.states_merged`` says how
+many). It never draws a random number and never schedules anything of its
+own, so a run with causality on is the same run, event for event (same
+digest).
 
 Its cost per message is a few list appends (``causal_records``' tables):
 no view is read, no array made, and no object made for the garbage
@@ -44,9 +48,10 @@ from emergent_lab.exact.causal_records import (
     TimerTable,
     TrustBatch,
 )
+from emergent_lab.protocol.journal import NO_ROWS, MergeJournal
 from emergent_lab.protocol.messages import Message, StateBatch
 from emergent_lab.protocol.transport import Cancellable, NodeListener
-from emergent_lab.protocol.view import MergeResult
+from emergent_lab.protocol.view import MergeResult, View
 from emergent_lab.sim.scheduler import Scheduler
 
 
@@ -77,9 +82,12 @@ class CausalRecorder:
         self._indexed = 0
         self._opinions: dict[int, int] = {}
         """Each node's last reported opinion (a decision records what it replaced)."""
-        self._deltas: StateBatch | None = None
-        self._merge: MergeResult | None = None
-        """The receiver's merge of the message being delivered, once it reported it."""
+        self.journal = MergeJournal()
+        """Where every view's merge copies the states it takes (``watch``)."""
+        self._taken = 0
+        """States the receiver's merge of the message being delivered took, once reported."""
+        self._carried: np.ndarray = NO_ROWS[:, 0]
+        """The indices of the states that message carried."""
 
     def __deepcopy__(self, memo: dict[int, Any]) -> CausalRecorder:
         """A fork's recorder: the records so far shared, the lists and indices its own.
@@ -97,10 +105,20 @@ class CausalRecorder:
         twin._messages = self._messages.copy()
         twin._timers = self._timers.copy()
         twin._learned = self._learned.copy()
+        twin.journal = copy.deepcopy(self.journal, memo)  # the fork's views share it
         twin._trust_batches = list(self._trust_batches)
         twin._by_node = {k: (list(b), list(t)) for k, (b, t) in self._by_node.items()}
         twin._opinions = dict(self._opinions)
         return twin
+
+    def watch(self, node: object) -> None:
+        """Have ``node``'s merges write what they take to the record's journal (before it starts).
+
+        A node without a gossip view (a baseline's) merges nothing to record.
+        """
+        view = getattr(node, "view", None)
+        if isinstance(view, View):
+            view.journal = self.journal
 
     def _tick(self) -> int:
         self._seq += 1
@@ -137,7 +155,7 @@ class CausalRecorder:
 
     def learned_by(self, node: int) -> tuple[list[LearnedBatch], list[float]]:
         """What messages taught ``node``, in order, and their times (read-only)."""
-        batches = self._learned.read()
+        batches = self._learned.read(self.journal)
         if self._indexed < len(batches):
             by_node = self._by_node
             for batch in batches[self._indexed :]:
@@ -151,7 +169,7 @@ class CausalRecorder:
 
     def learned_since(self, start: float) -> list[LearnedBatch]:
         """What each message that arrived at or after ``start`` taught its receiver, in order."""
-        return self._learned.read()[bisect_left(self._learned.time, start) :]
+        return self._learned.read(self.journal)[bisect_left(self._learned.time, start) :]
 
     def timers(self) -> list[TimerRecord]:
         """Every timer firing so far, in order."""
@@ -159,7 +177,7 @@ class CausalRecorder:
 
     def learned(self) -> list[LearnedBatch]:
         """What each message taught its receiver, in order (one batch per message)."""
-        return list(self._learned.read())
+        return list(self._learned.read(self.journal))
 
     def timer(self, timer_id: int) -> TimerRecord:
         """The record of one timer firing (ids are negative: -1, -2, … in firing order)."""
@@ -206,23 +224,18 @@ class CausalRecorder:
             receive(message)
         finally:
             self.current = NO_CAUSE
-        merge, d = self._merge, self._deltas
-        if merge is not None and d is not None:
-            self._merge = self._deltas = None
+        taken = self._taken
+        if taken:
+            self._taken = 0
+            self.journal.end += taken  # MergeJournal.keep, inline (once per message)
             self._seq += 1
             t = self._learned
             t.seq.append(self._seq)
             t.time.append(now)
             t.node.append(dst)
             t.cause.append(message_id)
-            t.idx.append(d.idx)
-            t.key.append(d.key)
-            t.heartbeat.append(d.heartbeat)
-            t.score.append(d.score)
-            t.opinion.append(d.opinion)
-            t.taken_at.append(merge.taken_at)
-            t.previous.append(merge.previous)
-            t.taken.append(merge.accepted.shape[0])
+            t.taken.append(taken)
+            t.carried.append(self._carried)
 
     def trusts(self) -> list[Change]:
         """Every ``"trusted"`` change so far, in order."""
@@ -239,23 +252,32 @@ class CausalRecorder:
 
     def all_changes(self) -> list[Change]:
         """Every change so far, trust and states learned included, in the order they happened."""
-        learned = [c for batch in self._learned.read() for c in batch.changes()]
+        learned = [c for batch in self._learned.read(self.journal) for c in batch.changes()]
         return sorted([*self.changes, *self.trusts(), *learned], key=lambda c: c.seq)
 
     # -- the clock's side ------------------------------------------------------------------
 
     def fire(self, callback: Callable[[], Any]) -> None:
-        """Run a node's timer as the current cause (its name read from the callback)."""
-        owner, name = _timer_of(callback)
-        if owner is None:
+        """Run a node's timer as the current cause (its node and name read from the callback).
+
+        Nodes schedule partials of their own methods (so forks copy them): a
+        periodic tick is ``partial(node._timer_fired, name, action)``, anything
+        else of a node's (a message held over a pause) is the node resuming.
+        Read inline: this runs for every timer of the run.
+        """
+        func = getattr(callback, "func", None)
+        index = getattr(getattr(func, "__self__", None), "index", None)
+        if index is None:  # not a node's (a scenario's action)
             callback()
             return
+        args: tuple[Any, ...] = getattr(callback, "args", ())
+        tick = bool(args) and getattr(func, "__name__", "") == "_timer_fired"
         t = self._timers
         timer_id = -1 - len(t.time)
         self._seq += 1
         t.time.append(self.clock.now())
-        t.node.append(owner.index)
-        t.name.append(name)
+        t.node.append(index)
+        t.name.append(str(args[0]) if tick else "resume")
         t.seq.append(self._seq)
         self.current = timer_id
         try:
@@ -266,14 +288,15 @@ class CausalRecorder:
     # -- the nodes' side (protocol.transport.NodeListener) -------------------------------------
 
     def states_merged(self, node: Any, deltas: StateBatch, result: MergeResult) -> None:
-        """Keep a merge made while a message is handled, for ``deliver`` to record.
+        """Note how many states a merge made while a message is handled took, for ``deliver``.
 
-        A merge under a timer (a message held over a pause, taken when the
-        node resumes) is not recorded: the record keeps what messages taught
-        when they were delivered.
+        The merge wrote them to the journal; ``deliver`` keeps them. A merge
+        under a timer (a message held over a pause, taken when the node
+        resumes) is not recorded: the record keeps what messages taught when
+        they were delivered, and the next merge writes over its rows.
         """
         if self.current > 0:
-            self._deltas, self._merge = deltas, result
+            self._taken, self._carried = result.accepted.shape[0], deltas.idx
 
     def node_changed(self, node: Any, now: float) -> None:
         """Remember the decision and its cause, then tell the observer."""
@@ -335,23 +358,6 @@ class TracingClock:
     def call_later(self, delay: float, callback: Callable[[], Any]) -> Cancellable:
         """Schedule ``callback`` (in the same place of the queue as without tracing)."""
         return self.scheduler.schedule(delay, partial(self.recorder.fire, callback))
-
-
-def _timer_of(callback: Callable[[], Any]) -> tuple[Any, str]:
-    """The node that scheduled ``callback`` and the timer's name, from the partial's parts.
-
-    Nodes schedule partials of their own methods (so forks copy them): a
-    periodic tick is ``partial(node._timer_fired, name, action)``, anything
-    else (a message held over a pause) is the node resuming.
-    """
-    if not isinstance(callback, partial):
-        return None, ""
-    owner = getattr(callback.func, "__self__", None)
-    if owner is None or not hasattr(owner, "index"):
-        return None, ""
-    if getattr(callback.func, "__name__", "") == "_timer_fired" and callback.args:
-        return owner, str(callback.args[0])
-    return owner, "resume"
 
 
 __all__ = [

@@ -179,6 +179,8 @@ class SimCluster:
         self.true_score[node.index] = node.score
         self.up[node.index] = True
         self.network.attach(node.index, node.receive)
+        if self.causality is not None:
+            self.causality.watch(node)
         node.start()
         self.observer.node_up(node, self.time)
         return node

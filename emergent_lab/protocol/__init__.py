@@ -8,7 +8,8 @@ whose merge (:mod:`.merging`) and evaluation (:mod:`.survey`) are compiled
 kernels too; :mod:`.messages`, :mod:`.params` and :mod:`.transport` what it
 sends, is tuned by and runs on (a clock and a transport, never a concrete
 network); :mod:`.topk_node` the bounded variant (``view = "topk"``) with its
-:mod:`.topk_view` and :mod:`.topk_messages`.
+:mod:`.topk_view` and :mod:`.topk_messages`; :mod:`.journal` where the merge
+copies each state it takes when a causal record asks (``View.journal``).
 
 May import: core, score, detector, datasets. Never the simulator or above.
 """

@@ -54,7 +54,9 @@ def merge_states(
     now: float,
     taken_at: IntArray,
     beats: IntArray,
-    previous: IntArray,
+    journal: IntArray,
+    journal_scores: FloatArray,
+    at: int,
     rule: FloatArray,
     bootstrap: FloatArray,
     ring: FloatArray,
@@ -69,14 +71,19 @@ def merge_states(
 
     Returns ``(outcome, taken, heartbeats, structural, buried)``: on
     :data:`MERGED`, ``taken_at[:taken]`` holds the batch positions taken (in
-    batch order), ``previous[0, :taken]`` and ``previous[1, :taken]`` the
-    version key and heartbeat the view held for each of them before (what a
-    causal record needs to tell news from heartbeats, and costs nothing to
-    keep here), ``beats[:heartbeats]`` the peers whose heartbeat advanced
+    batch order), ``beats[:heartbeats]`` the peers whose heartbeat advanced
     (each an arrival for the detector), ``structural`` whether a score,
     opinion or status changed or a peer became known, and ``buried`` how
     many tombstones remain. On :data:`GROW_VIEW` or :data:`WIDEN_RINGS`
     nothing changed and ``taken`` is the size to grow to.
+
+    With ``at >= 0`` each state taken is also copied to row ``at + t`` of
+    ``journal`` (:data:`~emergent_lab.protocol.journal.JOURNAL_COLUMNS`:
+    who, the new key, heartbeat and opinion, the key and heartbeat the view
+    held before) and its score to ``journal_scores``, which must have room
+    for the whole batch (:class:`~emergent_lab.protocol.journal.MergeJournal`):
+    a causal record keeps those rows instead of the message (the view's old
+    values are at hand here and gone after). ``at = -1`` copies nothing.
     """
     n = b_idx.size
     width = ring.shape[1]
@@ -117,8 +124,15 @@ def merge_states(
         p = taken_at[t]
         i = b_idx[p]
         new_key, old_key = b_key[p], key[i]
-        previous[0, t] = old_key
-        previous[1, t] = heartbeat[i]
+        if at >= 0:
+            row = at + t
+            journal[row, 0] = i
+            journal[row, 1] = new_key
+            journal[row, 2] = b_heartbeat[p]
+            journal[row, 3] = b_opinion[p]
+            journal[row, 4] = old_key
+            journal[row, 5] = heartbeat[i]
+            journal_scores[row] = b_score[p]
         was_known = known[i]
         new_generation = new_key > (old_key | _LAST_VERSION)
         advanced = b_heartbeat[p] > heartbeat[i]

@@ -36,12 +36,12 @@ import numpy as np
 from emergent_lab.core.arrays import BoolArray, IntArray
 from emergent_lab.detector import DetectorBank, DetectorParams
 from emergent_lab.protocol.exchange import compare_digests, gather_states
+from emergent_lab.protocol.journal import NO_ROWS, NO_SCORES, MergeJournal
 from emergent_lab.protocol.merging import GROW_VIEW, MERGED, merge_states
 from emergent_lab.protocol.messages import StateBatch
 from emergent_lab.protocol.survey import survey
 
 _EMPTY = np.zeros(0, dtype=np.int64)
-_NO_PREVIOUS = np.zeros((2, 0), dtype=np.int64)
 _NO_VERDICTS = np.zeros(0, dtype=bool)
 """Availability left to the view's own phi detectors (see ``View.survey``)."""
 
@@ -50,11 +50,10 @@ _NO_VERDICTS = np.zeros(0, dtype=bool)
 class MergeResult:
     """What a merge changed, so the node re-evaluates only when it must.
 
-    It also says which rows of the batch were taken and what the view held
-    for them before, as the compiled merge saw it: a causal record reads
-    what a message taught from here rather than by reading the view before
-    and after every message. The arrays are the merge's own (never reused),
-    so a record may keep them.
+    A causal record reads what a message taught (each state taken, and what
+    the view held before) from the view's :class:`MergeJournal`, written by
+    the compiled merge as it went, rather than by reading the view before
+    and after every message.
     """
 
     accepted: np.ndarray
@@ -65,9 +64,6 @@ class MergeResult:
     """True if a score, opinion or status changed, or a node became known."""
     taken_at: np.ndarray
     """Its first ``len(accepted)`` entries: the batch positions taken, in batch order."""
-    previous: np.ndarray
-    """Row 0: the version key held before, row 1: the heartbeat, per position taken
-    (its first ``len(accepted)`` columns)."""
 
     @property
     def rows(self) -> np.ndarray:
@@ -75,20 +71,8 @@ class MergeResult:
         rows: np.ndarray = self.taken_at[: self.accepted.shape[0]]
         return rows
 
-    @property
-    def previous_key(self) -> np.ndarray:
-        """Per row taken: the version key the view held before."""
-        key: np.ndarray = self.previous[0, : self.accepted.shape[0]]
-        return key
 
-    @property
-    def previous_heartbeat(self) -> np.ndarray:
-        """Per row taken: the heartbeat the view held before."""
-        beats: np.ndarray = self.previous[1, : self.accepted.shape[0]]
-        return beats
-
-
-_UNCHANGED = MergeResult(_EMPTY, _EMPTY, False, _EMPTY, _NO_PREVIOUS)
+_UNCHANGED = MergeResult(_EMPTY, _EMPTY, False, _EMPTY)
 """The result of every merge that took nothing (shared: its arrays are empty)."""
 
 
@@ -117,6 +101,8 @@ class View:
         self._newer_here = _EMPTY
         self._newer_there = _EMPTY
         """Scratch of ``compare`` (one slot per peer)."""
+        self.journal: MergeJournal | None = None
+        """Where merges copy each state they take, when a causal record wants them."""
         self.ensure_capacity(max(capacity, owner + 1))
 
     def ensure_capacity(self, n: int) -> None:
@@ -243,7 +229,9 @@ class View:
         not asked for again (the digest, which hides buried peers, is
         unchanged). The merge is compiled
         (:func:`~emergent_lab.protocol.merging.merge_states`); only the
-        metrics, Python objects, are copied here.
+        metrics, Python objects, are copied here. With a ``journal`` the
+        merge also writes each state taken there (not kept until its reader
+        says so: :meth:`MergeJournal.keep`).
         """
         idx = batch.idx
         n = idx.shape[0]
@@ -251,7 +239,12 @@ class View:
             return _UNCHANGED
         taken_at = np.empty(n, dtype=np.int64)
         beats = np.empty(n, dtype=np.int64)
-        previous = np.empty((2, n), dtype=np.int64)
+        journal = self.journal
+        if journal is None:
+            rows, scores, start = NO_ROWS, NO_SCORES, -1
+        else:
+            start = journal.reserve(n)
+            rows, scores = journal.block, journal.block_scores
         while True:
             outcome, taken, heartbeats, structural, self._buried = merge_states(
                 self.owner,
@@ -273,7 +266,9 @@ class View:
                 now,
                 taken_at,
                 beats,
-                previous,
+                rows,
+                scores,
+                start,
                 *self.detector.state(),
             )
             if outcome == MERGED:
@@ -291,7 +286,7 @@ class View:
             idx = idx[at]
             self.metrics[idx] = batch.metrics[at]
         self._digest = None
-        return MergeResult(idx, beats[:heartbeats], structural, taken_at, previous)
+        return MergeResult(idx, beats[:heartbeats], structural, taken_at)
 
     def forget(self, idx: np.ndarray) -> None:
         """Forget peers entirely, tombstones included, so their slots can hold other ids.
