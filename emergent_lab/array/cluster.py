@@ -7,7 +7,9 @@ picks ``fanout`` random partners and runs a push-pull exchange with each, in
 phase order, so news can travel several hops in one round as it does with
 asynchronous timers. The merges run one after another in that order, in a
 compiled loop (:mod:`emergent_lab.array.kernels`). After each slot the nodes
-that took part re-apply the leader rule; the observer records the cluster once per slot.
+that took part re-apply the leader rule; the observer records the cluster once per slot
+(one slot's work is :mod:`emergent_lab.array.slot`; this module keeps the arrays, the
+clock and the verbs).
 
 The semantics are those of :class:`~emergent_lab.protocol.node.Node` at slot
 granularity: versioned states merged by highest ``(generation, version)``,
@@ -34,17 +36,14 @@ from typing import Any, Literal
 import numpy as np
 
 from emergent_lab.array.detector import EntryDetector
-from emergent_lab.array.exchange import deliveries, draw_pairs, transfers
-from emergent_lab.array.kernels import Opinions, Transfers
 from emergent_lab.array.record import RoundObserver
+from emergent_lab.array.slot import evaluate, publish, record, run_slot
 from emergent_lab.array.views import FullView, TopKView
 from emergent_lab.core.arrays import BoolArray, FloatArray, IntArray
 from emergent_lab.core.checks import check_number
 from emergent_lab.core.ids import NO_NODE, IdTable, node_sort_key
 from emergent_lab.protocol.messages import (
     DIGEST_ENTRY_BYTES,
-    HEADER_BYTES,
-    VERSION_BITS,
     state_wire_bytes,
 )
 from emergent_lab.protocol.topk_view import VIEWS, ViewKind
@@ -150,7 +149,7 @@ class ArrayCluster:
         # Per slot, the nodes that act in it, in the order of their phases.
         slots = (self.phase * self.phases).astype(np.int64)
         in_order = np.argsort(self.phase, kind="stable")
-        self._by_phase = [in_order[slots[in_order] == slot] for slot in range(self.phases)]
+        self.by_phase = [in_order[slots[in_order] == slot] for slot in range(self.phases)]
         self.group: IntArray = np.zeros(n, dtype=np.int64)
         self.loss = config.loss
         # A node with a seed other than itself waits to hear from a peer before
@@ -166,17 +165,17 @@ class ArrayCluster:
         self.messages_sent = 0
         self.messages_dropped = 0
         self.bytes_sent = 0
-        self._entry_bytes = state_wire_bytes(config.ids[0], config.ids[0], config.metrics[0])
-        self._digest_bytes = DIGEST_ENTRY_BYTES + float(self.ids.id_bytes.mean())
+        self.entry_bytes = state_wire_bytes(config.ids[0], config.ids[0], config.metrics[0])
+        self.digest_bytes = DIGEST_ENTRY_BYTES + float(self.ids.id_bytes.mean())
         self._actions = Scheduler()
         """Scheduled actions, in time order (ties: the order they were scheduled)."""
         self._slot = 0
         self._best = NO_NODE
         self.time = 0.0
         everyone = np.arange(n, dtype=np.int64)
-        self._publish(everyone)
-        self._evaluate(everyone)
-        self._record()
+        publish(self, everyone)
+        evaluate(self, everyone)
+        record(self)
 
     # -- what a report reads (the engine contract) ----------------------------------
 
@@ -237,7 +236,7 @@ class ArrayCluster:
             t = self.slot_time(self._slot)
             self._apply_due(t)
             self.time = t
-            self._run_slot(self._slot % self.phases)
+            run_slot(self, self._slot % self.phases)
             self._slot += 1
         self._apply_due(until)
         self.time = max(self.time, until)
@@ -258,122 +257,6 @@ class ArrayCluster:
     def step_round(self) -> None:
         """Advance by one gossip interval (one round)."""
         self.run_for(self.params.gossip_interval)
-
-    # -- one slot ---------------------------------------------------------------------
-
-    def _key(self, nodes: IntArray) -> IntArray:
-        key: IntArray = (self.generation[nodes] << VERSION_BITS) | self.version[nodes]
-        return key
-
-    def _publish(self, nodes: IntArray) -> None:
-        """Write nodes' own states where the view keeps them: a full view's diagonal.
-
-        A top-k list holds no own state: each transfer carries its sender's.
-        """
-        if not isinstance(self.view, FullView):
-            return
-        self.view.publish(
-            nodes,
-            self._key(nodes),
-            self.heartbeat[nodes],
-            self.score[nodes],
-            self.opinion[nodes],
-            self.time,
-        )
-
-    def _run_slot(self, slot: int) -> None:
-        now = self.time
-        # Whole-array arithmetic, masked by up, costs less than gathering the
-        # up nodes' fields first (a million nodes, four times a round).
-        beats = (now - self.started_at) / self.params.heartbeat_interval
-        beats += self.heartbeat_phase
-        np.floor(beats, out=beats)
-        ticked = np.flatnonzero(self.up & (beats > self.heartbeat))
-        self.heartbeat[ticked] = beats[ticked]
-        self.version[ticked] += 1
-        self._publish(np.flatnonzero(self.up))
-        by_phase = self._by_phase[slot]
-        mine = by_phase[self.up[by_phase]]
-        a, b = self._pairs(mine)
-        flags = np.zeros(self.n, dtype=bool)
-        flags[mine] = True
-        if a.size:
-            dst, src = self._transfers(a, b)
-            transfers = Transfers(
-                dst,
-                src,
-                (self.generation << VERSION_BITS) | self.version,
-                self.heartbeat,
-                self.score,
-                self.opinion,
-                np.zeros(dst.size, dtype=bool),
-            )
-            self.bytes_sent += int(self.view.merge(transfers, now) * self._entry_bytes)
-            # Like the exact engine's nodes, those whose view changed structurally
-            # re-apply the leader rule at once; a mere heartbeat waits for their tick.
-            flags[dst[transfers.structural]] = True
-        self._evaluate(np.flatnonzero(flags))
-        self._record()
-
-    def _pairs(self, initiators: IntArray) -> tuple[IntArray, IntArray]:
-        """Each initiator with ``fanout`` distinct random partners, in initiator order."""
-        avoid = self.view.entries.suspected if isinstance(self.view, FullView) else None
-        return draw_pairs(self.rng, initiators, n=self.n, fanout=self.params.fanout, avoid=avoid)
-
-    def _count_messages(self, syn: int, syn_ok: int, ack_ok: int, ack2_ok: int) -> None:
-        digest = self.n if isinstance(self.view, FullView) else self.view.k + 1
-        sent = syn + (syn_ok + ack_ok if self.exchange == "push-pull" else 0)
-        delivered = syn_ok + ack_ok + ack2_ok
-        self.messages_sent += sent
-        self.messages_dropped += sent - delivered
-        self.bytes_sent += int(sent * HEADER_BYTES + syn * digest * self._digest_bytes)
-
-    def _transfers(self, a: IntArray, b: IntArray) -> tuple[IntArray, IntArray]:
-        """The one-way state transfers of the exchanges (see :func:`.exchange.transfers`)."""
-        reachable = self.up[b] & (self.group[a] == self.group[b])
-        got = deliveries(self.rng, reachable, loss=self.loss, push=self.exchange == "push")
-        self._count_messages(a.size, got.syn_ok, got.ack_ok, got.ack2_ok)
-        return transfers(a, b, got, fanout=min(self.params.fanout, self.n - 1))
-
-    # -- the leader rule -----------------------------------------------------------------
-
-    def _evaluate(self, nodes: IntArray) -> None:
-        """Re-apply the leader rule and recognition for ``nodes`` (all up), as Node.evaluate."""
-        if not nodes.size:
-            return
-        p = self.params
-        switched, moved = self.view.evaluate(
-            nodes,
-            self.time,
-            Opinions(
-                self.score,
-                self.opinion,
-                self.recognised,
-                self.acting,
-                self.version,
-                self.has_seeds,
-                self.rank,
-                p.emergence_threshold,
-                p.convergence_threshold,
-            ),
-        )
-        observers, subjects = self.view.suspicions.drain()
-        self.observer.suspected(
-            self.time, observers, subjects, up=self.up, group=self.group, crashed_at=self.crashed_at
-        )
-        if moved.size:
-            self._publish(moved)
-        self.observer.changed_opinions(self.time, switched)
-
-    def _record(self) -> None:
-        self.observer.record(
-            self.time,
-            up=self.up,
-            opinion=self.opinion,
-            recognised=self.recognised,
-            acting=self.acting,
-            best=self.best_index(),
-        )
 
     # -- reading ------------------------------------------------------------------------
 
@@ -453,7 +336,7 @@ class ArrayCluster:
         self.up[i] = False
         self.acting[i] = False
         self.crashed_at[i] = self.time
-        self._record()
+        record(self)
         return node_id
 
     def restart(self, node: str) -> str:
@@ -472,9 +355,9 @@ class ArrayCluster:
         self.opinion[i] = self.recognised[i] = NO_NODE
         self.up[i] = True
         node_array = np.array([i], dtype=np.int64)
-        self._publish(node_array)
-        self._evaluate(node_array)
-        self._record()
+        publish(self, node_array)
+        evaluate(self, node_array)
+        record(self)
         return node_id
 
     def partition(self, groups: Sequence[Sequence[str]] | str = "half") -> list[list[str]]:
@@ -519,9 +402,9 @@ class ArrayCluster:
         self.version[i] += 1
         if self.up[i]:
             node_array = np.array([i], dtype=np.int64)
-            self._publish(node_array)
-            self._evaluate(node_array)
-        self._record()
+            publish(self, node_array)
+            evaluate(self, node_array)
+        record(self)
 
     def at(self, time: float, action: str, **arguments: Any) -> None:
         """Schedule ``action`` (one of :data:`ARRAY_ACTIONS`) at virtual ``time``."""
