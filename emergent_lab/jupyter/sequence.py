@@ -2,12 +2,13 @@
 
 Chosen nodes are lanes (by default the leader, the selected node and the
 peers its latest decision came through; add or remove lanes in the lane
-picker). Messages between lanes are arrows labelled SYN/ACK/ACK2 with what
-they carried that mattered; heartbeat-only messages are folded away unless
-shown. Suspicions (red ×), opinion moves (blue ▲) and recognitions (green ◆)
-are marks; clicking one highlights its causal past (the messages that
-brought that information to that node) and says it in words. "why?" shows
-the explanation of the selected node.
+picker), top to bottom in the order of the ids, as the picker lists them.
+Messages between lanes are arrows labelled SYN/ACK/ACK2 with what they
+carried that mattered; heartbeat-only messages are folded away unless shown.
+Suspicions (red ×), opinion moves (blue ▲) and recognitions (green ◆) are
+marks; clicking one highlights its causal past (the messages that brought
+that information to that node) and says it in words. "why?" shows the
+explanation of the selected node.
 
 Everything after the build runs in the browser (lanes, time, folding,
 highlighting), so the same view works in the notebook and in a standalone
@@ -51,7 +52,8 @@ added in the browser gets its arrows to the other lanes now and the rest at the 
 redraw."""
 
 _LAYOUT = """
-const lanes = picker.value;
+const chosen = new Set(picker.value);
+const lanes = picker.options.filter((o) => chosen.has(o));  // the picker shows them so
 const t = slider.value;
 const show = fold.active.length > 0;
 const a = arrows.data;
@@ -145,7 +147,7 @@ class SequenceView:
         self.node = node if node is not None else self._default_node()
         self.explainer.index(self.node)
         self._defaults = self.default_lanes(self.node, self.at)
-        chosen = lanes if lanes is not None else self._defaults
+        chosen = self._in_id_order(lanes) if lanes is not None else self._defaults
         for lane in chosen:
             self.explainer.index(lane)
         self.data = data if data is not None else sequence_data(cluster)
@@ -195,7 +197,17 @@ class SequenceView:
             if state is not None:
                 for hop in explainer.state_path(state):
                     lanes += [explainer.name(hop.src), explainer.name(hop.dst)]
-        return list(dict.fromkeys(lanes))[:MAX_LANES]
+        return self._in_id_order(list(dict.fromkeys(lanes))[:MAX_LANES])
+
+    def _in_id_order(self, lanes: list[str]) -> list[str]:
+        """Lanes top to bottom in the order of the cluster's ids.
+
+        The lane picker lists what is chosen in the order of its options (the
+        ids), whatever order it was chosen in; the axis follows the same order
+        so the two read alike.
+        """
+        index = self.cluster.ids.index
+        return sorted(lanes, key=lambda lane: index.get(lane, len(index)))
 
     def _figure(self, span: float) -> Any:
         plot = figure(
@@ -311,7 +323,7 @@ class SequenceView:
         lanes = [n for n in self.picker.value if n in cluster.nodes]
         if list(self.picker.value) == self._defaults:  # not changed by the reader: follow
             lanes = self._defaults = self.default_lanes(self.node, self.at)
-        lanes = lanes if self.node in lanes else [self.node, *lanes]
+        lanes = self._in_id_order(lanes if self.node in lanes else [self.node, *lanes])
         if lanes != list(self.picker.value):
             self.picker.value = lanes
         nodes = lanes if len(cluster.nodes) > EVERY_MESSAGE_UP_TO else None
