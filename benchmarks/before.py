@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -73,6 +74,18 @@ def fresh_row(script: str, n: int, checkout: Path | None) -> dict[str, Any]:
     """
     row: dict[str, Any] = run_json(script, ["--one", str(n)], checkout)
     return row
+
+
+def compared(old: list[dict[str, Any]], now: list[dict[str, Any]]) -> tuple[float, float, str]:
+    """Before/now ratios of the median wall and CPU times, and whether every run had one digest."""
+
+    def median(rows: list[dict[str, Any]], key: str) -> float:
+        return float(statistics.median(float(r[key]) for r in rows))
+
+    wall = median(old, "wall_s") / median(now, "wall_s")
+    cpu = median(old, "cpu_s") / median(now, "cpu_s")
+    same = len({r["digest"] for r in old + now}) == 1
+    return wall, cpu, "same events" if same else "EVENT LOGS DIFFER"
 
 
 def load() -> str:

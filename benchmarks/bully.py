@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import resource
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -34,7 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from before import fresh_row, load, tree, warm
+from before import compared, fresh_row, load, tree, warm
 from options import pop_option
 
 Row = dict[str, Any]
@@ -85,10 +84,6 @@ def show(label: str, r: Row) -> None:
     )
 
 
-def median(rows: list[Row], key: str) -> float:
-    return float(statistics.median(float(r[key]) for r in rows))
-
-
 def main(sizes: list[int], before: str, runs: int | None) -> None:
     checkout = None if before == "none" else tree(before)
     for compiled in {None, checkout}:
@@ -110,12 +105,9 @@ def main(sizes: list[int], before: str, runs: int | None) -> None:
         if checkout:
             ratios.append((n, turns["before"], turns["now"]))
     for n, old, now in ratios:
-        wall = median(old, "wall_s") / median(now, "wall_s")
-        cpu = median(old, "cpu_s") / median(now, "cpu_s")
-        same = len({r["digest"] for r in old + now}) == 1
+        wall, cpu, same = compared(old, now)
         print(
-            f"{n} nodes, medians of {len(now)}: before/now wall x{wall:.2f}, CPU x{cpu:.2f}, "
-            f"{'same events' if same else 'EVENT LOGS DIFFER'}"
+            f"{n} nodes, medians of {len(now)}: before/now wall x{wall:.2f}, CPU x{cpu:.2f}, {same}"
         )
     print(f"after: {load()}")
 

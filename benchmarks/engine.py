@@ -27,7 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from before import BEFORE, fresh_row, load, tree, warm
+from before import BEFORE, compared, fresh_row, load, tree, warm
 from options import pop_option
 
 Row = dict[str, Any]
@@ -94,9 +94,7 @@ def main(sizes: list[int], before: str) -> None:
     for now, old in rows:
         if old is None:
             continue
-        wall = float(old["wall_s"]) / float(now["wall_s"])
-        cpu = float(old["cpu_s"]) / float(now["cpu_s"])
-        same = "same events" if old["digest"] == now["digest"] else "EVENT LOGS DIFFER"
+        wall, cpu, same = compared([old], [now])
         verdict = ""
         if now["nodes"] == 1000:
             verdict = f"   goal >= {GOAL:g}x: {'met' if min(wall, cpu) >= GOAL else 'MISSED'}"
