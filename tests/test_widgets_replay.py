@@ -186,6 +186,12 @@ def test_a_run_advanced_in_one_call_shows_its_traffic_second_by_second(board: Da
     assert board.source.cluster.log.hexdigest() == whole.log.hexdigest()
 
 
+def test_stepping_round_by_round_draws_the_traffic_too(board: Dashboard) -> None:
+    for _ in range(5):
+        board.step()
+    assert list(board.views.plots.traffic.data["t"]) == [1.0, 2.0, 3.0, 4.0, 5.0]
+
+
 def test_a_dashboard_advanced_before_display_shows_its_message_panel_at_now(
     board: Dashboard,
 ) -> None:

@@ -215,8 +215,8 @@ class SimClusterSource(EngineReadings[SimCluster]):
         self.cluster.set_param(name, value)
 
     def step(self) -> None:
-        """One gossip round."""
-        self.cluster.step_round()
+        """One gossip round (through :meth:`advance`, so the traffic is sampled too)."""
+        self.advance(self.cluster.params.gossip_interval)
 
     def advance(self, duration: float) -> None:
         """Advance virtual time, sampling the traffic at each whole second on the way.
