@@ -12,7 +12,8 @@ list that holds it and is never evicted while it heartbeats; its own state
 spreads by push-pull like any rumour, so after O(log n) rounds it is in
 every list (see :mod:`emergent_lab.array.views` for the argument, which the
 array engine's top-k view shares with this node rule for rule). Recognition
-counts the opinions of the last k partners, a uniform sample.
+counts the opinions of the last k partners, a uniform sample, as long as
+they are recent (:func:`~emergent_lab.protocol.rules.opinion_horizon`).
 
 What it assumes, like the array engine: partners come from a uniform
 peer-sampling service over the members (here the shared id table; a real
@@ -217,7 +218,7 @@ class TopKNode(Member):
         self._set_alive_candidates(look.alive)
         joining = bool(self.seeds.size) and not look.knows_peer
         threshold = self.params.convergence_threshold
-        recognised = self.candidates.recognition(current, threshold)
+        recognised = self.candidates.recognition(current, threshold, now)
         opinion = choose(
             current,
             look.current_alive,
@@ -231,7 +232,7 @@ class TopKNode(Member):
         if opinion != current:
             self.opinion = opinion
             self._publish_own_state()
-            recognised = self.candidates.recognition(opinion, threshold)
+            recognised = self.candidates.recognition(opinion, threshold, now)
         recognised = NO_NODE if joining else recognised
         acting = recognised == self.index
         if recognised != self.recognised or acting != self.acting or opinion != current:

@@ -59,7 +59,7 @@ def merge_topk(
     id rank; empty slots hold the empty entry. ``v.own`` is the timing a
     node's own state travels with (a first hearing at time 0). Each
     transfer also puts the source's opinion in the destination's ring of
-    sampled opinions.
+    sampled opinions, with the time it was heard.
 
     New suspicions are written as (observer, subject) rows of
     ``suspicions``; the kernel stops early rather than overflow it, so the
@@ -246,6 +246,7 @@ def _topk_transfer(
     t.structural[p] = changed
     ring = v.sample_next[d]
     v.sample[d, ring] = np.int32(v.states[s, OPINION])
+    v.sample_at[d, ring] = now
     v.sample_next[d] = (ring + 1) % k
     return taken, found
 
