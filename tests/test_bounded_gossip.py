@@ -17,13 +17,10 @@ from emergent_lab import ClusterConfig, SimCluster
 from emergent_lab.analysis.bounded import hide_the_k, steady_traffic
 from emergent_lab.array import ArrayCluster
 from emergent_lab.core.ids import NO_NODE
-from emergent_lab.detector.rule import detector_rule
-from emergent_lab.detector.sums import bootstrap_sums
 from emergent_lab.protocol.params import ProtocolParams
 from emergent_lab.protocol.rules import opinion_horizon
 
-DETECTOR = ProtocolParams().detector
-HORIZON = opinion_horizon(detector_rule(DETECTOR), bootstrap_sums(DETECTOR))
+HORIZON = opinion_horizon(ProtocolParams().detector)
 """How long a top-k node counts a sampled opinion with the default detector (about 5.3 s)."""
 ROUND = 1.0
 """The default gossip interval: a node looks at its sample once a round."""

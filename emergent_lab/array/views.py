@@ -73,7 +73,6 @@ from emergent_lab.array.kernels.leader import EMPTY_SAMPLE, evaluate_full, evalu
 from emergent_lab.array.kernels.merge import merge_full, merge_topk
 from emergent_lab.core.arrays import BoolArray, FloatArray, IntArray
 from emergent_lab.core.ids import NO_NODE
-from emergent_lab.detector.sums import bootstrap_sums
 from emergent_lab.protocol.messages import VERSION_BITS
 from emergent_lab.protocol.rules import opinion_horizon
 from emergent_lab.protocol.topk_view import ViewKind
@@ -296,7 +295,7 @@ class TopKView:
         self.states: FloatArray = cache_aligned((n, len(STATE_FIELDS)))
         self.sample = cache_aligned((n, k), np.int32, fill=EMPTY_SAMPLE)
         self.sample_at: FloatArray = cache_aligned((n, k))
-        self.horizon = opinion_horizon(detector.rule, bootstrap_sums(detector.params))
+        self.horizon = opinion_horizon(detector.params)
         self.sample_next = np.zeros(n, dtype=np.int64)
         self.tomb_id: IntArray = cache_aligned((n, k), np.int64, fill=NO_NODE)
         self.tomb_key: IntArray = cache_aligned((n, k), np.int64)

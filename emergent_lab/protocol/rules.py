@@ -25,7 +25,9 @@ from __future__ import annotations
 from emergent_lab.core.arrays import FloatArray, IntArray
 from emergent_lab.core.compiled import compiled
 from emergent_lab.core.ids import NO_NODE
-from emergent_lab.detector.rule import is_alive, suspect_time
+from emergent_lab.detector.params import DetectorParams
+from emergent_lab.detector.rule import detector_rule, is_alive, suspect_time
+from emergent_lab.detector.sums import bootstrap_sums
 
 TOLERANCE = 1e-9
 """Slack on the recognition share, so 0.75 × 4 members is met by 3 despite rounding."""
@@ -108,14 +110,14 @@ def recognise(
     return NO_NODE
 
 
-def opinion_horizon(rule: FloatArray, first: tuple[float, float, float]) -> float:
+def opinion_horizon(detector: DetectorParams) -> float:
     """How long a top-k node counts an opinion it sampled: as long as it trusts a peer heard once.
 
     A sampled opinion is soft state, like a heartbeat: it says what a partner
     held when they last spoke. A full view stops counting a member's opinion
     once its detector convicts that member; a top-k node cannot watch the
     partners it sampled, so it gives each sample the deadline its detector
-    gives a peer heard once and never again (``first``: the bootstrap sums,
+    gives a peer heard once and never again (its bootstrap window,
     :func:`~emergent_lab.detector.sums.bootstrap_sums`; 5.3 s with the
     default settings, about five gossip rounds). A connected node hears some
     six partners a round and refreshes its k = 8 samples long before that; a
@@ -123,7 +125,7 @@ def opinion_horizon(rule: FloatArray, first: tuple[float, float, float]) -> floa
     cut when its detectors would have convicted their senders, and is left
     with its own vote, as a full view is once it convicts the others.
     """
-    return float(suspect_time(rule, 0.0, *first))
+    return float(suspect_time(detector_rule(detector), 0.0, *bootstrap_sums(detector)))
 
 
 @compiled

@@ -43,7 +43,7 @@ from emergent_lab.detector.sums import bootstrap_sums, entry_phi
 from emergent_lab.protocol.member import Member, PeersHeld, pad
 from emergent_lab.protocol.messages import VERSION_BITS, version_key
 from emergent_lab.protocol.params import ProtocolParams
-from emergent_lab.protocol.rules import choose
+from emergent_lab.protocol.rules import choose, opinion_horizon
 from emergent_lab.protocol.topk_messages import TopKAck, TopKAck2, TopKMessage, TopKState, TopKSyn
 from emergent_lab.protocol.topk_view import TopKList
 
@@ -72,6 +72,7 @@ class TopKNode(Member):
             k=k,
             rule=detector_rule(self.params.detector),
             first=bootstrap_sums(self.params.detector),
+            horizon=opinion_horizon(self.params.detector),
             ids=self.ids,
         )
         self._alive: list[int] = []
@@ -126,6 +127,7 @@ class TopKNode(Member):
         if params.detector != self.params.detector:
             self.candidates.rule = detector_rule(params.detector)
             self.candidates.first = bootstrap_sums(params.detector)
+            self.candidates.horizon = opinion_horizon(params.detector)
         self.params = params
         if self.running:
             self.evaluate()

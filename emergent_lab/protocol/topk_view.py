@@ -42,7 +42,7 @@ from emergent_lab.core.ids import NO_NODE, IdTable
 from emergent_lab.detector.rule import is_alive, suspect_time
 from emergent_lab.detector.sums import heartbeat_arrived
 from emergent_lab.protocol.messages import VERSION_BITS
-from emergent_lab.protocol.rules import opinion_horizon, outranks, recognise, still_heard
+from emergent_lab.protocol.rules import outranks, recognise, still_heard
 from emergent_lab.protocol.topk_messages import Liveness, TopKState
 
 _Rule = TypeVar("_Rule")
@@ -118,6 +118,8 @@ class TopKList:
         k: list, sample and tombstone length.
         rule: the detector's settings as :func:`~emergent_lab.detector.rule.detector_rule` gives.
         first: (count, total, total_sq) of a detector heard once (``bootstrap_sums``).
+        horizon: how long a sampled opinion counts
+            (:func:`~emergent_lab.protocol.rules.opinion_horizon` of the same detector).
         ids: the id table, for its tie-break ranks.
     """
 
@@ -128,12 +130,14 @@ class TopKList:
         k: int,
         rule: FloatArray,
         first: tuple[float, float, float],
+        horizon: float,
         ids: IdTable,
     ) -> None:
         self.owner = owner
         self.k = k
         self.rule = rule
         self.first = first
+        self.horizon = horizon
         self.ids = ids
         self._rank: list[int] = ids.rank_list
         """The shared ranks as of the last merge (ids may be interned between merges)."""
@@ -314,11 +318,10 @@ class TopKList:
         of ``now``. The votes are renumbered 0..m-1 so that the rule's tally
         needs m counters, not one per node of the cluster.
         """
-        horizon = opinion_horizon(self.rule, self.first)
         counted = [
             held
             for held, at in zip(self.sample, self.heard, strict=True)
-            if _still_heard(self.rule, at, horizon, now)
+            if _still_heard(self.rule, at, self.horizon, now)
         ]
         votes = [held for held in (*counted, own) if held != NO_NODE]
         if not votes:
