@@ -11,6 +11,8 @@ once the opinions in it are older than the horizon only its own vote counts.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from emergent_lab import ClusterConfig, SimCluster
@@ -46,12 +48,16 @@ def test_a_lone_node_cut_off_from_the_k_best_recovers_on_top_k_as_on_full() -> N
     assert (topk.recovered_after_s or float("inf")) <= HORIZON + 2 * ROUND
 
 
-def lone_node_recognises(engine: str) -> tuple[str, str, list[tuple[float, str | None]]]:
+def lone_node_recognises(
+    engine: str, params: ProtocolParams
+) -> tuple[str, str, list[tuple[float, str | None]]]:
     """(old leader, lone node, [(seconds since the cut, whom it recognises)]) of a 20-node top-k.
 
-    The lowest-scoring node is cut off from everyone at 10 s; watched every half second.
+    The lowest-scoring node is cut off from everyone at 10 s; watched every half second
+    for three horizons.
     """
-    config = ClusterConfig.create(20, seed=1, view="topk", k=4)
+    horizon = opinion_horizon(params.detector)
+    config = ClusterConfig.create(20, seed=1, view="topk", k=4, params=params)
     cluster: SimCluster | ArrayCluster = (
         SimCluster(config) if engine == "exact" else ArrayCluster(config, view="topk", k=4)
     )
@@ -66,7 +72,7 @@ def lone_node_recognises(engine: str) -> tuple[str, str, list[tuple[float, str |
     lone = config.ids[scores.index(min(scores))]
     cluster.partition([[lone]])
     seen: list[tuple[float, str | None]] = []
-    while cluster.time < 10.0 + 3 * HORIZON:
+    while cluster.time < 10.0 + 3 * horizon:
         cluster.run_for(0.5)
         if isinstance(cluster, SimCluster):
             held = cluster.nodes[lone].recognised
@@ -76,15 +82,25 @@ def lone_node_recognises(engine: str) -> tuple[str, str, list[tuple[float, str |
     return old, lone, seen
 
 
+@pytest.mark.parametrize("pause", [3.0, 8.0])
 @pytest.mark.parametrize("engine", ["exact", "array"])
 def test_a_lone_top_k_node_stops_recognising_the_old_leader_within_the_horizon(
-    engine: str,
+    engine: str, pause: float
 ) -> None:
-    """Behind the cut its sample is never refreshed: the opinions expire, its own vote stays."""
-    old, lone, seen = lone_node_recognises(engine)
+    """Behind the cut its sample is never refreshed: the opinions expire, its own vote stays.
+
+    The horizon follows the detector: a longer acceptable pause (the default is 3 s)
+    keeps the opinions heard before the cut, and so the old leader, for longer.
+    """
+    default = ProtocolParams()
+    detector = dataclasses.replace(default.detector, acceptable_heartbeat_pause=pause)
+    params = dataclasses.replace(default, detector=detector)
+    horizon = opinion_horizon(detector)
+    old, lone, seen = lone_node_recognises(engine, params)
     assert old != lone
-    assert seen[0][1] == old  # half a second after the cut, nothing has expired yet
-    late = [held for since, held in seen if since > HORIZON + 2 * ROUND]
+    early = [held for since, held in seen if since <= horizon - 2 * ROUND]
+    assert early and set(early) == {old}, seen  # the samples from before the cut still count
+    late = [held for since, held in seen if since > horizon + 2 * ROUND]
     assert late and set(late) == {lone}, seen
 
 
