@@ -23,15 +23,12 @@ alive ones, so a crashed leader is pushed out as soon as it is suspected.
 Where it is not: a node can only follow a node in its list. If a partition
 (or a burst of crashes) leaves a node with k entries that are all on the
 other side, the node holds no alive candidate until gossip from its own side
-brings one in; with uniform peer sampling that is one round away, but if the
-peer sampling itself is partitioned with them (every peer it can reach sits
-behind the cut), leadership cannot re-emerge there. Recognition is also an
-estimate: without a full view, a node cannot count the followers of every
-member, so it counts the opinions of its last k exchange partners (a
-uniform sample of the live population) and recognises a leader when the
-convergence-threshold share of that sample and itself follow it; a sample
-counts for :func:`~emergent_lab.protocol.rules.opinion_horizon` after it was
-heard, so a node cut off from everyone stops counting what it heard before.
+brings one in; with uniform peer sampling that is one round away, but if
+every peer it can reach sits behind the cut, leadership cannot re-emerge
+there. Recognition is also an estimate: a node counts the opinions of its
+last k exchange partners (a uniform sample of the live population) heard
+within :func:`~emergent_lab.protocol.rules.opinion_horizon`, so a node cut
+off from everyone stops counting what it heard before the cut.
 
 A node that drops a candidate it suspects keeps a tombstone of that version,
 so a partner whose detector has not fired yet cannot hand the dead node
