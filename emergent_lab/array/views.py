@@ -8,9 +8,9 @@ n = 1,000).
 **Top-k candidates** holds, per node, only the k best candidates it has heard
 of (by score, those it believes alive first), each with its heartbeat version
 and its own detector state; merging two lists keeps the best k of their union.
-Memory is O(n·k) (80 bytes per entry, a ring of k partner opinions and one
-of k tombstones: 906 bytes per node at k = 8 with the node's own state, at
-any n), so a million nodes fit in memory.
+Memory is O(n·k) (80 bytes per entry, a ring of k partner opinions with
+the time each was heard and one of k tombstones: 970 bytes per node at
+k = 8 with the node's own state, at any n), so a million nodes fit in memory.
 
 Why top-k is safe: the best alive node B is, by definition, at the top of any
 list that contains it and is alive to its holder, so it is never evicted
@@ -23,13 +23,12 @@ alive ones, so a crashed leader is pushed out as soon as it is suspected.
 Where it is not: a node can only follow a node in its list. If a partition
 (or a burst of crashes) leaves a node with k entries that are all on the
 other side, the node holds no alive candidate until gossip from its own side
-brings one in; with uniform peer sampling that is one round away, but if the
-peer sampling itself is partitioned with them (every peer it can reach sits
-behind the cut), leadership cannot re-emerge there. Recognition is also an
-estimate: without a full view, a node cannot count the followers of every
-member, so it counts the opinions of its last k exchange partners (a
-uniform sample of the live population) and recognises a leader when the
-convergence-threshold share of that sample and itself follow it.
+brings one in; with uniform peer sampling that is one round away, but if
+every peer it can reach sits behind the cut, leadership cannot re-emerge
+there. Recognition is also an estimate: a node counts the opinions of its
+last k exchange partners (a uniform sample of the live population) heard
+within :func:`~emergent_lab.protocol.rules.opinion_horizon`, so a node cut
+off from everyone stops counting what it heard before the cut.
 
 A node that drops a candidate it suspects keeps a tombstone of that version,
 so a partner whose detector has not fired yet cannot hand the dead node
@@ -72,6 +71,7 @@ from emergent_lab.array.kernels.merge import merge_full, merge_topk
 from emergent_lab.core.arrays import BoolArray, FloatArray, IntArray
 from emergent_lab.core.ids import NO_NODE
 from emergent_lab.protocol.messages import VERSION_BITS
+from emergent_lab.protocol.rules import opinion_horizon
 from emergent_lab.protocol.topk_view import ViewKind
 
 _BUFFER_ROWS = 4096
@@ -291,6 +291,8 @@ class TopKView:
         self.timing[:, :, SUSPECT] = _EMPTY_TIMING[SUSPECT]
         self.states: FloatArray = cache_aligned((n, len(STATE_FIELDS)))
         self.sample = cache_aligned((n, k), np.int32, fill=EMPTY_SAMPLE)
+        self.sample_at: FloatArray = cache_aligned((n, k))
+        self.horizon = opinion_horizon(detector.params)
         self.sample_next = np.zeros(n, dtype=np.int64)
         self.tomb_id: IntArray = cache_aligned((n, k), np.int64, fill=NO_NODE)
         self.tomb_key: IntArray = cache_aligned((n, k), np.int64)
@@ -323,7 +325,7 @@ class TopKView:
         Plus the copy of its own state that merges read (:data:`STATE_FIELDS`).
         """
         lists = self.head.nbytes + self.timing.nbytes
-        rings = self.sample.nbytes + self.sample_next.nbytes
+        rings = self.sample.nbytes + self.sample_at.nbytes + self.sample_next.nbytes
         tombs = self.tomb_id.nbytes + self.tomb_key.nbytes + self.tomb_next.nbytes
         return (lists + rings + tombs + self.states.nbytes) / self.n
 
@@ -366,7 +368,7 @@ class TopKView:
     def evaluate(self, nodes: IntArray, now: float, state: Opinions) -> tuple[int, IntArray]:
         """Re-apply the leader rule for ``nodes``; return (leader switches, nodes that moved).
 
-        Recognition counts the opinions of the node's last k partners.
+        Recognition counts the opinions of the node's last k partners heard within the horizon.
         """
         moved = np.zeros(nodes.size, dtype=bool)
         arrays = self.arrays()
@@ -386,7 +388,9 @@ class TopKView:
             self.timing,
             self.states,
             self.sample,
+            self.sample_at,
             self.sample_next,
+            self.horizon,
             self._own,
             _EMPTY_HEAD,
             _EMPTY_TIMING,

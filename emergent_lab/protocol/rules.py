@@ -11,7 +11,9 @@ code from Python):
   is missing, dead or not the recognised leader, or when the best beats it
   by more than the emergence threshold; a joining node holds no opinion;
 * :func:`recognise`: the opinion held by at least the convergence-threshold
-  share of the members counted (ties to the id that sorts first).
+  share of the members counted (ties to the id that sorts first);
+* :func:`still_heard` and :func:`opinion_horizon`: which sampled opinions a
+  top-k node still counts (those heard within the horizon).
 
 What a node *looks at* differs between views (every member of a full view,
 the k candidates and sampled partners of a top-k view) and stays with each
@@ -23,6 +25,9 @@ from __future__ import annotations
 from emergent_lab.core.arrays import FloatArray, IntArray
 from emergent_lab.core.compiled import compiled
 from emergent_lab.core.ids import NO_NODE
+from emergent_lab.detector.params import DetectorParams
+from emergent_lab.detector.rule import detector_rule, is_alive, suspect_time
+from emergent_lab.detector.sums import bootstrap_sums
 
 TOLERANCE = 1e-9
 """Slack on the recognition share, so 0.75 × 4 members is met by 3 despite rounding."""
@@ -103,3 +108,32 @@ def recognise(
     if top >= threshold * members - TOLERANCE:
         return int(leader)
     return NO_NODE
+
+
+def opinion_horizon(detector: DetectorParams) -> float:
+    """How long a top-k node counts an opinion it sampled: as long as it trusts a peer heard once.
+
+    A sampled opinion is soft state, like a heartbeat: it says what a partner
+    held when they last spoke. A full view stops counting a member's opinion
+    once its detector convicts that member; a top-k node cannot watch the
+    partners it sampled, so it gives each sample the deadline its detector
+    gives a peer heard once and never again (its bootstrap window,
+    :func:`~emergent_lab.detector.sums.bootstrap_sums`; 5.3 s with the
+    default settings, about five gossip rounds). A connected node hears some
+    six partners a round and refreshes its k = 8 samples long before that; a
+    node cut off from everyone stops counting the opinions from before the
+    cut when its detectors would have convicted their senders, and is left
+    with its own vote, as a full view is once it convicts the others.
+    """
+    return float(suspect_time(detector_rule(detector), 0.0, *bootstrap_sums(detector)))
+
+
+@compiled
+def still_heard(rule: FloatArray, heard_at: float, horizon: float, now: float) -> bool:
+    """Whether an opinion sampled at ``heard_at`` still counts at ``now``.
+
+    It expires when a peer heard once at ``heard_at`` would stop being alive
+    (:func:`opinion_horizon`; :func:`~emergent_lab.detector.rule.is_alive`
+    decides the boundary, as it does for the detector).
+    """
+    return bool(is_alive(rule, heard_at + horizon, now))

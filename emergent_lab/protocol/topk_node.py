@@ -12,7 +12,8 @@ list that holds it and is never evicted while it heartbeats; its own state
 spreads by push-pull like any rumour, so after O(log n) rounds it is in
 every list (see :mod:`emergent_lab.array.views` for the argument, which the
 array engine's top-k view shares with this node rule for rule). Recognition
-counts the opinions of the last k partners, a uniform sample.
+counts the opinions of the last k partners, a uniform sample, as long as
+they are recent (:func:`~emergent_lab.protocol.rules.opinion_horizon`).
 
 What it assumes, like the array engine: partners come from a uniform
 peer-sampling service over the members (here the shared id table; a real
@@ -42,7 +43,7 @@ from emergent_lab.detector.sums import bootstrap_sums, entry_phi
 from emergent_lab.protocol.member import Member, PeersHeld, pad
 from emergent_lab.protocol.messages import VERSION_BITS, version_key
 from emergent_lab.protocol.params import ProtocolParams
-from emergent_lab.protocol.rules import choose
+from emergent_lab.protocol.rules import choose, opinion_horizon
 from emergent_lab.protocol.topk_messages import TopKAck, TopKAck2, TopKMessage, TopKState, TopKSyn
 from emergent_lab.protocol.topk_view import TopKList
 
@@ -71,6 +72,7 @@ class TopKNode(Member):
             k=k,
             rule=detector_rule(self.params.detector),
             first=bootstrap_sums(self.params.detector),
+            horizon=opinion_horizon(self.params.detector),
             ids=self.ids,
         )
         self._alive: list[int] = []
@@ -125,6 +127,7 @@ class TopKNode(Member):
         if params.detector != self.params.detector:
             self.candidates.rule = detector_rule(params.detector)
             self.candidates.first = bootstrap_sums(params.detector)
+            self.candidates.horizon = opinion_horizon(params.detector)
         self.params = params
         if self.running:
             self.evaluate()
@@ -217,7 +220,7 @@ class TopKNode(Member):
         self._set_alive_candidates(look.alive)
         joining = bool(self.seeds.size) and not look.knows_peer
         threshold = self.params.convergence_threshold
-        recognised = self.candidates.recognition(current, threshold)
+        recognised = self.candidates.recognition(current, threshold, now)
         opinion = choose(
             current,
             look.current_alive,
@@ -231,7 +234,7 @@ class TopKNode(Member):
         if opinion != current:
             self.opinion = opinion
             self._publish_own_state()
-            recognised = self.candidates.recognition(opinion, threshold)
+            recognised = self.candidates.recognition(opinion, threshold, now)
         recognised = NO_NODE if joining else recognised
         acting = recognised == self.index
         if recognised != self.recognised or acting != self.acting or opinion != current:

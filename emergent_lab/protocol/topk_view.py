@@ -16,7 +16,8 @@ with the same rules, so the two engines cross-check on it:
 * a candidate dropped while suspected leaves a tombstone of its version, so
   a partner whose detector has not fired yet cannot hand it back alive;
 * every merge puts the sender's opinion in a ring of the last k opinions
-  heard, which is what recognition counts.
+  heard, with the time it was heard; recognition counts those heard within
+  the horizon (:func:`~emergent_lab.protocol.rules.opinion_horizon`).
 
 Why a list of objects rather than arrays: a list holds a handful of entries
 and a merge touches each once, so plain attribute access costs less than the
@@ -41,7 +42,7 @@ from emergent_lab.core.ids import NO_NODE, IdTable
 from emergent_lab.detector.rule import is_alive, suspect_time
 from emergent_lab.detector.sums import heartbeat_arrived
 from emergent_lab.protocol.messages import VERSION_BITS
-from emergent_lab.protocol.rules import outranks, recognise
+from emergent_lab.protocol.rules import outranks, recognise, still_heard
 from emergent_lab.protocol.topk_messages import Liveness, TopKState
 
 _Rule = TypeVar("_Rule")
@@ -54,6 +55,7 @@ def _interpreted(rule: _Rule) -> _Rule:
 
 _is_alive = _interpreted(is_alive)
 _outranks = _interpreted(outranks)
+_still_heard = _interpreted(still_heard)
 
 ViewKind = Literal["full", "topk"]
 VIEWS: tuple[ViewKind, ...] = ("full", "topk")
@@ -116,6 +118,8 @@ class TopKList:
         k: list, sample and tombstone length.
         rule: the detector's settings as :func:`~emergent_lab.detector.rule.detector_rule` gives.
         first: (count, total, total_sq) of a detector heard once (``bootstrap_sums``).
+        horizon: how long a sampled opinion counts
+            (:func:`~emergent_lab.protocol.rules.opinion_horizon` of the same detector).
         ids: the id table, for its tie-break ranks.
     """
 
@@ -126,12 +130,14 @@ class TopKList:
         k: int,
         rule: FloatArray,
         first: tuple[float, float, float],
+        horizon: float,
         ids: IdTable,
     ) -> None:
         self.owner = owner
         self.k = k
         self.rule = rule
         self.first = first
+        self.horizon = horizon
         self.ids = ids
         self._rank: list[int] = ids.rank_list
         """The shared ranks as of the last merge (ids may be interned between merges)."""
@@ -139,7 +145,9 @@ class TopKList:
         """Whether ``entries`` is known to be in order (no score or liveness moved since)."""
         self.entries: list[Candidate] = []
         self.sample: list[int] = []
-        """Opinions of the last k partners heard (NO_NODE: a partner with none)."""
+        """Opinions of the last k partners heard (NO_NODE: a partner with none)..."""
+        self.heard: list[float] = []
+        """... and when each was heard."""
         self._sample_next = 0
         self.tombs: list[tuple[int, int]] = []
         """(candidate, version key) dropped while suspected, a ring of k."""
@@ -229,7 +237,7 @@ class TopKList:
                     self._bury(dropped.node, dropped.key)
             self.entries = rows[: self.k]
             self._sorted = True
-        self._hear(opinion)
+        self._hear(opinion, now)
         return Merged(taken, changed, suspected)
 
     def _adopt(self, entry: Candidate, liveness: Liveness | None, now: float) -> None:
@@ -241,11 +249,13 @@ class TopKList:
         else:
             entry.last, entry.count, entry.total, entry.total_sq, entry.suspect_at = liveness
 
-    def _hear(self, opinion: int) -> None:
+    def _hear(self, opinion: int, now: float) -> None:
         if len(self.sample) < self.k:
             self.sample.append(opinion)
+            self.heard.append(now)
         else:
             self.sample[self._sample_next] = opinion
+            self.heard[self._sample_next] = now
         self._sample_next = (self._sample_next + 1) % self.k
 
     # -- order and tombstones ------------------------------------------------------------
@@ -301,20 +311,26 @@ class TopKList:
                 current_score = max(current_score, e.score)
         return Look(best, top, current_alive, current_score, bool(self.entries), alive, suspected)
 
-    def recognition(self, own: int, threshold: float) -> int:
-        """The opinion held by the threshold share of the sampled partners and the holder.
+    def recognition(self, own: int, threshold: float, now: float) -> int:
+        """The opinion held by the threshold share of the partners sampled lately and the holder.
 
-        The votes are renumbered 0..m-1 so that the rule's tally needs m
-        counters, not one per node of the cluster.
+        Lately: within :func:`~emergent_lab.protocol.rules.opinion_horizon`
+        of ``now``. The votes are renumbered 0..m-1 so that the rule's tally
+        needs m counters, not one per node of the cluster.
         """
-        votes = [held for held in (*self.sample, own) if held != NO_NODE]
+        counted = [
+            held
+            for held, at in zip(self.sample, self.heard, strict=True)
+            if _still_heard(self.rule, at, self.horizon, now)
+        ]
+        votes = [held for held in (*counted, own) if held != NO_NODE]
         if not votes:
             return NO_NODE
         distinct = sorted(set(votes))
         local = np.array([distinct.index(v) for v in votes], dtype=np.int64)
         rank = self.ids.rank[np.array(distinct, dtype=np.int64)].astype(np.int64)
         tally = np.zeros(len(distinct), dtype=np.int64)
-        members = len(self.sample) + 1
+        members = len(counted) + 1
         chosen = recognise(local, local.size, members, threshold, rank, tally)
         return distinct[chosen] if chosen >= 0 else NO_NODE
 

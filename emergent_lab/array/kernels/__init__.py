@@ -78,8 +78,12 @@ class TopKArrays(NamedTuple):
     cache misses; packed, one.
     """
     sample: npt.NDArray[np.int32]
-    """(n, k) ring of the opinions of each node's last k partners."""
+    """(n, k) ring of the opinions of each node's last k partners..."""
+    sample_at: FloatArray
+    """... and (n, k) the time each was heard."""
     sample_next: IntArray
+    horizon: float
+    """How long a sampled opinion counts (:func:`~emergent_lab.protocol.rules.opinion_horizon`)."""
     own: FloatArray
     """The timing a node's own state travels with, heard at time 0."""
     empty_head: FloatArray

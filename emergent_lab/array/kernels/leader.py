@@ -5,7 +5,9 @@ Both views decide with the protocol's rules written once in
 ``recognise``), the very functions ``Node.evaluate`` calls. They differ
 in what a node looks at: a full view looks at every member and counts every
 member's opinion; a top-k view looks at its k candidates and counts the
-opinions of its last k partners (see :mod:`emergent_lab.array.views`).
+opinions of its last k partners heard within the horizon
+(:func:`~emergent_lab.protocol.rules.still_heard`, see
+:mod:`emergent_lab.array.views`).
 
 A look also flags entries that just turned suspected: they are written as
 (observer, subject) rows of ``suspicions``; a kernel stops early rather than
@@ -36,7 +38,7 @@ from emergent_lab.core.arrays import BoolArray, FloatArray, IntArray
 from emergent_lab.core.compiled import compiled, inlined
 from emergent_lab.core.ids import NO_NODE
 from emergent_lab.detector.rule import is_alive
-from emergent_lab.protocol.rules import choose, outranks, recognise
+from emergent_lab.protocol.rules import choose, outranks, recognise, still_heard
 
 EMPTY_SAMPLE = -2
 """A slot of the partner-opinion ring not filled yet (distinct from a partner with no opinion)."""
@@ -59,13 +61,20 @@ def _settle(
 
 @inlined
 def _recognise_sampled(
-    v: TopKArrays, node: int, own: int, votes: IntArray, tally: IntArray, threshold: float
+    v: TopKArrays,
+    node: int,
+    own: int,
+    votes: IntArray,
+    tally: IntArray,
+    threshold: float,
+    rule: FloatArray,
+    now: float,
 ) -> int:
-    """Top-k recognition: the opinion held by the threshold share of sampled partners and node."""
+    """Top-k recognition: the opinion held by the threshold share of recent samples and node."""
     count, members = 0, 0
     for slot in range(v.sample.shape[1]):
         held = v.sample[node, slot]
-        if held != EMPTY_SAMPLE:
+        if held != EMPTY_SAMPLE and still_heard(rule, v.sample_at[node, slot], v.horizon, now):
             members += 1
             if held >= 0:
                 votes[count] = held
@@ -95,7 +104,7 @@ def evaluate_topk(
     """
     k = v.head.shape[1]
     heads, timings = v.head.reshape(-1), v.timing.reshape(-1)
-    samples = v.sample.reshape(-1)
+    samples, sample_ats = v.sample.reshape(-1), v.sample_at.reshape(-1)
     head_size, timing_size = k * v.head.shape[2], k * v.timing.shape[2]
     votes = scratch.votes
     switched, found = 0, 0
@@ -109,6 +118,7 @@ def evaluate_topk(
             for offset in range(0, timing_size, 8):
                 prefetch(timings, ahead * timing_size + offset)
             prefetch(samples, ahead * k)
+            prefetch(sample_ats, ahead * k)
             prefetch(o.opinion, ahead)
         node = nodes[q]
         found, new, held, joining = _topk_node(
@@ -159,10 +169,10 @@ def _topk_node(
             current_alive = True
             current_score = max(current_score, value)
     joining = o.has_seeds[node] and not knows_peer
-    held = _recognise_sampled(v, node, current, votes, tally, o.convergence)
+    held = _recognise_sampled(v, node, current, votes, tally, o.convergence, rule, now)
     new = choose(current, current_alive, current_score, best, top, held, joining, o.emergence)
     if new != current:
-        held = _recognise_sampled(v, node, new, votes, tally, o.convergence)
+        held = _recognise_sampled(v, node, new, votes, tally, o.convergence, rule, now)
     return found, new, held, joining
 
 

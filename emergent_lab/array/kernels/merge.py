@@ -59,7 +59,7 @@ def merge_topk(
     id rank; empty slots hold the empty entry. ``v.own`` is the timing a
     node's own state travels with (a first hearing at time 0). Each
     transfer also puts the source's opinion in the destination's ring of
-    sampled opinions.
+    sampled opinions, with the time it was heard.
 
     New suspicions are written as (observer, subject) rows of
     ``suspicions``; the kernel stops early rather than overflow it, so the
@@ -68,7 +68,7 @@ def merge_topk(
     """
     k = v.head.shape[1]
     heads, timings = v.head.reshape(-1), v.timing.reshape(-1)
-    samples = v.sample.reshape(-1)
+    samples, sample_ats = v.sample.reshape(-1), v.sample_at.reshape(-1)
     tomb_ids = v.tomb_id.reshape(-1)
     head_size, timing_size = k * v.head.shape[2], k * v.timing.shape[2]
     states, state_size = v.states.reshape(-1), v.states.shape[1]
@@ -86,6 +86,7 @@ def merge_topk(
             prefetch(states, s * state_size)
             prefetch(v.sample_next, d)
             prefetch(samples, d * k)
+            prefetch(sample_ats, d * k)
             prefetch(tomb_ids, d * k)
         travelled, found = _topk_transfer(p, t, v, now, rule, scratch, suspicions, found)
         taken += travelled
@@ -246,6 +247,7 @@ def _topk_transfer(
     t.structural[p] = changed
     ring = v.sample_next[d]
     v.sample[d, ring] = np.int32(v.states[s, OPINION])
+    v.sample_at[d, ring] = now
     v.sample_next[d] = (ring + 1) % k
     return taken, found
 
