@@ -101,3 +101,17 @@ def test_the_leader_chart_shows_whole_node_names_and_no_line_hides_another():
     first, second = (r.glyph for r in chart.renderers)
     # Drawn on the same steps, the first line is wider than the second, which lies inside it.
     assert first.line_width > second.line_width
+
+
+@pytest.mark.parametrize("step", [False, True], ids=["lines", "steps"])
+def test_a_line_named_dashed_is_drawn_dashed_as_lines_or_steps(step):
+    """A reference drawn dashed over a measurement it coincides with leaves both visible."""
+    chart = line_chart(
+        {"measured": ([0, 1], [0, 1]), "reference": ([0, 1], [0, 1])},
+        title="t",
+        x_label="x",
+        y_label="y",
+        dashed=["reference"],
+        step=step,
+    )
+    assert [r.glyph.line_dash for r in chart.renderers] == [[], [6]]

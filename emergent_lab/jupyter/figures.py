@@ -92,11 +92,13 @@ def line_chart(
                 fill_alpha=0.3,
                 legend_label=label,
             )
-        elif step:
-            fig.step(x, y, mode="after", line_width=2, color=colour, legend_label=label)
         else:
             dash = "dashed" if label in dashed else "solid"
-            fig.line(x, y, line_width=2, color=colour, line_dash=dash, legend_label=label)
+            style = {"line_width": 2, "color": colour, "line_dash": dash, "legend_label": label}
+            if step:
+                fig.step(x, y, mode="after", **style)
+            else:
+                fig.line(x, y, **style)
     _legend_outside(fig)
     return fig
 
