@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from emergent_lab.core.arrays import BoolArray, IntArray
+from emergent_lab.core.compiled import compiled
 
 
 def _draw(rng: np.random.Generator, initiators: IntArray, n: int, count: int) -> IntArray:
@@ -95,8 +96,35 @@ def transfers(
     news from one partner does not reach another in the same tick. Per
     initiator, the transfers are therefore its pushes, then its pulls.
     """
-    shape = (-1, fanout)
-    dst = np.concatenate([b.reshape(shape), a.reshape(shape)], axis=1).ravel()
-    src = np.concatenate([a.reshape(shape), b.reshape(shape)], axis=1).ravel()
-    happens = np.concatenate([got.b_gets.reshape(shape), got.a_gets.reshape(shape)], axis=1)
-    return dst[happens.ravel()], src[happens.ravel()]
+    dst = np.empty(2 * a.size, dtype=np.int64)
+    src = np.empty(2 * a.size, dtype=np.int64)
+    count = _in_order(a, b, got.a_gets, got.b_gets, fanout, dst, src)
+    return dst[:count], src[:count]
+
+
+@compiled
+def _in_order(
+    a: IntArray,
+    b: IntArray,
+    a_gets: BoolArray,
+    b_gets: BoolArray,
+    fanout: int,
+    dst: IntArray,
+    src: IntArray,
+) -> int:
+    """Write the transfers that happen into ``dst`` and ``src``; return how many.
+
+    One pass in numba: the same order built from whole-array concatenations
+    and a mask took a fifth of a slot's time outside the merges at 10^6 nodes.
+    """
+    count = 0
+    for first in range(0, a.size, fanout):
+        for p in range(first, first + fanout):
+            if b_gets[p]:
+                dst[count], src[count] = b[p], a[p]
+                count += 1
+        for p in range(first, first + fanout):
+            if a_gets[p]:
+                dst[count], src[count] = a[p], b[p]
+                count += 1
+    return count

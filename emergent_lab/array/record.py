@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from emergent_lab.core.arrays import BoolArray, FloatArray, IntArray
+from emergent_lab.core.compiled import compiled
 from emergent_lab.run.observer import ClusterRecord, cluster_now
 from emergent_lab.sim.eventlog import EventLog
 
@@ -104,8 +105,8 @@ class RoundObserver:
         record = cluster_now(
             now,
             up=n_up,
-            recognised=_counts(recognised[up]),
-            followed=_counts(opinion[up]),
+            recognised=_counts(recognised, up),
+            followed=_counts(opinion, up),
             acting=np.flatnonzero(acting & up).tolist(),
             is_up=lambda i: bool(up[i]),
             best=lambda: best,
@@ -120,8 +121,29 @@ class RoundObserver:
         return self.timeline[-1] if self.timeline else None
 
 
-def _counts(held: IntArray) -> dict[int, int]:
-    """How many hold each node in ``held`` (no opinion left out), in one pass over the nodes."""
-    counts = np.bincount(held[held >= 0])
-    nodes = np.flatnonzero(counts)
-    return dict(zip(nodes.tolist(), counts[nodes].tolist(), strict=True))
+def _counts(held: IntArray, up: BoolArray) -> dict[int, int]:
+    """How many up nodes hold each node in ``held`` (no opinion left out), in node order.
+
+    One compiled pass over the nodes: a masked copy, a filter and a
+    bincount took four, and the observer records every slot. The tally and
+    the list of nodes held are zeroed pages only touched where a few nodes
+    are counted.
+    """
+    tally = np.zeros(held.size, dtype=np.int64)
+    seen = np.empty(held.size, dtype=np.int64)
+    nodes = np.sort(seen[: _tally(held, up, tally, seen)])
+    return dict(zip(nodes.tolist(), tally[nodes].tolist(), strict=True))
+
+
+@compiled
+def _tally(held: IntArray, up: BoolArray, tally: IntArray, seen: IntArray) -> int:
+    """``tally[h]``: up nodes holding ``h >= 0``; ``seen[:returned]``: each ``h``, once."""
+    distinct = 0
+    for i in range(held.size):
+        h = held[i]
+        if up[i] and h >= 0:
+            if tally[h] == 0:
+                seen[distinct] = h
+                distinct += 1
+            tally[h] += 1
+    return distinct

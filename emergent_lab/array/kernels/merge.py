@@ -284,7 +284,7 @@ def _buried(v: TopKArrays, node: int, candidate: float, key: float) -> bool:
     return False
 
 
-@compiled
+@inlined
 def _own_timing(out: FloatArray, own: FloatArray, now: float) -> None:
     """The timing a node's own state travels with: that of a first hearing, at ``now``."""
     for f in range(TIMING_SIZE):
@@ -293,7 +293,7 @@ def _own_timing(out: FloatArray, own: FloatArray, now: float) -> None:
     out[SUSPECT] = own[SUSPECT] + now
 
 
-@compiled
+@inlined
 def _copy_head(to: FloatArray, row: int, source: FloatArray, source_row: int) -> None:
     """``to[row] = source[source_row]`` for head rows.
 
@@ -305,14 +305,14 @@ def _copy_head(to: FloatArray, row: int, source: FloatArray, source_row: int) ->
         to[row, f] = source[source_row, f]
 
 
-@compiled
+@inlined
 def _copy_timing(to: FloatArray, row: int, source: FloatArray, source_row: int) -> None:
     """``to[row] = source[source_row]`` for timing rows (see :func:`_copy_head`)."""
     for f in range(TIMING_SIZE):
         to[row, f] = source[source_row, f]
 
 
-@compiled
+@inlined
 def _ranks_before(rows: FloatArray, alive: BoolArray, a: int, b: int, rank: IntArray) -> bool:
     """Whether candidate ``rows[a]`` goes before ``rows[b]`` in a list.
 
@@ -326,7 +326,7 @@ def _ranks_before(rows: FloatArray, alive: BoolArray, a: int, b: int, rank: IntA
     )
 
 
-@compiled
+@inlined
 def _outranks(
     alive: bool,
     score: float,
