@@ -508,3 +508,34 @@ def test_only_the_writer_announces_and_others_repair_after_the_grace() -> None:
         ("n2", 4, 2),
         ("n2", 3, 3),
     ]
+
+
+def test_the_leader_restates_a_right_value_another_agent_wrote_and_followers_leave_it() -> None:
+    """A repair (or its replay) by another agent names the right leader: the leader signs it anew.
+
+    Only the acting leader insists on its own stamp, keeping the leadership's ``since``;
+    a follower finds the same value right and writes nothing.
+    """
+    from emergent_lab.mqtt.leader import LeaderPublisher
+
+    def publisher_of(me: str, sent: list[LeaderAnnouncement]) -> LeaderPublisher:
+        return LeaderPublisher(
+            sent.append, me=me, generation=1, grace=0.2, writer=lambda node: node.acting
+        )
+
+    repair = LeaderAnnouncement("n3", 50.0, 3, by="n1", generation=4, seq=2)
+    leader_sent: list[LeaderAnnouncement] = []
+    leader = publisher_of("n3", leader_sent)
+    leader.seen(repair)
+    leader.check(fake_node("n3", acting=True, members=3), 0.0)
+    assert leader_sent == [LeaderAnnouncement("n3", 50.0, 3, by="n3", generation=1, seq=1)]
+    leader.seen(leader_sent[-1])
+    leader.check(fake_node("n3", acting=True, members=3), 0.1)
+    assert len(leader_sent) == 1  # its own, current: right
+
+    follower_sent: list[LeaderAnnouncement] = []
+    follower = publisher_of("n2", follower_sent)
+    follower.seen(repair)
+    for now in (0.0, 0.5, 1.0):
+        follower.check(fake_node("n3", acting=False, members=3), now)
+    assert follower_sent == []

@@ -6,7 +6,8 @@ it with the leader it recognises itself; the value is *wrong* when it is
 missing (deleted, or lost with a broker restart), refused by the inbox
 (unsigned, badly signed, malformed), stale (its stamp is not newer than one
 already seen from the same announcer, or it is one of this agent's own past
-announcements) or names another leader.
+announcements) or names another leader; for the leader itself, also when
+another agent wrote it (it restates it under its own stamp).
 
 One writer per change: only the *writer* announces when recognition changes,
 the recognised leader itself, or, when the leader is a device (which cannot
@@ -127,7 +128,7 @@ class LeaderPublisher:
         if leader is None:
             return
         if retained is not None and retained.leader == leader:
-            if retained.members == members:
+            if retained.members == members and self._owned(node, retained):
                 return
             since = retained.since
         else:
@@ -140,6 +141,19 @@ class LeaderPublisher:
         self._wrong_since = None
         self.published += 1
         self.publish(announcement)
+
+    def _owned(self, node: Any, retained: LeaderAnnouncement) -> bool:
+        """Whether the leader itself need not restate a right value: only its own will do.
+
+        Another agent may have written the right leader (a repair while the
+        leader was still quiet after its start, or a replay of such a repair,
+        which is as fresh as that agent's newest): the leader restates it under
+        its own stamp, so the topic ends up holding the leader's newest
+        announcement and a replay of anyone's is superseded. Only the acting
+        leader insists, and only one node can be it, so two agents never
+        overwrite each other over a value they agree on.
+        """
+        return not node.acting or retained.by == self.me
 
     def node_changed(self, node: Any, now: float) -> None:
         """The node's recognition may have changed: the writer announces it."""
@@ -160,11 +174,12 @@ class LeaderPublisher:
         """Repair a wrong value: at once by the writer, after ``grace`` by anyone else."""
         leader = node.id_of(node.recognised)
         retained = self.retained
-        if leader is None or (retained is not None and retained.leader == leader):
+        if leader is None or (
+            retained is not None and retained.leader == leader and self._owned(node, retained)
+        ):
             self._wrong_since = None
             return
         if self._wrong_since is None:
             self._wrong_since = now
         if self.writer(node) or now - self._wrong_since >= self.grace:
-            self.retained = None
             self.announce(node)
