@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo cli-demo refresh-notebooks test sysdeps lint typecheck unit notebooks bench bench-scale screenshot clean
+.PHONY: demo cli-demo refresh-notebooks test sysdeps lint typecheck suite unit notebooks bench bench-scale screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,15 +47,21 @@ typecheck: $(STAMP)
 # tests mostly wait on real time, so the CPU-bound tests run beside them.
 PARALLEL := -n 2 --dist loadfile
 
+NBVAL := --nbval --nbval-sanitize-with notebooks/sanitize.cfg
+
+# The lessons and the tests in one run, the lessons first: the longest
+# lesson starts at once, and neither worker waits idle at the end of one
+# half for the other half to begin.
+suite: $(STAMP)
+	$(VENV)/bin/pytest -q $(PARALLEL) --durations=25 $(NBVAL) notebooks tests
+
 unit: $(STAMP)
 	$(VENV)/bin/pytest -q $(PARALLEL) --durations=25 tests
 
 notebooks: $(STAMP)
-	@if ls notebooks/*.ipynb >/dev/null 2>&1; then \
-	  $(VENV)/bin/pytest -q $(PARALLEL) --durations=10 --nbval notebooks/ --nbval-sanitize-with notebooks/sanitize.cfg; \
-	else echo "no notebooks yet"; fi
+	$(VENV)/bin/pytest -q $(PARALLEL) --durations=10 $(NBVAL) notebooks
 
-test: sysdeps lint typecheck unit notebooks
+test: sysdeps lint typecheck suite
 
 bench: $(STAMP)
 	$(PY) benchmarks/engine.py
