@@ -149,9 +149,7 @@ def test_election_timeouts_are_drawn_within_the_stated_range() -> None:
 
 def partition_6_14(protocol: str) -> tuple[SimCluster, list[str]]:
     """20 nodes at convergence threshold 0.75; the leader and five others are cut off."""
-    config = ClusterConfig.create(
-        20, seed=4, protocol_name=protocol, convergence_threshold=0.75
-    )
+    config = ClusterConfig.create(20, seed=4, protocol_name=protocol, convergence_threshold=0.75)
     cluster = SimCluster(config)
     cluster.run(20)
     leader = cluster.leader()

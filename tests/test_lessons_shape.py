@@ -93,7 +93,7 @@ def test_the_detectors_catch_what_they_are_for():
     csv = 'DATA = """\nprotocol,loss\nemergent,0.0,1000,9.99,7.06\nbully,0.05,1000,16.3,1.9\n"""'
     as_json = 'rows = [{"a": 1.5, "b": 2.25, "c": 3.0},\n        {"a": 1.7, "b": 2.5, "c": 3.5}]'
     assert pasted_rows(csv) and pasted_rows(as_json)
-    assert not pasted_rows('sizes = [10, 20, 50, 100]\nprint_table(rows, digits=3)')
+    assert not pasted_rows("sizes = [10, 20, 50, 100]\nprint_table(rows, digits=3)")
     assert ignore_without_reason(f"{IGNORE}\nshow(chart)")
     assert not ignore_without_reason(f"{IGNORE}\n# why: a Bokeh figure (random ids)\nshow(chart)")
     assert not ignore_without_reason(new_code_cell("print(1)").source)

@@ -212,9 +212,7 @@ def test_a_saved_dashboard_says_it_is_a_dashboard(path):
 
     _, cells = _code_cells(path)
     for cell in cells:
-        shown = " ".join(
-            str(o.get("data", {}).get("text/plain", "")) for o in cell.outputs
-        )
+        shown = " ".join(str(o.get("data", {}).get("text/plain", "")) for o in cell.outputs)
         if "dashboard" in cell.source.lower() and WIDGET_HINT in shown:
             raise AssertionError(f"{path.name}: a dashboard cell saved {WIDGET_HINT!r}")
         if "dashboard" in cell.source.lower() and "Run this cell" in shown:

@@ -71,12 +71,15 @@ def test_a_bad_target_names_the_option(text: str) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("arrival_s\n" + "\n".join(str(i) for i in range(30)).replace("\n17\n", "\nabc\n"),
-         r"row 19, column arrival_s: 'abc' is not a number of seconds"),
-        ("arrival_s\n" + "\n".join(str(i) for i in range(30)).replace("\n17\n", "\n3\n"),
-         r"row 19, column arrival_s: earlier than the row before"),
-        ("rtt_s\n" + "0.1\n" * 10 + "-0.2\n" + "0.1\n" * 20,
-         r"row 12, column rtt_s: must be >= 0"),
+        (
+            "arrival_s\n" + "\n".join(str(i) for i in range(30)).replace("\n17\n", "\nabc\n"),
+            r"row 19, column arrival_s: 'abc' is not a number of seconds",
+        ),
+        (
+            "arrival_s\n" + "\n".join(str(i) for i in range(30)).replace("\n17\n", "\n3\n"),
+            r"row 19, column arrival_s: earlier than the row before",
+        ),
+        ("rtt_s\n" + "0.1\n" * 10 + "-0.2\n" + "0.1\n" * 20, r"row 12, column rtt_s: must be >= 0"),
         ("when\n1\n", r"row 1, column 'when': unknown column"),
         ("arrival_s\n1\n2\n", r"2 samples; at least 20 are needed"),
     ],

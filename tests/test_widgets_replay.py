@@ -152,7 +152,8 @@ def test_colours_stay_with_a_flock_over_a_failover(board: Dashboard) -> None:
     kept = [
         n
         for n in before
-        if follows_before[n] == follows_after[n] and follows_after[n] != "-"
+        if follows_before[n] == follows_after[n]
+        and follows_after[n] != "-"
         and board.source.cluster.node(n).running
     ]
     assert kept, "someone should still follow the same leader just after the crash"

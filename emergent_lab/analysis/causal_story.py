@@ -50,8 +50,10 @@ def digest_rows(
         offered = int(digest[peer]) if peer < digest.shape[0] else 0
         row[f"SYN: {initiator} offers"] = _version(offered)
         row[f"{receiver} holds"] = _version(int(b.view.key[peer]))
-        row["carried by"] = f"ACK ({receiver}→{initiator})" if peer in b_newer else (
-            f"ACK2 ({initiator}→{receiver})"
+        row["carried by"] = (
+            f"ACK ({receiver}→{initiator})"
+            if peer in b_newer
+            else (f"ACK2 ({initiator}→{receiver})")
         )
         rows.append(row)
     return rows

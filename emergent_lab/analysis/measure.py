@@ -110,9 +110,7 @@ def crosscheck_times(engine: str, n: int, seed: int) -> tuple[float, float]:
         )
     exact_view = {"exact": "full", "exact-topk": "topk"}.get(engine)
     config, promoted = level_config(n, seed=seed, view=exact_view or "full")
-    cluster: Cluster = (
-        SimCluster(config) if exact_view else ArrayCluster(config, view=engine)
-    )
+    cluster: Cluster = SimCluster(config) if exact_view else ArrayCluster(config, view=engine)
     cluster.run(8)
     spread = dissemination_time(cluster, promoted, within=5)
     back = failover_time(cluster, at=13, within=16)

@@ -239,8 +239,10 @@ class SwimMember:
             return
         up = self.watch()
         up = up[self.available()[up] & (up != probe.target)]
-        helpers = up if up.size <= self.params.indirect_checks else self.rng.choice(
-            up, size=self.params.indirect_checks, replace=False
+        helpers = (
+            up
+            if up.size <= self.params.indirect_checks
+            else self.rng.choice(up, size=self.params.indirect_checks, replace=False)
         )
         lifeguard = self.params.lifeguard
         for helper in helpers.tolist():

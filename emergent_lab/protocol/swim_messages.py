@@ -61,7 +61,7 @@ class SwimMessage:
 
 @dataclass(frozen=True, slots=True)
 class Ping(SwimMessage):
-    """"Are you alive?"; answered with an ack of the same sequence number."""
+    """Asks "are you alive?"; answered with an ack of the same sequence number."""
 
     kind = "swim_ping"
 
@@ -75,7 +75,7 @@ class Ack(SwimMessage):
 
 @dataclass(frozen=True, slots=True)
 class PingReq(SwimMessage):
-    """"Ping ``target`` for me": an indirect probe; ``nack`` asks for Lifeguard's nack."""
+    """Asks "ping ``target`` for me": an indirect probe; ``nack`` asks for Lifeguard's nack."""
 
     target: int = -1
     nack: bool = False

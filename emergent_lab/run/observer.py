@@ -245,9 +245,7 @@ class Observer:
 
     def _snapshot(self, now: float) -> None:
         up = int(self._up.sum())
-        leader = next(
-            (c for c, k in self._recognised.items() if c != NO_NODE and k == up), NO_NODE
-        )
+        leader = next((c for c, k in self._recognised.items() if c != NO_NODE and k == up), NO_NODE)
         if leader != NO_NODE and not self._settled:
             self._settled = up > 0 and self._is_up(leader) and self._acquaintance_complete()
         record = cluster_now(
