@@ -385,3 +385,25 @@ def test_every_frame_pushes_the_moving_birds(dash: Dashboard, cluster: SimCluste
     assert birds, "the flock's data source was not pushed"
     columns = {name for e in birds for name, _ in e["data"]["entries"]}
     assert {"x", "y"} <= columns
+
+
+def test_labels_are_drawn_only_while_small_and_idle_edges_are_not_resent(
+    dash: Dashboard, cluster: SimCluster
+) -> None:
+    from emergent_lab.jupyter.views import LABELLED_NODES
+
+    assert dash.views.labels.visible  # 12 nodes: every node is labelled
+    dash.controls.nodes.value = LABELLED_NODES + 1
+    dash.controls.reset.click()
+    assert not dash.views.labels.visible  # blank labels would still cost a text draw each
+    dash.controls.gossip.value = False
+    dash.advance(1.0)
+    payloads: list[str] = []
+    dash.figures.send = lambda content, buffers=None: payloads.append(str(content.get("payload")))
+    dash.advance(0.5)
+    events = [e for p in payloads if p.startswith('{"events"') for e in json.loads(p)["events"]]
+    assert any(e.get("model", {}).get("id") == dash.views.birds.id for e in events)
+    assert not [e for e in events if e.get("model", {}).get("id") == dash.views.edges.id]
+    dash.controls.nodes.value = LABELLED_NODES
+    dash.controls.reset.click()
+    assert dash.views.labels.visible
