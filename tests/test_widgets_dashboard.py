@@ -407,3 +407,26 @@ def test_labels_are_drawn_only_while_small_and_idle_edges_are_not_resent(
     dash.controls.nodes.value = LABELLED_NODES
     dash.controls.reset.click()
     assert dash.views.labels.visible
+
+
+def test_suspected_by_counts_the_running_nodes_whose_view_holds_the_node_not_alive() -> None:
+    cluster = quiet_cluster(nodes=9)
+    source = SimClusterSource(cluster)
+    source.advance(10.0)
+    source.kill("n4")
+    seen = []
+    for _ in range(12):
+        states = {s.node_id: s for s in source.nodes()}
+        for subject in source.node_ids():
+            # each running observer's own peer list (another reading of the same views)
+            doubting = sum(
+                1
+                for observer in source.node_ids()
+                if observer != subject and states[observer].up
+                for p in source.peers(observer)
+                if p.peer == subject and not p.alive
+            )
+            assert states[subject].suspected_by == doubting, subject
+        seen.append(states["n4"].suspected_by)
+        source.advance(1.0)
+    assert seen[0] == 0 and seen[-1] == 8  # undetected at the crash, then by every running node
