@@ -12,7 +12,9 @@ Pause was pressed.
 (``Dashboard.from_scenario`` on ``leader-crash`` with N nodes, advanced to
 10 s first, then played at ``--speed``, 1 by default): the virtual seconds
 advanced per wall second of Play, the frames drawn per second, and how long
-Pause took to answer (from the click to the Play button showing again).
+Pause took to answer (from the click to the Play button showing again),
+and the CPU seconds per wall second of Play that Chromium's processes and the
+kernel used (the two compete for this machine's cores).
 Each case runs in its own fresh kernel, with causality on (the default of
 ``from_scenario``) and off (``messages=False``), under the player's rule now
 and under the rule before it, in turns: every tick advanced speed × frame
@@ -34,6 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import psutil  # installed with ipykernel
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
@@ -179,6 +183,21 @@ def _play_notebook(folder: Path, n: int, speed: float, messages: bool, rule: str
     return write_notebook(folder, name, [code, costs])
 
 
+def _cpu_seconds() -> dict[str, float]:
+    """CPU seconds used so far by this process's Chromium descendants and by its kernels."""
+    used = {"chromium": 0.0, "kernel": 0.0}
+    for process in psutil.Process().children(recursive=True):
+        try:
+            command = " ".join(process.cmdline())
+            times = process.cpu_times()
+        except psutil.Error:  # ended meanwhile
+            continue
+        role = "chromium" if "chrom" in command else "kernel" if "ipykernel" in command else ""
+        if role:
+            used[role] += times.user + times.system
+    return used
+
+
 def measure_play(lab: object, browser: object, path: Path, seconds: float) -> dict[str, float]:
     """Play one notebook's dashboard for ``seconds``; what it achieved, and Pause's answer time."""
     offline = offline_page(browser, width=1280, height=800, timeout_ms=300_000)  # type: ignore[arg-type]
@@ -190,11 +209,12 @@ def measure_play(lab: object, browser: object, path: Path, seconds: float) -> di
         page.evaluate(COUNT_JS)
         start = _shown_time(page)
         button(page, "Play").click()
-        clicked = time.monotonic()
+        clicked, cpu_at_play = time.monotonic(), _cpu_seconds()
         page.wait_for_timeout(seconds * 1000)
         drawn = page.evaluate("() => window.__drawn")
         pace = PACE.search(page.locator(".emergent-pace").first.inner_text())
         page.screenshot(path=str(Path(tempfile.gettempdir()) / f"{path.stem}-playing.png"))
+        cpu = _cpu_seconds()
         button(page, "Pause").click()
         paused = time.monotonic()
         button(page, "Play").wait_for(timeout=60_000)
@@ -213,6 +233,8 @@ def measure_play(lab: object, browser: object, path: Path, seconds: float) -> di
             "pause s": answered,
             "advance cost": float(advance_cost),
             "draw cost": float(draw_cost),
+            "chromium cpu": (cpu["chromium"] - cpu_at_play["chromium"]) / (paused - clicked),
+            "kernel cpu": (cpu["kernel"] - cpu_at_play["kernel"]) / (paused - clicked),
             "screenshot": str(shot),  # type: ignore[dict-item]
         }
     finally:
@@ -240,7 +262,7 @@ def play_main(n: int, speed: float, seconds: float) -> None:
             print(
                 f"{'causality':>9} {'rule':>6} {'virtual s/s':>11} {'÷ asked':>8} "
                 f"{'frames/s':>9} {'readout s/s':>11} {'Pause s':>8} {'advance s/s':>11} "
-                f"{'frame s':>8}  load"
+                f"{'frame s':>8} {'Chromium':>8} {'kernel':>6}  load"
             )
             results: dict[tuple[bool, str], list[dict[str, float]]] = {}
             for (messages, rule), path in zip(cases, paths, strict=True):
@@ -249,11 +271,13 @@ def play_main(n: int, speed: float, seconds: float) -> None:
                 print(
                     f"{'on' if messages else 'off':>9} {rule:>6} {r['speed']:>11.2f} "
                     f"{r['speed'] / speed:>8.2f} {r['fps']:>9.1f} {r['shown speed']:>11.2f} "
-                    f"{r['pause s']:>8.2f} {r['advance cost']:>11.2f} {r['draw cost']:>8.3f}  "
+                    f"{r['pause s']:>8.2f} {r['advance cost']:>11.2f} {r['draw cost']:>8.3f} "
+                    f"{r['chromium cpu']:>8.2f} {r['kernel cpu']:>6.2f}  "
                     f"{os.getloadavg()[0]:.1f}   {r['screenshot']}",
                     flush=True,
                 )
     print("advance s/s: wall seconds per virtual second the engine took (the player's average)")
+    print("Chromium, kernel: CPU seconds per wall second of Play (all Chromium processes)")
     for messages in (True, False):
         now, before = (
             sum(r["speed"] for r in results[messages, rule]) / 2 for rule in ("now", "before")

@@ -385,3 +385,48 @@ def test_every_frame_pushes_the_moving_birds(dash: Dashboard, cluster: SimCluste
     assert birds, "the flock's data source was not pushed"
     columns = {name for e in birds for name, _ in e["data"]["entries"]}
     assert {"x", "y"} <= columns
+
+
+def test_labels_are_drawn_only_while_small_and_idle_edges_are_not_resent(
+    dash: Dashboard, cluster: SimCluster
+) -> None:
+    from emergent_lab.jupyter.views import LABELLED_NODES
+
+    assert dash.views.labels.visible  # 12 nodes: every node is labelled
+    dash.controls.nodes.value = LABELLED_NODES + 1
+    dash.controls.reset.click()
+    assert not dash.views.labels.visible  # blank labels would still cost a text draw each
+    dash.controls.gossip.value = False
+    dash.advance(1.0)
+    payloads: list[str] = []
+    dash.figures.send = lambda content, buffers=None: payloads.append(str(content.get("payload")))
+    dash.advance(0.5)
+    events = [e for p in payloads if p.startswith('{"events"') for e in json.loads(p)["events"]]
+    assert any(e.get("model", {}).get("id") == dash.views.birds.id for e in events)
+    assert not [e for e in events if e.get("model", {}).get("id") == dash.views.edges.id]
+    dash.controls.nodes.value = LABELLED_NODES
+    dash.controls.reset.click()
+    assert dash.views.labels.visible
+
+
+def test_suspected_by_counts_the_running_nodes_whose_view_holds_the_node_not_alive() -> None:
+    cluster = quiet_cluster(nodes=9)
+    source = SimClusterSource(cluster)
+    source.advance(10.0)
+    source.kill("n4")
+    seen = []
+    for _ in range(12):
+        states = {s.node_id: s for s in source.nodes()}
+        for subject in source.node_ids():
+            # each running observer's own peer list (another reading of the same views)
+            doubting = sum(
+                1
+                for observer in source.node_ids()
+                if observer != subject and states[observer].up
+                for p in source.peers(observer)
+                if p.peer == subject and not p.alive
+            )
+            assert states[subject].suspected_by == doubting, subject
+        seen.append(states["n4"].suspected_by)
+        source.advance(1.0)
+    assert seen[0] == 0 and seen[-1] == 8  # undetected at the crash, then by every running node

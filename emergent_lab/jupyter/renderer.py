@@ -80,7 +80,7 @@ class Renderer:
         """
         frame = scene.frame
         views = self.views
-        views.update(views.nodes, views.node_columns(frame))
+        views.draw_nodes(frame)
         views.update(views.birds, views.bird_columns(frame, birds))
         self._draw_edges(scene)
         new_marks = scene.live.marks(len(self._marks))
@@ -101,7 +101,8 @@ class Renderer:
         frame = scene.frame
         where = {node_id: i for i, node_id in enumerate(frame.ids)}
         if scene.shown is None or not self.controls.gossip.value:
-            views.edges.data = views.edge_columns([], frame.time, where)
+            # sent only when lines were drawn: every send repaints the network view
+            views.update(views.edges, views.edge_columns([], frame.time, where))
             return
         messages = scene.shown.messages(frame.time - EDGE_FADE)
         limit = SPARSE_EDGES if len(frame.ids) >= SPARSE_FROM else None

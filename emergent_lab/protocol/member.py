@@ -158,6 +158,16 @@ class Member:
         """The peers this member holds something of (itself excluded)."""
         raise NotImplementedError
 
+    def held_mask(self, size: int) -> BoolArray:
+        """Per node index below ``size``: whether this member holds a state of it (not itself).
+
+        What :meth:`peers_held` lists, as a fresh mask, without gathering what
+        is held: the dashboard reads it for every node on every frame.
+        """
+        mask = np.zeros(size, dtype=bool)
+        mask[self.peers_held().peer] = True
+        return mask
+
     def recover(self, previous: Member) -> None:
         """Take what survives a crash from the incarnation before this one.
 

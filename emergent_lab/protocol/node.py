@@ -68,6 +68,13 @@ class Node(Member):
         held = held[held != self.index]
         return PeersHeld(held, v.key[held] >> VERSION_BITS, v.heartbeat[held], v.score[held])
 
+    def held_mask(self, size: int) -> BoolArray:
+        """The view's known mask (a copy, up to ``size``), itself excluded."""
+        mask: BoolArray = self.view.known[:size].copy()
+        if self.index < mask.shape[0]:
+            mask[self.index] = False
+        return mask
+
     # -- lifecycle -----------------------------------------------------------
 
     def start(self) -> None:
