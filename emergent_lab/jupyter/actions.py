@@ -141,4 +141,3 @@ class NodeActions:
     def changed(self) -> None:
         """The cluster was just changed by hand: checkpoint it, so replay and forks hold it."""
         self.replay_record.remember(self.source, changed=True)
-

@@ -55,9 +55,7 @@ def save_tradeoff(
     plot.add_tools(
         HoverTool(tooltips=[("setting", "@setting"), ("false/h", "@false"), ("detect s", "@x")])
     )
-    target = Span(
-        location=recommendation.target_per_hour, dimension="width", line_dash="dashed"
-    )
+    target = Span(location=recommendation.target_per_hour, dimension="width", line_dash="dashed")
     plot.add_layout(target)
     best = recommendation.row
     if best is not None and best.detection_s is not None:

@@ -49,13 +49,23 @@ def comparison_layout(comparison: Comparison, *, width: int = 760) -> Any:
         )
         for k, name in enumerate(comparison.names):
             values = [getattr(s, what) / scale for s in comparison.samples[name]]
-            plot.line(times, values, color=COLOURS[k % len(COLOURS)], line_width=2,
-                      legend_label=name)
-        for when, label in ((comparison.diverged_at("messages"), "messages differ"),
-                            (comparison.diverged_at("leader"), "leaders differ")):
+            plot.line(
+                times, values, color=COLOURS[k % len(COLOURS)], line_width=2, legend_label=name
+            )
+        for when, label in (
+            (comparison.diverged_at("messages"), "messages differ"),
+            (comparison.diverged_at("leader"), "leaders differ"),
+        ):
             if when is not None:
-                plot.add_layout(Span(location=when, dimension="height", line_dash="dashed",
-                                     line_color="#555555", name=label))
+                plot.add_layout(
+                    Span(
+                        location=when,
+                        dimension="height",
+                        line_dash="dashed",
+                        line_color="#555555",
+                        name=label,
+                    )
+                )
         plot.add_layout(plot.legend[0], "right")  # beside the plot, clear of the lines
         plots.append(plot)
     return column(_summary(comparison), *plots, _leaders(comparison))

@@ -34,6 +34,7 @@ from emergent_lab.core.checks import check_number
 from emergent_lab.exact import SimCluster
 from emergent_lab.exact.explain import Explainer
 from emergent_lab.exact.lamport import SequenceData, sequence_data
+from emergent_lab.jupyter.sequence_js import HIGHLIGHT, LAYOUT_JS, PICK_JS
 
 MARK_STYLE = {
     "suspicion": ("x", "#d62728", -0.22),
@@ -42,7 +43,6 @@ MARK_STYLE = {
 }
 """Marker, colour and offset from the lane of each kind of mark (a key under the view names
 them; the offset keeps a suspicion and the opinion move it caused, at one instant, apart)."""
-HIGHLIGHT = "#ff7f0e"
 MAX_LANES = 6
 EVERY_MESSAGE_UP_TO = 100
 """Clusters up to this size send the window's every message to the browser, so a lane
@@ -50,65 +50,6 @@ added there is drawn at once; larger ones send the messages and marks of the lan
 (a six-second window at 1,000 nodes holds some fifty thousand messages), and a lane
 added in the browser gets its arrows to the other lanes now and the rest at the next
 redraw."""
-
-_LAYOUT = """
-const chosen = new Set(picker.value);
-const lanes = picker.options.filter((o) => chosen.has(o));  // the picker shows them so
-const t = slider.value;
-const show = fold.active.length > 0;
-const a = arrows.data;
-const past = new Set(state.past);
-const n = a.id.length;
-const y0 = new Array(n), y1 = new Array(n), alpha = new Array(n), width = new Array(n);
-const color = new Array(n), text = new Array(n);
-let drawn = 0, lit = 0, folded = 0;
-for (let i = 0; i < n; i++) {
-  const s = lanes.indexOf(a.src[i]), d = lanes.indexOf(a.dst[i]);
-  const on = s >= 0 && d >= 0 && a.sent[i] <= t && a.arrived[i] >= t - span;
-  const hot = on && past.has(a.id[i]);
-  const hidden = a.folded[i] && !show && !hot;
-  if (on && a.folded[i] && !show) folded++;
-  y0[i] = on ? s : NaN; y1[i] = on ? d : NaN;
-  alpha[i] = !on || hidden ? 0 : (hot ? 1 : (a.folded[i] ? 0.25 : 0.8));
-  width[i] = hot ? 3 : 1.2;
-  color[i] = hot ? "HIGHLIGHT" : (a.dropped[i] ? "#999999" : "#555555");
-  const mine = a.dst[i] === why.tags[0] && !a.folded[i];
-  text[i] = on && (hot || mine) ? a.label[i] : "";
-  if (on && !hidden) drawn++;
-  if (hot) lit++;
-}
-arrows.data = {...a, y0, y1, alpha, width, color, text};
-const m = marks.data;
-const my = m.node.map((node, i) => (m.time[i] <= t ? lanes.indexOf(node) : -1));
-marks.data = {...m, y: my.map((y, i) => (y >= 0 ? y + m.dy[i] : NaN))};
-const ticks = lanes.map((_, i) => i);
-plot.left[0].ticker.ticks = ticks;
-const names = {};
-lanes.forEach((name, i) => { names[i] = name; });
-plot.left[0].major_label_overrides = names;
-plot.y_range.start = lanes.length - 0.5;
-plot.y_range.end = -0.5;
-plot.x_range.start = t - span;
-plot.x_range.end = t;
-plot.tags = [drawn, lit];
-status.text = `t = ${t.toFixed(1)} s · ${lanes.length} lanes · ${drawn} messages drawn` +
-  (folded ? ` · ${folded} heartbeat-only folded` : "") +
-  (lit ? ` · ${lit} in the causal past` : "");
-""".replace("HIGHLIGHT", HIGHLIGHT)
-
-_PICK = """
-const k = marks.selected.indices;
-if (k.length) {
-  const i = k[0];
-  state.past = marks.data.past[i];
-  detail.text = "<b>" + marks.data.text[i] + "</b>: " + state.past.length +
-    " messages in its causal past (highlighted)";
-} else {
-  state.past = [];
-  detail.text = "click a mark to highlight its causal past";
-}
-relayout.execute(cb_obj);
-"""
 
 
 class SequenceView:
@@ -158,8 +99,15 @@ class SequenceView:
         self.fold = CheckboxGroup(
             labels=["show heartbeat-only messages"], active=[0] if heartbeats else []
         )
-        self.slider = Slider(start=0.0, end=max(end, 0.1), value=self.at, step=0.05,
-                             title="time (s)", width=420, visible=slider)
+        self.slider = Slider(
+            start=0.0,
+            end=max(end, 0.1),
+            value=self.at,
+            step=0.05,
+            title="time (s)",
+            width=420,
+            visible=slider,
+        )
         self.status = Div(text="", name="sequence-status")
         self.detail = Div(text="click a mark to highlight its causal past", name="sequence-detail")
         self.why_text = Div(text=self.explanation(), name="sequence-why", width=800, visible=False)
@@ -183,7 +131,8 @@ class SequenceView:
             lanes.append(explainer.name(record.leader))
         lanes.append(node)
         decisions = [
-            c for c in explainer.recorder.changes
+            c
+            for c in explainer.recorder.changes
             if c.kind == "decided" and c.node == me and c.time <= at and c.opinion != c.previous
         ]
         if decisions:
@@ -222,39 +171,78 @@ class SequenceView:
         )
         plot.yaxis.ticker = FixedTicker(ticks=[])
         plot.ygrid.visible = False
-        head = VeeHead(size=7, fill_color="color", line_color="color", fill_alpha="alpha",
-                       line_alpha="alpha")
-        arrow = Arrow(source=self.arrows, x_start="sent", y_start="y0", x_end="arrived",
-                      y_end="y1", end=head, name="arrows")
+        head = VeeHead(
+            size=7, fill_color="color", line_color="color", fill_alpha="alpha", line_alpha="alpha"
+        )
+        arrow = Arrow(
+            source=self.arrows,
+            x_start="sent",
+            y_start="y0",
+            x_end="arrived",
+            y_end="y1",
+            end=head,
+            name="arrows",
+        )
         # The line properties take columns; Bokeh's type stubs name them otherwise.
         arrow.update(line_color="color", line_alpha="alpha", line_width="width")
         plot.add_layout(arrow)
         plot.add_layout(
-            LabelSet(source=self.arrows, x="sent", y="y0", text="text", text_font_size="8pt",
-                     x_offset=2, y_offset=2, text_color="#333333")
+            LabelSet(
+                source=self.arrows,
+                x="sent",
+                y="y0",
+                text="text",
+                text_font_size="8pt",
+                x_offset=2,
+                y_offset=2,
+                text_color="#333333",
+            )
         )
-        marks = plot.scatter(x="time", y="y", source=self.marks, marker="marker", color="color",
-                             size=13, line_width=2, name="marks",
-                             selection_line_color=HIGHLIGHT, nonselection_alpha=0.5)
+        marks = plot.scatter(
+            x="time",
+            y="y",
+            source=self.marks,
+            marker="marker",
+            color="color",
+            size=13,
+            line_width=2,
+            name="marks",
+            selection_line_color=HIGHLIGHT,
+            nonselection_alpha=0.5,
+        )
         plot.add_tools(TapTool(renderers=[marks]))
         return plot
 
-    def _wire(
-        self, span: float, arrows: dict[str, list[Any]], marks: dict[str, list[Any]]
-    ) -> None:
+    def _wire(self, span: float, arrows: dict[str, list[Any]], marks: dict[str, list[Any]]) -> None:
         holder = Div(text="", visible=False)
-        args = {"picker": self.picker, "slider": self.slider, "fold": self.fold,
-                "arrows": self.arrows, "marks": self.marks, "plot": self.plot,
-                "status": self.status, "span": span, "state": holder, "why": self.why}
-        relayout = CustomJS(args=args, code="state.past = state.past || [];\n" + _LAYOUT)
+        args = {
+            "picker": self.picker,
+            "slider": self.slider,
+            "fold": self.fold,
+            "arrows": self.arrows,
+            "marks": self.marks,
+            "plot": self.plot,
+            "status": self.status,
+            "span": span,
+            "state": holder,
+            "why": self.why,
+        }
+        relayout = CustomJS(args=args, code="state.past = state.past || [];\n" + LAYOUT_JS)
         self.picker.js_on_change("value", relayout)
         if self.slider.visible:
             self.slider.js_on_change("value", relayout)
         self.fold.js_on_change("active", relayout)
         self.marks.selected.js_on_change(
             "indices",
-            CustomJS(args={"marks": self.marks, "state": holder, "detail": self.detail,
-                           "relayout": relayout}, code=_PICK),
+            CustomJS(
+                args={
+                    "marks": self.marks,
+                    "state": holder,
+                    "detail": self.detail,
+                    "relayout": relayout,
+                },
+                code=PICK_JS,
+            ),
         )
         self._first_frame(arrows, marks)
         self.why.js_on_click(
@@ -295,9 +283,8 @@ class SequenceView:
         axis = self.plot.yaxis[0]
         axis.ticker = FixedTicker(ticks=list(range(len(lanes))))
         axis.major_label_overrides = {i: name for i, name in enumerate(lanes)}
-        self.status.text = (
-            f"t = {t:.1f} s · {len(lanes)} lanes · {drawn} messages drawn"
-            + (f" · {folded} heartbeat-only folded" if folded else "")
+        self.status.text = f"t = {t:.1f} s · {len(lanes)} lanes · {drawn} messages drawn" + (
+            f" · {folded} heartbeat-only folded" if folded else ""
         )
 
     def explanation(self) -> str:
@@ -338,10 +325,12 @@ class SequenceView:
     @property
     def layout(self) -> LayoutDOM:
         """The view with its controls, ready to embed."""
-        key = Div(text="marks: <span style='color:#d62728'>× suspicion</span> · "
-                  "<span style='color:#1f77b4'>▲ opinion move</span> · "
-                  "<span style='color:#2ca02c'>◆ recognition</span> · arrows: SYN / ACK / ACK2, "
-                  "grey = lost, <span style='color:#ff7f0e'>orange</span> = causal past")
+        key = Div(
+            text="marks: <span style='color:#d62728'>× suspicion</span> · "
+            "<span style='color:#1f77b4'>▲ opinion move</span> · "
+            "<span style='color:#2ca02c'>◆ recognition</span> · arrows: SYN / ACK / ACK2, "
+            "grey = lost, <span style='color:#ff7f0e'>orange</span> = causal past"
+        )
         return column(
             row(self.picker, self.slider),
             row(self.fold, self.why),
@@ -363,17 +352,32 @@ def _arrow_columns(data: SequenceData) -> dict[str, list[Any]]:
     n = len(a.id)
     nan = [float("nan")] * n
     return {
-        "id": a.id, "kind": a.kind, "src": a.src, "dst": a.dst, "sent": a.sent,
-        "arrived": a.arrived, "dropped": a.dropped, "folded": a.folded, "label": a.label,
-        "y0": nan, "y1": list(nan), "alpha": [0.0] * n, "width": [1.0] * n,
-        "color": ["#555555"] * n, "text": [""] * n,
+        "id": a.id,
+        "kind": a.kind,
+        "src": a.src,
+        "dst": a.dst,
+        "sent": a.sent,
+        "arrived": a.arrived,
+        "dropped": a.dropped,
+        "folded": a.folded,
+        "label": a.label,
+        "y0": nan,
+        "y1": list(nan),
+        "alpha": [0.0] * n,
+        "width": [1.0] * n,
+        "color": ["#555555"] * n,
+        "text": [""] * n,
     }
 
 
 def _mark_columns(data: SequenceData) -> dict[str, list[Any]]:
     m = data.marks
     return {
-        "node": m.node, "time": m.time, "kind": m.kind, "text": m.text, "past": m.past,
+        "node": m.node,
+        "time": m.time,
+        "kind": m.kind,
+        "text": m.text,
+        "past": m.past,
         "y": [float("nan")] * len(m.node),
         "marker": [MARK_STYLE[k][0] for k in m.kind],
         "color": [MARK_STYLE[k][1] for k in m.kind],

@@ -55,9 +55,7 @@ class SequencePanel:
         self._cost = 0.0
         self._shown: tuple[float, str | None] = (cluster.time, None)
 
-    def follow(
-        self, cluster: SimCluster, time: float, node: str | None, *, playing: bool
-    ) -> None:
+    def follow(self, cluster: SimCluster, time: float, node: str | None, *, playing: bool) -> None:
         """Show ``cluster`` at ``time`` with ``node`` selected (throttled while playing)."""
         now = monotonic()
         wait = max(self.every, self._cost / PANEL_SHARE)
