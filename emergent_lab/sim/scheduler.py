@@ -27,7 +27,8 @@ BUCKET_S = 1.0 / 1024
 """Virtual seconds per calendar bucket: about the simulated latencies' millisecond scale."""
 _PER_BUCKET = 1.0 / BUCKET_S
 _NEVER = sys.maxsize
-"""The bucket of an event at +inf (``schedule_at`` allows it; it never comes due)."""
+"""The bucket of an event at +inf (``schedule_at`` allows it; it never comes due), and of any
+event due after ``_NEVER`` buckets (about 9e15 s), whose bucket number would not fit."""
 
 
 class TimerHandle:
@@ -136,7 +137,8 @@ class Scheduler:
     def _file(self, entry: Entry) -> None:
         """Put an entry in its bucket: the current heap if due in it (or, safely, before)."""
         when = entry[0]
-        key = int(when * _PER_BUCKET) if when != math.inf else _NEVER
+        scaled = when * _PER_BUCKET  # +inf from 1.8e305 s on: those share the last bucket
+        key = int(scaled) if scaled < _NEVER else _NEVER
         if key <= self._current_key:
             heapq.heappush(self._current, entry)
             return
