@@ -184,3 +184,25 @@ def test_html_of_an_array_engine_run_is_refused_before_the_run(tmp_path, capsys)
     assert out == ""
     assert err.startswith("error: --html: only the simulated engine")
     assert not (tmp_path / "run.html").exists()
+
+
+def test_python_dash_m_emergent_lab_is_the_command():
+    proc = subprocess.run(
+        [sys.executable, "-m", "emergent_lab", "scenarios"], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "leader-crash" in proc.stdout
+
+
+def test_a_pause_longer_than_time_itself_runs_to_the_end(tmp_path):
+    """A 1e308 s pause put the wake-up past the scheduler's last bucket: OverflowError mid-run."""
+    path = tmp_path / "s.toml"
+    path.write_text(
+        "[cluster]\nnodes = 5\n[run]\nuntil = 20\n"
+        '[[events]]\nat = 2\naction = "pause"\nnode = "n1"\nduration = 1e308\n'
+    )
+    cluster, report = run_scenario(load_scenario(path))
+    assert cluster.time == 20
+    assert report.events[0].skipped is None
+    assert [e.action for e in report.events] == ["pause"]
+    assert report.converged and report.final_leader != "n1"
