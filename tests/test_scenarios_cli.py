@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -186,7 +187,7 @@ def test_html_of_an_array_engine_run_is_refused_before_the_run(tmp_path, capsys)
     assert not (tmp_path / "run.html").exists()
 
 
-def test_python_dash_m_emergent_lab_is_the_command():
+def test_python_dash_m_emergent_lab_is_the_command() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "emergent_lab", "scenarios"], capture_output=True, text=True
     )
@@ -194,7 +195,7 @@ def test_python_dash_m_emergent_lab_is_the_command():
     assert "leader-crash" in proc.stdout
 
 
-def test_a_pause_longer_than_time_itself_runs_to_the_end(tmp_path):
+def test_a_pause_longer_than_time_itself_runs_to_the_end(tmp_path: Path) -> None:
     """A 1e308 s pause put the wake-up past the scheduler's last bucket: OverflowError mid-run."""
     path = tmp_path / "s.toml"
     path.write_text(
