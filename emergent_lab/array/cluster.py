@@ -52,6 +52,7 @@ from emergent_lab.run.engine import Counters, Detection
 from emergent_lab.run.events import (
     EventRecord,
     apply_scheduled,
+    check_arguments,
     leading_now,
     log_event,
     resolve_groups,
@@ -414,6 +415,7 @@ class ArrayCluster:
                 f"(expected one of: {', '.join(ARRAY_ACTIONS)})"
             )
         check_number("at", time, low=self.time)
+        check_arguments(getattr(self, action), action, arguments)
         self._actions.schedule_at(float(time), partial(self._apply, action, arguments))
 
     def _apply(self, action: str, arguments: dict[str, Any]) -> None:
