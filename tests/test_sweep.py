@@ -174,7 +174,7 @@ def test_plan_refuses_seeds_that_are_not_integers_in_range(seeds: Any) -> None:
 def test_plan_takes_numpy_seeds() -> None:
     import numpy as np
 
-    runs = plan("leader-crash", {"cluster.fanout": [2]}, np.arange(3))
+    runs = plan("leader-crash", {"cluster.fanout": [2]}, np.arange(3))  # type: ignore[arg-type]
     assert [run.seed for run in runs] == [0, 1, 2]
 
 
