@@ -1,6 +1,7 @@
 """Scenario files and the CLI: reports, determinism, and one-line errors for bad input."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -207,3 +208,21 @@ def test_a_pause_longer_than_time_itself_runs_to_the_end(tmp_path: Path) -> None
     assert report.events[0].skipped is None
     assert [e.action for e in report.events] == ["pause"]
     assert report.converged and report.final_leader != "n1"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('[[events]]\nat = 5\naction = "pause"\nnode = "n1"\nduration = 1\n', "events[0].action"),
+        ("[score]\nnoise = 0.1\n", "score.noise"),
+        ('[network]\ngraph = { model = "complete" }\n', "network.graph"),
+    ],
+)
+def test_what_the_array_engine_cannot_run_is_refused_when_loaded(
+    tmp_path: Path, extra: str, message: str
+) -> None:
+    """It was refused only when the cluster was built: a sweep started its workers first."""
+    path = tmp_path / "s.toml"
+    path.write_text('[cluster]\nnodes = 4\nengine = "array"\n' + extra)
+    with pytest.raises(ValueError, match=re.escape(message) + ".* not supported by the array"):
+        load_scenario(path)

@@ -21,6 +21,7 @@ from emergent_lab.core.ids import default_ids, validate_node_id
 from emergent_lab.detector import DetectorParams
 from emergent_lab.protocol.params import CLUSTER_DETECTOR, ProtocolParams
 from emergent_lab.run.config import DEFAULT_SEEDS, PROTOCOLS, ClusterConfig
+from emergent_lab.scenario.array import check_array_support
 from emergent_lab.scenario.engines import EngineOptions, engine_options
 from emergent_lab.scenario.errors import ScenarioError, checked, checked_under, fail
 from emergent_lab.scenario.events import MAX_ROUNDS, ScenarioEvent, check_timeline, parse_event
@@ -249,7 +250,7 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
         raise fail("events", "must be an array of tables ([[events]])")
     events = tuple(parse_event(k, raw, float(until)) for k, raw in enumerate(raw_events))
     check_timeline(events, config, float(until))
-    return Scenario(
+    scenario = Scenario(
         name=str(data.get("name", name)),
         description=str(data.get("description", "")),
         config=config,
@@ -261,6 +262,9 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
         engine=engine,
         source=data,
     )
+    if engine.engine == "array":
+        checked(check_array_support, scenario)
+    return scenario
 
 
 def _check_rounds(until: float, params: ProtocolParams, noise: tuple[float, float] | None) -> None:
