@@ -161,6 +161,9 @@ class ArrayCluster:
         if len(seeds) == 1:
             self.has_seeds[:] = True
             self.has_seeds[seeds[0]] = False
+        self.seed_nodes: IntArray = np.array(seeds, dtype=np.int64)
+        """The seeds; one that heard from nobody waits at most gc_after, then leads itself."""
+        self.seeds_wait: BoolArray = self.has_seeds[self.seed_nodes].copy()
         self.observer = RoundObserver()
         self.events: list[EventRecord] = []
         self.messages_sent = 0
