@@ -226,3 +226,10 @@ def test_what_the_array_engine_cannot_run_is_refused_when_loaded(
     path.write_text('[cluster]\nnodes = 4\nengine = "array"\n' + extra)
     with pytest.raises(ValueError, match=re.escape(message) + ".* not supported by the array"):
         load_scenario(path)
+
+
+def test_a_file_saved_with_a_byte_order_mark_runs(tmp_path: Path) -> None:
+    """Notepad saves UTF-8 with a BOM; it was refused as invalid TOML at line 1, column 1."""
+    path = tmp_path / "s.toml"
+    path.write_bytes(b"\xef\xbb\xbf[cluster]\nnodes = 3\n[run]\nuntil = 5\n")
+    assert load_scenario(path).config.ids == ("n0", "n1", "n2")

@@ -317,7 +317,7 @@ def load_scenario(source: str | Path, *, seed: int | None = None) -> Scenario:
     elif path.is_file():
         name = path.stem
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")  # a BOM (Windows editors) is no error
         except UnicodeDecodeError:
             raise ScenarioError(f"{name}: not a text file (a scenario is UTF-8 TOML)") from None
     else:
