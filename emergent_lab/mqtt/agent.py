@@ -93,6 +93,8 @@ class AgentConfig:
             validate_node_id(seed, field="--seed")
         for name, value in self.metrics.items():
             check_number(f"--metric {name}", value)
+        # A metric the score does not know would be gossiped, and refused by every peer.
+        self.score.check_metrics(self.metrics, field="--metric")
 
 
 class Agent:
