@@ -21,8 +21,9 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import numbers
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 PROTOCOL = "protocol"
+MAX_SEEDS = 100_000
+"""Most seeds a sweep counts out: ``seeds=10**12`` is a typo, not a plan (it ran out of memory)."""
 """The grid key (and column) that picks the node class: a key of ``PROTOCOLS``."""
 SECTION_KEYS: Mapping[str, tuple[str, ...]] = {
     "cluster": tuple(k for k in CLUSTER_KEYS if k != "seed"),
@@ -145,6 +148,8 @@ def plan(
             before anything has run.
     """
     base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if grid is not None and not isinstance(grid, Mapping):
+        raise ValueError(f"grid: must be a mapping of parameter to a list of values (got {grid!r})")
     grid = dict(grid or {})
     for name, values in grid.items():
         check_parameter(name)
@@ -158,9 +163,7 @@ def plan(
             raise ValueError(
                 f"protocol: unknown protocol {name!r} (expected one of: {', '.join(PROTOCOLS)})"
             )
-    seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
-    if not seed_list or any(s < 0 for s in seed_list):
-        raise ValueError(f"seeds: must be a count >= 1 or a list of seeds >= 0 (got {seeds!r})")
+    seed_list = _seed_list(seeds)
     runs = []
     names = list(grid)
     for chosen_protocol in protocols:
@@ -174,6 +177,29 @@ def plan(
                 run.scenario()
                 runs.append(run)
     return runs
+
+
+def _seed_list(seeds: object) -> list[int]:
+    """The seeds of a sweep: ``range(count)`` or the integers given (no bools, no fractions)."""
+    wrong = ValueError(
+        f"seeds: must be a count in [1, {MAX_SEEDS}] or a non-empty list of integer seeds >= 0 "
+        f"(got {seeds!r})"
+    )
+    if _is_integer(seeds):
+        if not 1 <= int(seeds) <= MAX_SEEDS:  # type: ignore[call-overload]
+            raise wrong
+        return list(range(int(seeds)))  # type: ignore[call-overload]
+    if isinstance(seeds, (str, bytes, Mapping)) or not isinstance(seeds, Iterable):
+        raise wrong
+    chosen = list(seeds)
+    if not chosen or not all(_is_integer(s) and s >= 0 for s in chosen):
+        raise wrong
+    return [int(s) for s in chosen]
+
+
+def _is_integer(value: object) -> bool:
+    """An int or a NumPy integer; never a bool (``seeds=True`` is a typo)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 class TrafficMeter:

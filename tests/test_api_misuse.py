@@ -6,6 +6,7 @@ were accepted, and a refused ``set_param`` was half-applied.
 """
 
 import math
+import re
 import signal
 
 import numpy as np
@@ -85,3 +86,31 @@ def test_leader_is_a_target_never_an_id() -> None:
     with pytest.raises(ValueError, match="node: 'leader' names whoever leads"):
         cluster.join("leader")
     assert cluster.events == []
+
+
+@pytest.mark.parametrize("engine", [SimCluster, ArrayCluster])
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({}, "crash: missing a required argument: 'node' (expected: node)"),
+        ({"node": "n1", "bogus": 1}, "crash: got an unexpected keyword argument 'bogus'"),
+    ],
+)
+def test_at_refuses_arguments_the_action_cannot_take(
+    engine: type[SimCluster] | type[ArrayCluster], arguments: dict[str, object], message: str
+) -> None:
+    """They were accepted and raised a TypeError when the action came due, mid-run."""
+    cluster = engine(ClusterConfig.create(4, seed=1))
+    with pytest.raises(ValueError, match=re.escape(message)):
+        cluster.at(5.0, "crash", **arguments)
+    cluster.run(10.0)
+    assert cluster.events == [] and all(cluster.is_up(n) for n in ("n0", "n1", "n2", "n3"))
+
+
+def test_set_latency_refuses_what_is_not_a_latency_model() -> None:
+    """A number was taken, and the next message sent raised an AttributeError."""
+    cluster = SimCluster(ClusterConfig.create(4, seed=1))
+    with pytest.raises(ValueError, match=r"latency: must be a latency model"):
+        cluster.set_latency(0.05)  # type: ignore[arg-type]
+    cluster.run(10.0)
+    assert cluster.events == [] and cluster.leader() is not None

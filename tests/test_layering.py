@@ -30,8 +30,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("mqtt",),
     ("jupyter",),
     ("cli",),
+    ("__main__",),
 )
-"""Bottom to top, as the README's Layout section and each package's docstring state them."""
+"""Bottom to top, as the README's Layout section and each package's docstring state them
+(``python -m emergent_lab`` on top: it only runs the CLI)."""
 
 LEVEL = {package: level for level, names in enumerate(LAYERS) for package in names}
 UI_MODULES = ("ipywidgets", "bokeh", "jupyter_bokeh", "IPython")

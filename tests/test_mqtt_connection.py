@@ -58,6 +58,9 @@ def test_bad_connection_settings_name_the_option(
         (["agent", "--id", "n1", "--broker", "tcp://x"], "--broker: scheme"),
         (["observe", "--key-file", "/nonexistent.key"], "--key-file: cannot read"),
         (["broker", "--port", "70000"], "--port: must be an integer"),
+        # Both started an agent (that gossiped a metric every peer refuses, or stopped at once).
+        (["agent", "--id", "n1", "--metric", "nope=0.5"], "--metric.nope: unknown metric"),
+        (["agent", "--id", "n1", "--duration", "-1"], "--duration: must be a finite number > 0"),
     ],
 )
 def test_bad_command_line_input_exits_2_naming_the_field(

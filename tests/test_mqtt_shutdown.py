@@ -4,6 +4,7 @@ without a traceback."""
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -67,3 +68,29 @@ def test_agents_and_broker_stop_together_within_a_second(
                 process.kill()
                 process.wait()
         watcher.close()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_an_agent_that_never_reached_its_broker_stops_within_a_second(
+    signum: signal.Signals,
+) -> None:
+    """A wrong port: the agent waited for a first connection and ignored SIGTERM and SIGINT."""
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    agent = AgentProcess("n1", f"mqtt://127.0.0.1:{port}", "unreached", {"cpu_free": 0.5})
+    process = subprocess.Popen(agent.command(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert process.stdout is not None
+        process.stdout.readline()  # "agent n1 (generation 1) on ...": it is up and retrying
+        time.sleep(1.0)
+        started = time.monotonic()
+        process.send_signal(signum)
+        process.wait(5)
+        took = time.monotonic() - started
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 0
+    assert process.stderr is not None and process.stderr.read() == b""
+    assert took < LIMIT, f"{signum.name}: exited after {took:.2f} s"

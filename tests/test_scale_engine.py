@@ -260,3 +260,20 @@ def test_a_suspected_leader_dropped_from_a_list_does_not_come_back_alive() -> No
     crash = build_report(cluster).events[-1]
     assert crash.action == "crash" and crash.reconverged_after_s is not None
     assert crash.reconverged_after_s < 16
+
+
+@pytest.mark.parametrize("view", ["full", "topk"])
+def test_a_seed_restarted_alone_leads_itself_after_gc_after(view: str) -> None:
+    """README: a seed that hears from nobody waits at most gc_after, then leads a cluster of one.
+
+    The array engine had no seed timeout: a seed restarted alone waited for ever (the exact
+    engine's full view did not).
+    """
+    cluster = ArrayCluster(ClusterConfig.create(3, seed=1, view=view, gc_after=10.0), view=view)
+    for node in ("n0", "n1", "n2"):
+        cluster.at(10.0, "crash", node=node)
+    cluster.at(20.0, "restart", node="n2")
+    cluster.run(25.0)
+    assert cluster.leader() is None  # still joining: within gc_after of its restart
+    cluster.run(40.0)
+    assert cluster.leader() == "n2" and cluster.acting_leaders() == ["n2"]

@@ -68,6 +68,34 @@ BAD = [
     ('[score]\nbase = { cpu_free = "x" }\n', "score.base.cpu_free: must be a finite number"),
     ("[score]\nweights = { cpu_free = -1 }\n", "score.weights.cpu_free"),
     ("name = 5\n", "name: must be a string"),
+    # Ints beyond a double's range (TOML reads any length) raised OverflowError: a traceback.
+    ("[cluster]\nseed = 1" + "0" * 400 + "\n", "cluster.seed: must be an integer >= 0"),
+    ("[detector]\nthreshold = 1" + "0" * 400 + "\n", "detector.threshold: must be a finite"),
+    ("[score]\nnodes.n1 = { cpu_free = 1" + "0" * 400 + " }\n", "score.nodes.n1.cpu_free: must"),
+    (
+        '[network]\nlatency = { model = "constant", delay = 1' + "0" * 400 + " }\n",
+        "network.latency.delay: must be a finite number",
+    ),
+    # A log-normal draw overflowed to an infinite delay mid-run ("delay: must be finite").
+    (
+        '[network]\nlatency = { model = "lognormal", median = 0.02, sigma = 1e30 }\n',
+        "network.latency.sigma: must be a finite number >= 0 and <= 10 (got 1e+30)",
+    ),
+    (
+        '[network]\nlatency = { model = "lognormal", median = 1e300, sigma = 0.5 }\n',
+        "network.latency.median: must be a finite number > 0 and <= 1e+06",
+    ),
+    # Runs that would never end (hours of events per virtual second, or 1e30 seconds).
+    ("[run]\nuntil = 1e30\n", "run.until: must be <= 100000 s"),
+    ("[cluster]\nheartbeat_interval = 1e-9\n", "cluster.heartbeat_interval: must be >= 0.0006 s"),
+    ("[cluster]\ngossip_interval = 1e-9\n", "cluster.gossip_interval: must be >= 0.0006 s"),
+    ("[score]\nnoise = 0.1\nnoise_interval = 1e-9\n", "score.noise_interval: must be >= 0.0006"),
+    (
+        '[[events]]\nat = 10\naction = "set_param"\nname = "gossip_interval"\nvalue = 1e-9\n',
+        "events[0].value: must be >= 0.0005 s",
+    ),
+    # No seed: nobody ever gossips, a silent run.
+    ("[cluster]\nseeds = []\n", "cluster.seeds: must be an integer >= 1 or a non-empty list"),
     ("", "empty scenario"),
     ("# only a comment\n", "empty scenario"),
 ]

@@ -1,8 +1,10 @@
 """Scenario files and the CLI: reports, determinism, and one-line errors for bad input."""
 
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -184,3 +186,50 @@ def test_html_of_an_array_engine_run_is_refused_before_the_run(tmp_path, capsys)
     assert out == ""
     assert err.startswith("error: --html: only the simulated engine")
     assert not (tmp_path / "run.html").exists()
+
+
+def test_python_dash_m_emergent_lab_is_the_command() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "emergent_lab", "scenarios"], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "leader-crash" in proc.stdout
+
+
+def test_a_pause_longer_than_time_itself_runs_to_the_end(tmp_path: Path) -> None:
+    """A 1e308 s pause put the wake-up past the scheduler's last bucket: OverflowError mid-run."""
+    path = tmp_path / "s.toml"
+    path.write_text(
+        "[cluster]\nnodes = 5\n[run]\nuntil = 20\n"
+        '[[events]]\nat = 2\naction = "pause"\nnode = "n1"\nduration = 1e308\n'
+    )
+    cluster, report = run_scenario(load_scenario(path))
+    assert cluster.time == 20
+    assert report.events[0].skipped is None
+    assert [e.action for e in report.events] == ["pause"]
+    assert report.converged and report.final_leader != "n1"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('[[events]]\nat = 5\naction = "pause"\nnode = "n1"\nduration = 1\n', "events[0].action"),
+        ("[score]\nnoise = 0.1\n", "score.noise"),
+        ('[network]\ngraph = { model = "complete" }\n', "network.graph"),
+    ],
+)
+def test_what_the_array_engine_cannot_run_is_refused_when_loaded(
+    tmp_path: Path, extra: str, message: str
+) -> None:
+    """It was refused only when the cluster was built: a sweep started its workers first."""
+    path = tmp_path / "s.toml"
+    path.write_text('[cluster]\nnodes = 4\nengine = "array"\n' + extra)
+    with pytest.raises(ValueError, match=re.escape(message) + ".* not supported by the array"):
+        load_scenario(path)
+
+
+def test_a_file_saved_with_a_byte_order_mark_runs(tmp_path: Path) -> None:
+    """Notepad saves UTF-8 with a BOM; it was refused as invalid TOML at line 1, column 1."""
+    path = tmp_path / "s.toml"
+    path.write_bytes(b"\xef\xbb\xbf[cluster]\nnodes = 3\n[run]\nuntil = 5\n")
+    assert load_scenario(path).config.ids == ("n0", "n1", "n2")

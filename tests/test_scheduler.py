@@ -116,3 +116,18 @@ def test_the_calendar_keeps_one_heaps_order_across_buckets_and_peeks():
     s.schedule_at(math.inf, lambda: seen.append("never"))
     s.run(until=100.0)
     assert seen[-1] == 5
+
+
+def test_events_beyond_the_last_bucket_queue_in_order_and_never_come_due() -> None:
+    """``schedule_at(1e306)`` raised OverflowError (its bucket number was ``int(inf)``)."""
+    s = Scheduler()
+    ran: list[str] = []
+    s.schedule_at(math.inf, lambda: ran.append("inf"))
+    s.schedule_at(1e306, lambda: ran.append("1e306"))
+    s.schedule_at(1e300, lambda: ran.append("1e300"))
+    s.schedule(1.0, lambda: ran.append("soon"))
+    s.run(until=100.0)
+    assert ran == ["soon"]
+    assert s.peek() == 1e300
+    s.run()
+    assert ran == ["soon", "1e300", "1e306", "inf"]

@@ -161,3 +161,23 @@ def test_a_sweep_runs_array_engine_scenarios_deterministically() -> None:
         assert row["event0.detection_mean_s"] <= after
         assert after <= failover_bound(row["event0.detection_max_s"], 2000, 1.0)
         assert row["event0.reconverged_rounds"] == after  # one round per second
+
+
+@pytest.mark.parametrize("seeds", [2.5, True, 10**12, [2.7], ["a"], [True], "ab", []])
+def test_plan_refuses_seeds_that_are_not_integers_in_range(seeds: Any) -> None:
+    """They raised TypeError (2.5), ran a sweep of one seed (True), were truncated (2.7)
+    or ran out of memory (10**12)."""
+    with pytest.raises(ValueError, match=r"seeds: must be a count in \[1, 100000\]"):
+        plan("leader-crash", {"cluster.fanout": [2]}, seeds)
+
+
+def test_plan_takes_numpy_seeds() -> None:
+    import numpy as np
+
+    runs = plan("leader-crash", {"cluster.fanout": [2]}, np.arange(3))  # type: ignore[arg-type]
+    assert [run.seed for run in runs] == [0, 1, 2]
+
+
+def test_plan_refuses_a_grid_that_is_not_a_mapping() -> None:
+    with pytest.raises(ValueError, match=r"grid: must be a mapping of parameter"):
+        plan("leader-crash", [("cluster.fanout", [2])])  # type: ignore[arg-type]

@@ -52,6 +52,7 @@ from emergent_lab.run.engine import Counters, Detection
 from emergent_lab.run.events import (
     EventRecord,
     apply_scheduled,
+    check_arguments,
     leading_now,
     log_event,
     resolve_groups,
@@ -160,6 +161,9 @@ class ArrayCluster:
         if len(seeds) == 1:
             self.has_seeds[:] = True
             self.has_seeds[seeds[0]] = False
+        self.seed_nodes: IntArray = np.array(seeds, dtype=np.int64)
+        """The seeds; one that heard from nobody waits at most gc_after, then leads itself."""
+        self.seeds_wait: BoolArray = self.has_seeds[self.seed_nodes].copy()
         self.observer = RoundObserver()
         self.events: list[EventRecord] = []
         self.messages_sent = 0
@@ -414,6 +418,7 @@ class ArrayCluster:
                 f"(expected one of: {', '.join(ARRAY_ACTIONS)})"
             )
         check_number("at", time, low=self.time)
+        check_arguments(getattr(self, action), action, arguments)
         self._actions.schedule_at(float(time), partial(self._apply, action, arguments))
 
     def _apply(self, action: str, arguments: dict[str, Any]) -> None:

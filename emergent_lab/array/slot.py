@@ -124,6 +124,11 @@ def evaluate(cluster: ArrayCluster, nodes: IntArray) -> None:
     if not nodes.size:
         return
     p = cluster.params
+    # Node.joining: a seed stops waiting for its seeds gc_after after its start.
+    seeds = cluster.seed_nodes
+    cluster.has_seeds[seeds] = cluster.seeds_wait & (
+        cluster.time - cluster.started_at[seeds] < p.gc_after
+    )
     switched, moved = cluster.view.evaluate(
         nodes,
         cluster.time,

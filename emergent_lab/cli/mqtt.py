@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from emergent_lab.core.checks import check_number
 from emergent_lab.protocol.params import CLUSTER_DETECTOR, ProtocolParams
 from emergent_lab.score import PRESETS, ScoreFunction
 
@@ -226,6 +227,8 @@ def _agent(args: argparse.Namespace) -> int:
         rng_seed=args.rng_seed,
         state_dir=args.state_dir,
     )
+    if args.duration is not None:
+        check_number("--duration", args.duration, low=0, low_open=True)
     agent = Agent(config, _settings(args))
     print(f"agent {args.id} (generation {args.generation}) on {agent.settings.url}", flush=True)
     _run_until_signal(agent.run(args.duration), agent.stop)

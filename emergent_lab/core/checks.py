@@ -34,7 +34,7 @@ def check_number(
     expected = f"{kind} {' and '.join(bounds)}".strip()
     bad = isinstance(value, bool) or not isinstance(value, (int, float))
     if not bad:
-        number = float(value)  # type: ignore[arg-type]
+        number = as_float(value)
         bad = (
             not math.isfinite(number)
             or (integer and not number.is_integer())
@@ -44,3 +44,16 @@ def check_number(
     if bad:
         raise ValueError(f"{name}: must be {expected} (got {value!r})")
     return number
+
+
+def as_float(value: object) -> float:
+    """``float(value)``, or an infinity for an int beyond a double's range.
+
+    TOML and JSON read ``10**400`` as a Python int, and ``float`` of it raises
+    OverflowError (not ValueError): every check treats it as the out-of-range
+    number it is, so it is refused with the field's name instead of a traceback.
+    """
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf  # type: ignore[operator]

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+from emergent_lab.core.checks import as_float
+
 if TYPE_CHECKING:
     from emergent_lab.detector.akka import PhiAccrualDetector
     from emergent_lab.detector.cassandra import ExponentialPhiDetector
@@ -32,7 +34,7 @@ def _number(field: str, value: object, *, minimum: float, strict: bool) -> float
     scenario file is a typo, not 1.0.
     """
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    number = float(cast(float, value)) if ok else math.nan
+    number = as_float(value) if ok else math.nan
     if not (math.isfinite(number) and (number > minimum if strict else number >= minimum)):
         relation = ">" if strict else ">="
         raise ValueError(

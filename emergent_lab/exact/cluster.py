@@ -31,6 +31,7 @@ from emergent_lab.run.events import (
     ACTIONS,
     EventRecord,
     apply_scheduled,
+    check_arguments,
     leading_now,
     log_event,
     resolve_groups,
@@ -349,6 +350,8 @@ class SimCluster:
 
     def set_latency(self, latency: LatencyModel) -> None:
         """Use another latency model from now on."""
+        if not callable(getattr(latency, "sample", None)):
+            raise ValueError(f"latency: must be a latency model, with sample() (got {latency!r})")
         self._record("set_latency", {"latency": repr(latency)})
         self.network.set_latency(latency)
 
@@ -410,6 +413,7 @@ class SimCluster:
                 f"action: unknown action {action!r} (expected one of: {', '.join(ACTIONS)})"
             )
         check_number("at", time, low=self.time)
+        check_arguments(getattr(self, action), action, arguments)
         self.scheduler.schedule_at(float(time), partial(self._apply, action, arguments))
 
     def _apply(self, action: str, arguments: dict[str, Any]) -> None:

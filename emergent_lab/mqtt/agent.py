@@ -93,6 +93,8 @@ class AgentConfig:
             validate_node_id(seed, field="--seed")
         for name, value in self.metrics.items():
             check_number(f"--metric {name}", value)
+        # A metric the score does not know would be gossiped, and refused by every peer.
+        self.score.check_metrics(self.metrics, field="--metric")
 
 
 class Agent:
@@ -153,7 +155,8 @@ class Agent:
         session = asyncio.create_task(self.connection.run())
         ticker: asyncio.Task[None] | None = None
         try:
-            await self.connection.connected.wait()
+            if not await self._connected_before_stop(duration):
+                return
             await asyncio.sleep(self.config.discovery)
             self._start_node(asyncio.get_running_loop())
             ticker = asyncio.create_task(self._status_loop())
@@ -181,6 +184,18 @@ class Agent:
     def stop(self) -> None:
         """Ask :meth:`run` to finish (safe from a signal handler on the loop)."""
         self._stop.set()
+
+    async def _connected_before_stop(self, duration: float | None) -> bool:
+        """Wait for the first connection; False if :meth:`stop` or ``duration`` came first.
+
+        A broker that is never reached (a wrong port) must not make SIGTERM and
+        ``--duration`` wait for a connection that never comes.
+        """
+        waits = [asyncio.ensure_future(e.wait()) for e in (self.connection.connected, self._stop)]
+        await asyncio.wait(waits, timeout=duration, return_when=asyncio.FIRST_COMPLETED)
+        for wait in waits:
+            wait.cancel()
+        return self.connection.connected.is_set() and not self._stop.is_set()
 
     def _start_node(self, loop: asyncio.AbstractEventLoop) -> None:
         config = self.config

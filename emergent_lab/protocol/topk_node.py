@@ -218,7 +218,12 @@ class TopKNode(Member):
         look = self.candidates.look(now, own_score=self.score, current=current)
         self._suspect(look.suspected, now)
         self._set_alive_candidates(look.alive)
-        joining = bool(self.seeds.size) and not look.knows_peer
+        # Node.joining's rule: a seed that heard from nobody leads itself after gc_after.
+        joining = (
+            bool(self.seeds.size)
+            and not look.knows_peer
+            and (not self.is_seed or now - self.started_at < self.params.gc_after)
+        )
         threshold = self.params.convergence_threshold
         recognised = self.candidates.recognition(current, threshold, now)
         opinion = choose(

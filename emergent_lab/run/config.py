@@ -223,6 +223,10 @@ class ClusterConfig:
             seed_ids = tuple(first)
         else:
             seed_ids = tuple(validate_node_id(s, field="cluster.seeds") for s in seeds)
+            if not seed_ids:  # nobody would ever gossip: a run of silence
+                raise ValueError(
+                    "cluster.seeds: must be an integer >= 1 or a non-empty list of ids"
+                )
             missing = sorted(set(seed_ids) - set(ids))
             if missing:
                 raise ValueError(f"cluster.seeds: {missing[0]!r} is not in cluster.ids")

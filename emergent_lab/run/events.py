@@ -9,7 +9,8 @@ engines.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import inspect
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -71,6 +72,20 @@ class Scheduled(Protocol):
     def observer(self) -> Marker:
         """Where events are marked on the timeline."""
         ...
+
+
+def check_arguments(verb: Callable[..., Any], action: str, arguments: Mapping[str, Any]) -> None:
+    """Refuse, when ``action`` is scheduled, arguments its ``verb`` could never take.
+
+    A missing or unknown argument otherwise surfaces as a TypeError when the
+    action comes due, halfway through a run the caller thought was set up.
+    """
+    signature = inspect.signature(verb)
+    try:
+        signature.bind(**arguments)
+    except TypeError as error:
+        expected = ", ".join(signature.parameters) or "no arguments"
+        raise ValueError(f"{action}: {error} (expected: {expected})") from None
 
 
 def apply_scheduled(cluster: Scheduled, action: str, arguments: dict[str, Any]) -> None:

@@ -10,12 +10,17 @@ if TYPE_CHECKING:
     from emergent_lab.scenario.schema import Scenario
 
 
-def build_array_cluster(scenario: Scenario) -> ArrayCluster:
-    """An array-engine cluster with the scenario's timeline scheduled, not yet run.
+def check_array_support(scenario: Scenario) -> None:
+    """Refuse what the array engine cannot honour, naming the field.
+
+    Called when the scenario is parsed, so ``load_scenario`` refuses it and a
+    sweep never starts its workers on runs that would all fail.
 
     Raises:
         ValueError: naming the first field the array engine cannot honour.
     """
+    if scenario.config.graph is not None:
+        raise ValueError("network.graph: not supported by the array engine (use engine = 'exact')")
     if scenario.noise is not None:
         raise ValueError("score.noise: not supported by the array engine (use engine = 'exact')")
     if scenario.traces is not None:
@@ -26,6 +31,15 @@ def build_array_cluster(scenario: Scenario) -> ArrayCluster:
                 f"events[{k}].action: {event.action!r} is not supported by the array engine "
                 f"(expected one of: {', '.join(ARRAY_ACTIONS)})"
             )
+
+
+def build_array_cluster(scenario: Scenario) -> ArrayCluster:
+    """An array-engine cluster with the scenario's timeline scheduled, not yet run.
+
+    Raises:
+        ValueError: naming the first field the array engine cannot honour.
+    """
+    check_array_support(scenario)
     options = scenario.engine
     cluster = ArrayCluster(scenario.config, view=options.view, k=options.k)
     for event in scenario.events:

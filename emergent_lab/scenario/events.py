@@ -25,6 +25,12 @@ from emergent_lab.scenario.errors import checked, checked_under, fail
 from emergent_lab.score import ScoreFunction
 from emergent_lab.sim.latency import latency_from_mapping
 
+MAX_ROUNDS = 100_000
+"""Most timer periods (gossip, heartbeat, score noise) a run may last: ``until = 1e30`` or a
+``heartbeat_interval`` of a nanosecond would otherwise run for ever instead of being refused."""
+PERIODS = ("gossip_interval", "heartbeat_interval")
+"""The protocol's timer periods, which ``set_param`` may shorten mid-run."""
+
 # action → (required fields, optional fields)
 EVENT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "crash": (("node",), ()),
@@ -126,12 +132,13 @@ def _groups(path: str, groups: Any) -> None:
             seen.add(node)
 
 
-def check_timeline(events: tuple[ScenarioEvent, ...], config: ClusterConfig) -> None:
+def check_timeline(events: tuple[ScenarioEvent, ...], config: ClusterConfig, until: float) -> None:
     """Walk the timeline in time order against the cluster it will act on.
 
     Every node an event names must exist by then (or be ``leader``), a join
     must bring a new id, metrics must be the score's, and weight and
-    parameter changes must be ones the cluster would accept.
+    parameter changes must be ones the cluster would accept (a period short
+    enough that the rest of the run would last over ``MAX_ROUNDS`` of it is not).
     """
     known = set(config.ids)
     score: ScoreFunction = config.score
@@ -166,6 +173,14 @@ def check_timeline(events: tuple[ScenarioEvent, ...], config: ClusterConfig) -> 
                 params = params.replace(**{arguments["name"]: arguments["value"]})
             except ValueError as error:
                 raise fail(f"{path}.value", str(error)) from None
+            name = arguments["name"]
+            if name in PERIODS and (until - event.at) > MAX_ROUNDS * getattr(params, name):
+                raise fail(
+                    f"{path}.value",
+                    f"must be >= {(until - event.at) / MAX_ROUNDS:g} s: the {until - event.at:g} s "
+                    f"left of the run last at most {MAX_ROUNDS} periods of {name} "
+                    f"(got {arguments['value']!r})",
+                )
 
 
 def _targets(event: ScenarioEvent) -> list[tuple[str, str]]:

@@ -21,9 +21,10 @@ from emergent_lab.core.ids import default_ids, validate_node_id
 from emergent_lab.detector import DetectorParams
 from emergent_lab.protocol.params import CLUSTER_DETECTOR, ProtocolParams
 from emergent_lab.run.config import DEFAULT_SEEDS, PROTOCOLS, ClusterConfig
+from emergent_lab.scenario.array import check_array_support
 from emergent_lab.scenario.engines import EngineOptions, engine_options
 from emergent_lab.scenario.errors import ScenarioError, checked, checked_under, fail
-from emergent_lab.scenario.events import ScenarioEvent, check_timeline, parse_event
+from emergent_lab.scenario.events import MAX_ROUNDS, ScenarioEvent, check_timeline, parse_event
 from emergent_lab.scenario.sections import (
     SWIM_KEYS,
     TraceReplay,
@@ -220,6 +221,7 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
     traces = parse_traces(score["traces"], score_fn) if "traces" in score else None
     until = checked(check_number, "run.until", run.get("until", 60.0), low=0, low_open=True)
     warmup = checked(check_number, "run.warmup", run.get("warmup", 0.0), low=0, high=until)
+    _check_rounds(float(until), params, noise)
     causality = run.get("causality", False)
     if not isinstance(causality, bool):
         raise fail("run.causality", f"must be true or false (got {causality!r})")
@@ -247,8 +249,8 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
     if not isinstance(raw_events, list):
         raise fail("events", "must be an array of tables ([[events]])")
     events = tuple(parse_event(k, raw, float(until)) for k, raw in enumerate(raw_events))
-    check_timeline(events, config)
-    return Scenario(
+    check_timeline(events, config, float(until))
+    scenario = Scenario(
         name=str(data.get("name", name)),
         description=str(data.get("description", "")),
         config=config,
@@ -259,6 +261,36 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
         warmup=float(warmup),
         engine=engine,
         source=data,
+    )
+    if engine.engine == "array":
+        checked(check_array_support, scenario)
+    return scenario
+
+
+def _check_rounds(until: float, params: ProtocolParams, noise: tuple[float, float] | None) -> None:
+    """Refuse a run of more than ``MAX_ROUNDS`` of its shortest period, naming the field at fault.
+
+    ``run.until`` is named when it is too long even for one-second periods, else the period.
+    """
+    periods = {
+        "cluster.gossip_interval": params.gossip_interval,
+        "cluster.heartbeat_interval": params.heartbeat_interval,
+    }
+    if noise is not None:
+        periods["score.noise_interval"] = noise[1]
+    name, period = min(periods.items(), key=lambda item: item[1])
+    if until <= MAX_ROUNDS * period:
+        return
+    if until > MAX_ROUNDS:
+        raise fail(
+            "run.until",
+            f"must be <= {MAX_ROUNDS * period:g} s, {MAX_ROUNDS} periods of {name} = {period:g} s "
+            f"(got {until:g})",
+        )
+    raise fail(
+        name,
+        f"must be >= {until / MAX_ROUNDS:g} s: a run of run.until = {until:g} s lasts at most "
+        f"{MAX_ROUNDS} of them (got {period:g})",
     )
 
 
@@ -285,7 +317,7 @@ def load_scenario(source: str | Path, *, seed: int | None = None) -> Scenario:
     elif path.is_file():
         name = path.stem
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")  # a BOM (Windows editors) is no error
         except UnicodeDecodeError:
             raise ScenarioError(f"{name}: not a text file (a scenario is UTF-8 TOML)") from None
     else:

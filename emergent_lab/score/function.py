@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from emergent_lab.core.checks import as_float
 from emergent_lab.score.metrics import (
     _DICT_KEYS,
     MetricSpec,
@@ -201,7 +202,7 @@ class ScoreFunction:
                     f"{field}.{name}: unknown metric (expected one of: {', '.join(names)})"
                 )
             ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-            if not ok or not math.isfinite(float(value)):
+            if not ok or not math.isfinite(as_float(value)):
                 raise ValueError(f"{field}.{name}: must be a finite number (got {_show(value)})")
             out[str(name)] = float(value)
         return out

@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from emergent_lab.core.checks import as_float
+
 _NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NAME_RULE = "an identifier-like string (letters, digits and _, not starting with a digit)"
 _DICT_KEYS = ("metrics", "name", "preset", "weights")
@@ -67,7 +69,7 @@ class MetricSpec:
         where = f"metrics.{self.name}"
         for field in ("low", "high"):
             value = getattr(self, field)
-            if not _is_number(value) or not math.isfinite(value):
+            if not _is_number(value) or not math.isfinite(as_float(value)):
                 raise ValueError(f"{where}.{field}: must be a finite number (got {_show(value)})")
             object.__setattr__(self, field, float(value))
         if not self.high > self.low:

@@ -23,6 +23,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from emergent_lab.core.arrays import FloatArray, IntArray
+from emergent_lab.core.checks import as_float
 
 
 class LatencyModel(Protocol):
@@ -57,11 +58,28 @@ def sample_many(
     return np.array([model.sample(src, int(dst), rng) for dst in dsts], dtype=np.float64)
 
 
+MAX_SIGMA = 10.0
+"""Largest log-normal spread (``sigma``, ``jitter``): a delay is ``median * exp(sigma * z)``,
+and a larger spread makes draws overflow to an infinite delay, which no message can have."""
+MAX_MEDIAN_S = 1e6
+"""Largest log-normal median (about 11 days): with ``sigma <= 10`` every draw stays finite."""
+
+
+def _spread(field: str, value: float) -> float:
+    """A log-normal spread, in [0, MAX_SIGMA]."""
+    value = _positive(field, value)
+    if value > MAX_SIGMA:
+        raise ValueError(
+            f"{field}: must be a finite number >= 0 and <= {MAX_SIGMA:g} (got {value!r})"
+        )
+    return value
+
+
 def _positive(field: str, value: float, *, allow_zero: bool = True) -> float:
     bound = ">= 0" if allow_zero else "> 0"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{field}: must be a finite number {bound} (got {value!r})")
-    value = float(value)
+    value = as_float(value)
     ok = math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
     if not ok:
         raise ValueError(f"{field}: must be a finite number {bound} (got {value!r})")
@@ -122,8 +140,13 @@ class LogNormalLatency:
     sigma: float = 0.5
 
     def __post_init__(self) -> None:
-        _positive("network.latency.median", self.median, allow_zero=False)
-        _positive("network.latency.sigma", self.sigma)
+        median = _positive("network.latency.median", self.median, allow_zero=False)
+        if median > MAX_MEDIAN_S:
+            raise ValueError(
+                f"network.latency.median: must be a finite number > 0 and <= {MAX_MEDIAN_S:g} "
+                f"(got {self.median!r})"
+            )
+        _spread("network.latency.sigma", self.sigma)
 
     def sample(self, src: int, dst: int, rng: np.random.Generator) -> float:
         """Draw a log-normal delay."""
@@ -161,7 +184,7 @@ class MatrixLatency:
         self.slots = dict(slots) if slots is not None else None
         median = float(np.median(finite)) if finite.size else 0.01
         self.fallback = _positive("network.latency.fallback", fallback if fallback else median)
-        self.jitter = _positive("network.latency.jitter", jitter)
+        self.jitter = _spread("network.latency.jitter", jitter)
 
     def _row(self, node: int) -> int:
         row = self.slots.get(node, node) if self.slots is not None else node

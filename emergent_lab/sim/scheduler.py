@@ -27,7 +27,10 @@ BUCKET_S = 1.0 / 1024
 """Virtual seconds per calendar bucket: about the simulated latencies' millisecond scale."""
 _PER_BUCKET = 1.0 / BUCKET_S
 _NEVER = sys.maxsize
-"""The bucket of an event at +inf (``schedule_at`` allows it; it never comes due)."""
+"""The bucket of an event at +inf (``schedule_at`` allows it; it never comes due), and of any
+event due after ``_LAST_S``: past 1.8e305 s its bucket number would be ``int(inf)``."""
+_LAST_S = _NEVER * BUCKET_S
+"""About 9e15 s: events due later share the bucket ``_NEVER`` (a float, compared fast)."""
 
 
 class TimerHandle:
@@ -136,7 +139,7 @@ class Scheduler:
     def _file(self, entry: Entry) -> None:
         """Put an entry in its bucket: the current heap if due in it (or, safely, before)."""
         when = entry[0]
-        key = int(when * _PER_BUCKET) if when != math.inf else _NEVER
+        key = int(when * _PER_BUCKET) if when < _LAST_S else _NEVER
         if key <= self._current_key:
             heapq.heappush(self._current, entry)
             return
