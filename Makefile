@@ -38,6 +38,7 @@ sysdeps:
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(wildcard emergent_lab tests benchmarks scripts)
+	$(VENV)/bin/ruff format --check $(wildcard emergent_lab tests benchmarks scripts)
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
