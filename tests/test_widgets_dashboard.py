@@ -430,3 +430,34 @@ def test_suspected_by_counts_the_running_nodes_whose_view_holds_the_node_not_ali
         seen.append(states["n4"].suspected_by)
         source.advance(1.0)
     assert seen[0] == 0 and seen[-1] == 8  # undetected at the crash, then by every running node
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"speed": 1e308}, "speed: must be a finite number >= 0.1 and <= 100"),
+        ({"speed": 0.0}, "speed: must be a finite number >= 0.1 and <= 100"),
+        ({"interval": 0.01}, "interval: must be a finite number >= 0.05 and <= 1"),
+        ({"messages": "no"}, "messages: must be True or False"),
+    ],
+)
+def test_options_outside_what_the_sliders_offer_are_refused_naming_the_field(
+    arguments: dict[str, object], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import gc
+
+    with pytest.raises(ValueError, match=message):
+        Dashboard(quiet_cluster(), **arguments)  # type: ignore[arg-type]
+    gc.collect()  # ipywidgets closes the refused dashboard from __del__: quietly
+    assert "Exception ignored" not in capsys.readouterr().err
+
+
+def test_a_dashboard_of_nothing_is_refused_naming_what_it_draws(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import gc
+
+    with pytest.raises(ValueError, match="cluster: must be a SimCluster, an ArrayCluster"):
+        Dashboard(None)  # type: ignore[arg-type]
+    gc.collect()
+    assert "Exception ignored" not in capsys.readouterr().err

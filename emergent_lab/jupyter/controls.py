@@ -12,6 +12,7 @@ Every control carries a tooltip saying what it does.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -21,6 +22,10 @@ from emergent_lab.run.config import LEADER
 
 """The node target meaning "whoever leads now"."""
 AUTO_OBSERVER = "auto"
+SPEED_RANGE = (0.1, 100.0)
+"""Virtual seconds per real second the speed slider offers (a logarithmic scale)."""
+INTERVAL_RANGE = (0.05, 1.0)
+"""Real seconds between drawn frames the frame slider offers."""
 """The phi observer meaning "the first up node other than the target"."""
 
 
@@ -130,8 +135,8 @@ class Controls:
         self.speed = w.FloatLogSlider(
             value=speed,
             base=10,
-            min=-1,
-            max=2,
+            min=math.log10(SPEED_RANGE[0]),
+            max=math.log10(SPEED_RANGE[1]),
             step=0.05,
             description="speed (s/s)",
             tooltip="virtual seconds per real second while playing",
@@ -139,7 +144,7 @@ class Controls:
             style=_LABEL,
         )
         self.interval = _slider(
-            "frame (s)", interval, 0.05, 1.0, 0.05, "real seconds between drawn frames"
+            "frame (s)", interval, *INTERVAL_RANGE, 0.05, "real seconds between drawn frames"
         )
         self.seed = w.BoundedIntText(
             value=seed,

@@ -33,7 +33,7 @@ from emergent_lab.scenario import Scenario, load_scenario, parse_scenario
 from .actions import NodeActions
 from .bokeh_model import BatchedBokehModel
 from .controller import Controller
-from .controls import PARAM_SLIDERS, Controls
+from .controls import INTERVAL_RANGE, PARAM_SLIDERS, SPEED_RANGE, Controls
 from .flock import Flock
 from .frame import live_frame, recorded_frame
 from .layout import extend_positions, node_positions
@@ -41,7 +41,7 @@ from .player import FramePacer, Player
 from .playing import Playing
 from .renderer import Renderer, Scene
 from .replay import Replay
-from .sequence_panel import follow_source, no_panel_hint, panel_for
+from .sequence_panel import SequencePanel, follow_source, no_panel_hint, panel_for
 from .views import DashboardViews
 
 DASHBOARD_HINT = "▶ Run this cell to open the live dashboard."
@@ -71,8 +71,16 @@ class Dashboard(Playing, NodeActions, w.VBox):  # type: ignore[misc]
         interval: float = 0.1,
         messages: bool = True,
     ) -> None:
-        check_number("speed", speed, low=0, low_open=True)
-        check_number("interval", interval, low=0, low_open=True)
+        # Checked against what the sliders offer: a slider would clamp anything else silently.
+        check_number("speed", speed, low=SPEED_RANGE[0], high=SPEED_RANGE[1])
+        check_number("interval", interval, low=INTERVAL_RANGE[0], high=INTERVAL_RANGE[1])
+        if not isinstance(messages, bool):
+            raise ValueError(f"messages: must be True or False (got {messages!r})")
+        if not isinstance(cluster, (SimCluster, ArrayCluster, ClusterSource)):
+            raise ValueError(
+                "cluster: must be a SimCluster, an ArrayCluster or a ClusterSource "
+                f"(got {type(cluster).__name__})"
+            )
         source = source_for(cluster)
         self.source: ClusterSource = source
         self.selection: list[str] = []
@@ -202,12 +210,18 @@ class Dashboard(Playing, NodeActions, w.VBox):  # type: ignore[misc]
             self.play()
 
     def close(self) -> None:
-        """Stop playing and close every widget."""
-        self.player.stop()
-        self.figures.close()
-        self.charts.close()
-        if self.sequence is not None:
-            self.sequence.close()
+        """Stop playing and close every widget.
+
+        ipywidgets also calls this from ``__del__`` on a dashboard whose
+        ``__init__`` refused its arguments, so it closes only the parts built.
+        """
+        if hasattr(self, "player"):
+            self.player.stop()
+            self.figures.close()
+            self.charts.close()
+        sequence: SequencePanel | None = getattr(self, "sequence", None)
+        if sequence is not None:
+            sequence.close()
         super().close()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
