@@ -114,3 +114,13 @@ def test_set_latency_refuses_what_is_not_a_latency_model() -> None:
         cluster.set_latency(0.05)  # type: ignore[arg-type]
     cluster.run(10.0)
     assert cluster.events == [] and cluster.leader() is not None
+
+
+@pytest.mark.parametrize("engine", [SimCluster, ArrayCluster])
+def test_a_flat_list_of_ids_is_refused_as_a_partition_not_read_letter_by_letter(
+    engine: type[SimCluster] | type[ArrayCluster],
+) -> None:
+    cluster = engine(ClusterConfig.create(4))
+    with pytest.raises(ValueError, match=r"groups: must be 'half' or a list of lists of node ids"):
+        cluster.partition(["n0", "n1"])  # type: ignore[list-item]
+    assert cluster.partition([["n0", "n1"], ["n2"]]) == [["n0", "n1"], ["n2"]]

@@ -150,6 +150,11 @@ def resolve_groups(
             raise ValueError(f"groups: unknown split {groups!r} (expected 'half' or a list)")
         half = (len(ids) + 1) // 2
         return [list(ids[:half]), list(ids[half:])]
+    if not all(
+        isinstance(g, Sequence) and not isinstance(g, str) and all(isinstance(n, str) for n in g)
+        for g in groups
+    ):  # a flat list of ids would otherwise read each id's letters as nodes
+        raise ValueError(f"groups: must be 'half' or a list of lists of node ids (got {groups!r})")
     resolved = [[resolve(n) for n in group] for group in groups]
     flat = [n for g in resolved for n in g]
     if len(flat) != len(set(flat)):
