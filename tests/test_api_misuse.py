@@ -124,3 +124,11 @@ def test_a_flat_list_of_ids_is_refused_as_a_partition_not_read_letter_by_letter(
     with pytest.raises(ValueError, match=r"groups: must be 'half' or a list of lists of node ids"):
         cluster.partition(["n0", "n1"])  # type: ignore[list-item]
     assert cluster.partition([["n0", "n1"], ["n2"]]) == [["n0", "n1"], ["n2"]]
+
+
+@pytest.mark.parametrize("engine", [SimCluster, ArrayCluster])
+def test_a_node_the_cluster_does_not_hold_is_not_up_on_either_engine(
+    engine: type[SimCluster] | type[ArrayCluster],
+) -> None:
+    cluster = engine(ClusterConfig.create(3))
+    assert cluster.is_up("n1") and not cluster.is_up("ghost")

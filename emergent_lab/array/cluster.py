@@ -300,8 +300,8 @@ class ArrayCluster:
         return int(self.up.sum())
 
     def is_up(self, node: str) -> bool:
-        """Whether the node is running."""
-        return bool(self.up[self.ids.index[self.node_id(node)]])
+        """Whether the node is running (one the cluster does not hold is not, as on SimCluster)."""
+        return node in self.ids and bool(self.up[self.ids.index[node]])
 
     def state_bytes_per_node(self) -> float:
         """Bytes of protocol state per node: its view plus its own state."""
