@@ -61,6 +61,15 @@ def test_bad_connection_settings_name_the_option(
         # Both started an agent (that gossiped a metric every peer refuses, or stopped at once).
         (["agent", "--id", "n1", "--metric", "nope=0.5"], "--metric.nope: unknown metric"),
         (["agent", "--id", "n1", "--duration", "-1"], "--duration: must be a finite number > 0"),
+        # Each ran, flooding the broker (a period of 0) or publishing what every agent refuses.
+        (["agent", "--id", "n1", "--heartbeat-interval", "1e-9"], "--heartbeat-interval: must be"),
+        (["agent", "--id", "n1", "--status-interval", "0.001"], "--status-interval: must be"),
+        (["device", "--id", "d1", "--interval", "0"], "--interval: must be a finite number >="),
+        (["device", "--id", "a/b"], "--id: invalid node id"),
+        (["device", "--id", "d1", "--generation", "0"], "--generation: must be an integer >= 1"),
+        (["device", "--id", "d1", "--duration", "-5"], "--duration: must be a finite number > 0"),
+        (["observe", "--counters-every", "0"], "--counters-every: must be a finite number >= 0.01"),
+        (["observe", "--duration", "-5"], "--duration: must be a finite number > 0"),
     ],
 )
 def test_bad_command_line_input_exits_2_naming_the_field(

@@ -26,11 +26,15 @@ def check_number(
     here, so the messages all read the same way: field, allowed range, value.
     """
     kind = "an integer" if integer else "a finite number"
+
+    def shown(bound: float) -> str:  # an integer's bounds in full: 2147483647, not 2.14748e+09
+        return str(int(bound)) if integer and float(bound).is_integer() else f"{bound:g}"
+
     bounds = []
     if low is not None:
-        bounds.append(f"{'>' if low_open else '>='} {low:g}")
+        bounds.append(f"{'>' if low_open else '>='} {shown(low)}")
     if high is not None:
-        bounds.append(f"<= {high:g}")
+        bounds.append(f"<= {shown(high)}")
     expected = f"{kind} {' and '.join(bounds)}".strip()
     bad = isinstance(value, bool) or not isinstance(value, (int, float))
     if not bad:

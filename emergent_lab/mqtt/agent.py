@@ -34,7 +34,7 @@ from emergent_lab.mqtt.settings import BrokerSettings
 from emergent_lab.mqtt.state import StampStore
 from emergent_lab.mqtt.topics import ClusterTopics
 from emergent_lab.mqtt.transport import Connection, MqttTransport
-from emergent_lab.mqtt.wire import MAX_GENERATION
+from emergent_lab.mqtt.wire import MAX_GENERATION, MIN_INTERVAL_S
 from emergent_lab.protocol.messages import VERSION_BITS, GossipSyn
 from emergent_lab.protocol.node import Node
 from emergent_lab.protocol.params import ProtocolParams
@@ -87,7 +87,9 @@ class AgentConfig:
         validate_node_id(self.node_id, field="--id")
         ClusterTopics(self.cluster)
         check_number("--generation", self.generation, low=1, high=MAX_GENERATION, integer=True)
-        check_number("--status-interval", self.status_interval, low=0, low_open=True)
+        check_number("--status-interval", self.status_interval, low=MIN_INTERVAL_S)
+        check_number("--heartbeat-interval", self.params.heartbeat_interval, low=MIN_INTERVAL_S)
+        check_number("--gossip-interval", self.params.gossip_interval, low=MIN_INTERVAL_S)
         check_number("--discovery", self.discovery, low=0)
         for seed in self.seeds:
             validate_node_id(seed, field="--seed")

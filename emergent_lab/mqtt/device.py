@@ -13,11 +13,14 @@ import asyncio
 import contextlib
 from collections.abc import Mapping
 
+from emergent_lab.core.checks import check_number
+from emergent_lab.core.ids import validate_node_id
 from emergent_lab.mqtt.auth import Signer, seal
 from emergent_lab.mqtt.reports import DeviceReport
 from emergent_lab.mqtt.settings import BrokerSettings
 from emergent_lab.mqtt.topics import ClusterTopics
 from emergent_lab.mqtt.transport import Connection
+from emergent_lab.mqtt.wire import MAX_GENERATION, MIN_INTERVAL_S
 
 
 async def run_device(
@@ -32,7 +35,19 @@ async def run_device(
     duration: float | None = None,
     stop: asyncio.Event | None = None,
 ) -> int:
-    """Publish heartbeats until ``stop`` or ``duration``; return the last heartbeat sent."""
+    """Publish heartbeats until ``stop`` or ``duration``; return the last heartbeat sent.
+
+    The arguments are checked before connecting (raising ValueError naming the
+    option): a bad id or generation would have every heartbeat refused by the
+    agents, counted there and never seen here.
+    """
+    validate_node_id(device_id, field="--id")
+    check_number("--generation", generation, low=1, high=MAX_GENERATION, integer=True)
+    check_number("--interval", interval, low=MIN_INTERVAL_S)
+    for name, value in metrics.items():
+        check_number(f"--metric {name}", value)
+    if duration is not None:
+        check_number("--duration", duration, low=0, low_open=True)
     stop = stop if stop is not None else asyncio.Event()
     connection = Connection(
         settings,

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from emergent_lab.core.checks import check_number
 from emergent_lab.core.ids import IdTable, node_sort_key
 from emergent_lab.mqtt.auth import Signer
 from emergent_lab.mqtt.inbox import MAX_IDS, Inbox
@@ -24,7 +25,7 @@ from emergent_lab.mqtt.reports import DeviceReport, NodeStatus
 from emergent_lab.mqtt.settings import BrokerSettings
 from emergent_lab.mqtt.topics import ClusterTopics
 from emergent_lab.mqtt.transport import Connection
-from emergent_lab.mqtt.wire import REASONS
+from emergent_lab.mqtt.wire import MIN_INTERVAL_S, REASONS
 
 Event = dict[str, Any]
 
@@ -168,6 +169,9 @@ async def observe(
     stop: asyncio.Event | None = None,
 ) -> Observation:
     """Watch the cluster, calling ``emit`` for every event, until ``stop`` or ``duration``."""
+    check_number("--counters-every", counters_every, low=MIN_INTERVAL_S)
+    if duration is not None:
+        check_number("--duration", duration, low=0, low_open=True)
     stop = stop if stop is not None else asyncio.Event()
     observation = Observation(topics, signer)
 

@@ -37,6 +37,10 @@ MAX_GENERATION = 2**31 - 1
 """Generations fit 31 bits so a version key stays a positive int64."""
 MAX_COUNTER = 2**32 - 1
 """Versions and device heartbeats fit the low 32 bits of a version key."""
+MIN_INTERVAL_S = 0.01
+"""Shortest period of anything a process publishes or reports on its own (heartbeats,
+gossip, statuses, counters): each is a message per node, and at 10 ms a few dozen
+nodes already send thousands a second; 0 would be a busy loop flooding the broker."""
 MAX_PHI_ON_WIRE = 1e6
 """Phi is capped when sent, since JSON has no infinity."""
 
