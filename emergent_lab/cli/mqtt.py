@@ -210,7 +210,8 @@ def _add_protocol(agent: argparse.ArgumentParser) -> None:
 
 
 def _agent(args: argparse.Namespace) -> int:
-    from emergent_lab.mqtt.agent import Agent, AgentConfig
+    from emergent_lab.mqtt.agent import Agent
+    from emergent_lab.mqtt.agent_config import AgentConfig
 
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
     config = AgentConfig(
