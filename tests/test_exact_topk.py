@@ -118,19 +118,3 @@ def test_a_bad_view_in_a_scenario_is_refused_before_anything_runs() -> None:
         parse_scenario({"cluster": {"nodes": 10, "view": "ring"}})
     with pytest.raises(ScenarioError, match=r"run\.causality: not recorded with cluster\.view"):
         parse_scenario({"cluster": {"nodes": 10, "view": "topk"}, "run": {"causality": True}})
-
-
-@pytest.mark.parametrize("view", ["full", "topk"])
-def test_a_seed_restarted_alone_leads_itself_after_gc_after(view: str) -> None:
-    """README: a seed that hears from nobody waits at most gc_after, then leads a cluster of one.
-
-    The top-k node left out the seed's timeout and waited for ever (the full view did not).
-    """
-    cluster = SimCluster(ClusterConfig.create(3, seed=1, view=view, gc_after=10.0))
-    for node in ("n0", "n1", "n2"):
-        cluster.at(10.0, "crash", node=node)
-    cluster.at(20.0, "restart", node="n2")
-    cluster.run(25.0)
-    assert cluster.leader() is None  # still joining: within gc_after of its restart
-    cluster.run(40.0)
-    assert cluster.leader() == "n2" and cluster.acting_leaders() == ["n2"]
