@@ -19,6 +19,7 @@ from emergent_lab.array.kernels import Opinions, Transfers
 from emergent_lab.array.views import FullView
 from emergent_lab.core.arrays import IntArray
 from emergent_lab.protocol.messages import HEADER_BYTES, VERSION_BITS
+from emergent_lab.protocol.rules import seed_still_waits
 
 if TYPE_CHECKING:
     from emergent_lab.array.cluster import ArrayCluster
@@ -124,10 +125,10 @@ def evaluate(cluster: ArrayCluster, nodes: IntArray) -> None:
     if not nodes.size:
         return
     p = cluster.params
-    # Node.joining: a seed stops waiting for its seeds gc_after after its start.
+    # As Node.joining: a seed heard from by nobody stops waiting for its seeds in time.
     seeds = cluster.seed_nodes
-    cluster.has_seeds[seeds] = cluster.seeds_wait & (
-        cluster.time - cluster.started_at[seeds] < p.gc_after
+    cluster.has_seeds[seeds] = cluster.seeds_wait & seed_still_waits(
+        cluster.time - cluster.started_at[seeds], p.gc_after
     )
     switched, moved = cluster.view.evaluate(
         nodes,

@@ -33,7 +33,7 @@ from emergent_lab.protocol.messages import (
     state_wire_bytes,
     version_key,
 )
-from emergent_lab.protocol.rules import best_of
+from emergent_lab.protocol.rules import best_of, seed_still_waits
 from emergent_lab.protocol.survey import collectable, lead, recognition
 from emergent_lab.protocol.view import MergeResult, View
 
@@ -289,17 +289,15 @@ class Node(Member):
     def joining(self, now: float) -> bool:
         """Whether this node still waits to hear from a peer before holding an opinion.
 
-        A node that has seeds but has heard from no peer yet is not a cluster
-        of one; it holds no opinion until it hears back. A seed itself waits
-        at most ``gc_after`` (by then a seed that never answered would have
-        been collected) and then leads itself, as Akka's first seed forms a
-        cluster after its seed-node timeout; any other node keeps waiting, or
-        every node whose seeds are down would lead a cluster of its own.
-        Keys, not ``known``: a survivor that buried every peer has heard from them.
+        A node with seeds that has heard from no peer waits; a seed only
+        while :func:`~emergent_lab.protocol.rules.seed_still_waits`. Keys,
+        not ``known``: a survivor that buried every peer has heard from them.
         """
         if not self.seeds.size or int(np.count_nonzero(self.view.key)) > 1:
             return False
-        return not self.is_seed or now - self.started_at < self.params.gc_after
+        return not self.is_seed or bool(
+            seed_still_waits(now - self.started_at, self.params.gc_after)
+        )
 
     def _fit_scratch(self) -> None:
         """Size the recognition's scratch: opinions may name ids the view lacks yet."""

@@ -13,7 +13,9 @@ code from Python):
 * :func:`recognise`: the opinion held by at least the convergence-threshold
   share of the members counted (ties to the id that sorts first);
 * :func:`still_heard` and :func:`opinion_horizon`: which sampled opinions a
-  top-k node still counts (those heard within the horizon).
+  top-k node still counts (those heard within the horizon);
+* :func:`seed_still_waits`: how long a seed that heard from nobody waits before
+  it leads itself.
 
 What a node *looks at* differs between views (every member of a full view,
 the k candidates and sampled partners of a top-k view) and stays with each
@@ -22,7 +24,7 @@ view; what it *decides* from that is here.
 
 from __future__ import annotations
 
-from emergent_lab.core.arrays import FloatArray, IntArray
+from emergent_lab.core.arrays import BoolArray, FloatArray, IntArray
 from emergent_lab.core.compiled import compiled
 from emergent_lab.core.ids import NO_NODE
 from emergent_lab.detector.params import DetectorParams
@@ -137,3 +139,17 @@ def still_heard(rule: FloatArray, heard_at: float, horizon: float, now: float) -
     decides the boundary, as it does for the detector).
     """
     return bool(is_alive(rule, heard_at + horizon, now))
+
+
+def seed_still_waits(age: FloatArray | float, gc_after: float) -> BoolArray | bool:
+    """Whether a seed ``age`` seconds after its start, having heard from no peer, still waits.
+
+    A node with seeds that has heard from none of them is not a cluster of
+    one: it holds no opinion until it hears back. A seed itself waits at most
+    ``gc_after`` (by then a seed that never answered would have been
+    collected) and then leads itself, as Akka's first seed forms a cluster
+    after its seed-node timeout; any other node keeps waiting, or every node
+    whose seeds are down would lead a cluster of its own. Takes one age or an
+    array of them (the array engine asks for all its seeds at once).
+    """
+    return age < gc_after

@@ -43,7 +43,7 @@ from emergent_lab.detector.sums import bootstrap_sums, entry_phi
 from emergent_lab.protocol.member import Member, PeersHeld, pad
 from emergent_lab.protocol.messages import VERSION_BITS, version_key
 from emergent_lab.protocol.params import ProtocolParams
-from emergent_lab.protocol.rules import choose, opinion_horizon
+from emergent_lab.protocol.rules import choose, opinion_horizon, seed_still_waits
 from emergent_lab.protocol.topk_messages import TopKAck, TopKAck2, TopKMessage, TopKState, TopKSyn
 from emergent_lab.protocol.topk_view import TopKList
 
@@ -218,11 +218,13 @@ class TopKNode(Member):
         look = self.candidates.look(now, own_score=self.score, current=current)
         self._suspect(look.suspected, now)
         self._set_alive_candidates(look.alive)
-        # Node.joining's rule: a seed that heard from nobody leads itself after gc_after.
-        joining = (
+        joining = (  # as Node.joining
             bool(self.seeds.size)
             and not look.knows_peer
-            and (not self.is_seed or now - self.started_at < self.params.gc_after)
+            and (
+                not self.is_seed
+                or bool(seed_still_waits(now - self.started_at, self.params.gc_after))
+            )
         )
         threshold = self.params.convergence_threshold
         recognised = self.candidates.recognition(current, threshold, now)
