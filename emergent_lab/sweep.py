@@ -54,9 +54,9 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 PROTOCOL = "protocol"
+"""The grid key (and column) that picks the node class: a key of ``PROTOCOLS``."""
 MAX_SEEDS = 100_000
 """Most seeds a sweep counts out: ``seeds=10**12`` is a typo, not a plan (it ran out of memory)."""
-"""The grid key (and column) that picks the node class: a key of ``PROTOCOLS``."""
 SECTION_KEYS: Mapping[str, tuple[str, ...]] = {
     "cluster": tuple(k for k in CLUSTER_KEYS if k != "seed"),
     "detector": tuple(DetectorParams.__dataclass_fields__),
