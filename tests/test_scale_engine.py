@@ -10,6 +10,7 @@ from emergent_lab.analysis.measure import level_config, promote
 from emergent_lab.array import ArrayCluster
 from emergent_lab.array.kernels import ID, SUSPECT
 from emergent_lab.array.views import TopKView
+from emergent_lab.live.exact import SimClusterSource
 from emergent_lab.run import build_report
 from emergent_lab.scenario import ScenarioError, parse_scenario, run_scenario
 
@@ -222,15 +223,24 @@ def test_bad_engine_options_in_a_scenario_name_the_field(
     assert message in str(error.value)
 
 
-def test_the_array_engine_accepts_more_nodes_than_the_exact_one() -> None:
-    with pytest.raises(
-        ScenarioError, match=r"cluster\.nodes: must be an integer >= 1 and <= 100000"
-    ):
-        parse_scenario({"cluster": {"nodes": 200_000}})
-    assert (
-        parse_scenario({"cluster": {"nodes": 200_000, "engine": "array"}}).engine.max_nodes
-        > 200_000
-    )
+def test_each_engine_and_view_refuses_a_size_it_cannot_finish() -> None:
+    """The exact full view grows as n² (3,000 nodes peaked at 3.1 GiB): 6,000 would need
+    about 13 GiB and hours, so it is refused before anything is built, from a scenario file,
+    from Python and from the dashboard's Reset, naming where a larger size runs."""
+    with pytest.raises(ScenarioError, match=r"cluster\.nodes: must name at most 5000 nodes"):
+        parse_scenario({"cluster": {"nodes": 6_000}})
+    with pytest.raises(ScenarioError, match=r"cluster\.ids: must name at most 5000 nodes"):
+        parse_scenario({"cluster": {"ids": [f"x{i}" for i in range(6_000)]}})
+    with pytest.raises(ScenarioError, match=r"<= 100000|at most 100000 nodes"):
+        parse_scenario({"cluster": {"nodes": 200_000, "view": "topk"}})
+    assert parse_scenario({"cluster": {"nodes": 6_000, "view": "topk"}}).engine.max_nodes == 100_000
+    assert parse_scenario({"cluster": {"nodes": 200_000, "engine": "array"}}).config.ids[-1] == "n199999"
+    with pytest.raises(ValueError, match=r"cluster\.nodes \(exact engine, full view"):
+        SimCluster(ClusterConfig.create(6_000))
+    source = SimClusterSource(SimCluster(ClusterConfig.create(10, seed=1)))
+    assert source.capabilities().max_size == 5_000
+    with pytest.raises(ValueError, match=r"nodes: must be an integer >= 1 and <= 5000"):
+        source.rebuilt(1, 6_000)
 
 
 def test_a_suspected_leader_dropped_from_a_list_does_not_come_back_alive() -> None:

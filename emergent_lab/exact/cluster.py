@@ -26,7 +26,7 @@ from emergent_lab.protocol.rules import best_of
 from emergent_lab.protocol.swim_node import SwimNode
 from emergent_lab.protocol.topk_node import TopKNode
 from emergent_lab.run.config import LEADER, PROTOCOLS, ClusterConfig, random_metrics
-from emergent_lab.run.engine import Counters, Detection
+from emergent_lab.run.engine import Counters, Detection, max_nodes
 from emergent_lab.run.events import (
     ACTIONS,
     EventRecord,
@@ -53,6 +53,14 @@ class SimCluster:
     """
 
     def __init__(self, config: ClusterConfig) -> None:
+        # Refused before anything is built: a full view of 10^5 nodes would need
+        # hundreds of GiB and hours; the error says how many fit, and where more do.
+        check_number(
+            f"cluster.nodes (exact engine, {config.view} view; the array engine takes more)",
+            len(config.ids),
+            high=max_nodes("exact", config.view),
+            integer=True,
+        )
         self.config = config
         self.scheduler = Scheduler()
         self.rng = np.random.default_rng(config.seed)

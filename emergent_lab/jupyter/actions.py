@@ -9,6 +9,7 @@ names the node it acted on, and checkpoints the cluster so replay and
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import cast
@@ -19,12 +20,14 @@ from emergent_lab.run.source import ClusterSource, Sampled, capabilities_of
 from .controller import Controller
 from .controls import Controls
 from .replay import Replay
+from .serial import serialized
 from .views import DashboardViews
 
 
 class NodeActions:
     """Node and network actions over the dashboard's source."""
 
+    lock: threading.RLock
     source: ClusterSource
     controls: Controls
     views: DashboardViews
@@ -41,6 +44,7 @@ class NodeActions:
                 "press live, or continue from here to fork the run"
             )
 
+    @serialized
     def select(self, node_id: str | None) -> None:
         """Select a node as a tap on it would (None clears the selection).
 
@@ -77,6 +81,7 @@ class NodeActions:
             raise ValueError("node: 'leader' chosen, but no node follows any leader yet")
         return opinions.most_common(1)[0][0]
 
+    @serialized
     def kill(self) -> str:
         """Crash the target node; returns its id."""
         node_id = self.target()
@@ -85,6 +90,7 @@ class NodeActions:
         self.controller.say(f"killed {node_id}")
         return node_id
 
+    @serialized
     def revive(self) -> str:
         """Restart the target node."""
         node_id = self.target()
@@ -93,6 +99,7 @@ class NodeActions:
         self.controller.say(f"revived {node_id}")
         return node_id
 
+    @serialized
     def pause_node(self, seconds: float) -> str:
         """Stall the target node for ``seconds``."""
         node_id = self.target()
@@ -101,6 +108,7 @@ class NodeActions:
         self.controller.say(f"paused {node_id} for {seconds:g} s")
         return node_id
 
+    @serialized
     def boost(self) -> str:
         """Make the target node the best candidate."""
         node_id = self.target()
@@ -109,6 +117,7 @@ class NodeActions:
         self.controller.say(f"{node_id} is now the best candidate")
         return node_id
 
+    @serialized
     def partition(self, groups: Sequence[Sequence[str]] | str) -> None:
         """Partition the network into groups, or ``"half"``."""
         self._require_live("partition")
@@ -116,6 +125,7 @@ class NodeActions:
         self.changed()
         self.controller.say("partitioned")
 
+    @serialized
     def partition_selection(self) -> None:
         """Cut the selected nodes (box or lasso selection) off from the others."""
         chosen = set(self.selection)
@@ -124,6 +134,7 @@ class NodeActions:
         rest = [i for i in self.source.node_ids() if i not in chosen]
         self.partition([sorted(chosen, key=list(self.source.node_ids()).index), rest])
 
+    @serialized
     def heal(self) -> None:
         """Heal every partition."""
         self._require_live("heal")
@@ -131,6 +142,7 @@ class NodeActions:
         self.changed()
         self.controller.say("healed")
 
+    @serialized
     def loss_burst(self, probability: float, seconds: float) -> None:
         """Lose messages with ``probability`` for ``seconds``, then restore the loss."""
         self._require_live("loss burst")
@@ -138,6 +150,7 @@ class NodeActions:
         self.changed()
         self.controller.say(f"loss {probability:g} for {seconds:g} s")
 
+    @serialized
     def changed(self) -> None:
         """The cluster was just changed by hand: checkpoint it, so replay and forks hold it."""
         self.replay_record.remember(self.source, changed=True)

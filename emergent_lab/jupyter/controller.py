@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
+from .serial import locked
+
 if TYPE_CHECKING:
     from .dashboard import Dashboard
 
@@ -40,36 +42,43 @@ class Controller:
             self.syncing = was
 
     def wire(self) -> None:
-        """Connect every control once."""
+        """Connect every control once; each callback runs under the dashboard's lock.
+
+        ipykernel 7 calls widget callbacks on a subshell thread, beside the
+        play task and the user's cells (:mod:`.serial`).
+        """
         d = self.dash
         c = d.controls
-        c.play.on_click(lambda _: d.pause() if d.playing else self.guard(d.play))
-        c.step.on_click(lambda _: self.guard(d.step))
-        c.reset.on_click(lambda _: self.guard(d.reset))
+
+        def click(button: w.Button, action: Callable[[], Any]) -> None:
+            button.on_click(locked(d.lock, lambda _: self.guard(action)))
+
+        def watch(widget: w.Widget, observer: Callable[[Change], None]) -> None:
+            widget.observe(locked(d.lock, observer), names="value")
+
+        c.play.on_click(locked(d.lock, lambda _: d.pause() if d.playing else self.guard(d.play)))
+        click(c.step, d.step)
+        click(c.reset, d.reset)
         for name, slider in c.weights.items():
-            slider.observe(self._weight_observer(name), names="value")
+            watch(slider, self._weight_observer(name))
         for name, slider in c.params.items():
-            slider.observe(self._param_observer(name), names="value")
-        c.loss.observe(
-            lambda change: self.apply(c.loss, change, lambda v: d.source.loss(v)), names="value"
-        )
-        c.kill.on_click(lambda _: self.guard(d.kill))
-        c.revive.on_click(lambda _: self.guard(d.revive))
-        c.pause.on_click(lambda _: self.guard(lambda: d.pause_node(c.pause_seconds.value)))
-        c.boost.on_click(lambda _: self.guard(d.boost))
-        c.split.on_click(lambda _: self.guard(lambda: d.partition("half")))
-        c.partition.on_click(lambda _: self.guard(d.partition_selection))
-        c.heal.on_click(lambda _: self.guard(d.heal))
-        c.burst.on_click(
-            lambda _: self.guard(lambda: d.loss_burst(c.burst_loss.value, c.burst_seconds.value))
-        )
-        c.gossip.observe(lambda _: d.render(), names="value")
-        c.target.observe(self._on_target, names="value")
-        c.observer.observe(lambda _: d.render(), names="value")
-        c.replay.observe(self._on_replay_slider, names="value")
-        c.live.on_click(lambda _: self.guard(d.live))
-        c.fork.on_click(lambda _: self.guard(d.continue_from_here))
-        d.views.nodes.selected.on_change("indices", self._on_selection)
+            watch(slider, self._param_observer(name))
+        watch(c.loss, lambda change: self.apply(c.loss, change, lambda v: d.source.loss(v)))
+        click(c.kill, d.kill)
+        click(c.revive, d.revive)
+        click(c.pause, lambda: d.pause_node(c.pause_seconds.value))
+        click(c.boost, d.boost)
+        click(c.split, lambda: d.partition("half"))
+        click(c.partition, d.partition_selection)
+        click(c.heal, d.heal)
+        click(c.burst, lambda: d.loss_burst(c.burst_loss.value, c.burst_seconds.value))
+        watch(c.gossip, lambda _: d.render())
+        watch(c.target, self._on_target)
+        watch(c.observer, lambda _: d.render())
+        watch(c.replay, self._on_replay_slider)
+        click(c.live, d.live)
+        click(c.fork, d.continue_from_here)
+        d.views.nodes.selected.on_change("indices", locked(d.lock, self._on_selection))
 
     # -- the two doors ------------------------------------------------------------------
 

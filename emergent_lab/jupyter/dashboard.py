@@ -14,6 +14,7 @@ a freshly displayed dashboard is complete before anyone presses Play.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from time import monotonic
@@ -42,6 +43,7 @@ from .playing import Playing
 from .renderer import Renderer, Scene
 from .replay import Replay
 from .sequence_panel import SequencePanel, follow_source, no_panel_hint, panel_for
+from .serial import locked, serialized
 from .views import DashboardViews
 
 DASHBOARD_HINT = "▶ Run this cell to open the live dashboard."
@@ -71,6 +73,9 @@ class Dashboard(Playing, NodeActions, w.VBox):  # type: ignore[misc]
         interval: float = 0.1,
         messages: bool = True,
     ) -> None:
+        self.lock = threading.RLock()
+        """Taken by every action, callback and tick (:mod:`.serial`); first, so that
+        closing a dashboard refused half-built takes it too."""
         # Checked against what the sliders offer: a slider would clamp anything else silently.
         check_number("speed", speed, low=SPEED_RANGE[0], high=SPEED_RANGE[1])
         check_number("interval", interval, low=INTERVAL_RANGE[0], high=INTERVAL_RANGE[1])
@@ -108,8 +113,9 @@ class Dashboard(Playing, NodeActions, w.VBox):  # type: ignore[misc]
             speed=lambda: float(self.controls.speed.value),
             interval=lambda: float(self.controls.interval.value),
             on_error=self._play_failed,
+            lock=self.lock,
         )
-        self.views.flock.on_change("tags", self.pacer.acknowledged)
+        self.views.flock.on_change("tags", locked(self.lock, self.pacer.acknowledged))
         self.controller = Controller(self)
         self.controller.wire()
         self.controls.reset.disabled = not capabilities_of(self.source).max_size
@@ -185,6 +191,7 @@ class Dashboard(Playing, NodeActions, w.VBox):  # type: ignore[misc]
 
     # -- running ------------------------------------------------------------------------
 
+    @serialized
     def reset(self) -> None:
         """Rebuild the cluster from the seed and size fields and the parameters in force."""
         if not capabilities_of(self.source).max_size:
@@ -209,6 +216,7 @@ class Dashboard(Playing, NodeActions, w.VBox):  # type: ignore[misc]
         if was_playing:
             self.play()
 
+    @serialized
     def close(self) -> None:
         """Stop playing and close every widget.
 
@@ -252,6 +260,7 @@ class Dashboard(Playing, NodeActions, w.VBox):  # type: ignore[misc]
 
     # -- replay ---------------------------------------------------------------------------
 
+    @serialized
     def replay(self, time: float) -> None:
         """Redraw every view as it was at virtual ``time`` (pauses first)."""
         check_number("replay", time, low=0, high=self.source.time)
@@ -272,6 +281,7 @@ class Dashboard(Playing, NodeActions, w.VBox):  # type: ignore[misc]
         )
         self.render()
 
+    @serialized
     def live(self) -> None:
         """Leave replay: draw the cluster as it is now."""
         self._leave_replay()
@@ -287,6 +297,7 @@ class Dashboard(Playing, NodeActions, w.VBox):  # type: ignore[misc]
         c.fork.disabled = True
         c.step.disabled = self.playing
 
+    @serialized
     def continue_from_here(self) -> None:
         """Fork the run at the replayed moment and make it live; its old future is dropped.
 
@@ -307,6 +318,7 @@ class Dashboard(Playing, NodeActions, w.VBox):  # type: ignore[misc]
 
     # -- drawing --------------------------------------------------------------------------
 
+    @serialized
     def render(
         self, flock_seconds: float = 0.0, *, charts: bool = True, messages: bool = True
     ) -> None:
@@ -381,6 +393,7 @@ class Dashboard(Playing, NodeActions, w.VBox):  # type: ignore[misc]
 
     # -- export -----------------------------------------------------------------------------
 
+    @serialized
     def save_html(self, path: str | Path, *, frames: int = 120) -> Path:
         """Write a standalone HTML of the recorded run, with its own time slider."""
         from .export import save_run_html

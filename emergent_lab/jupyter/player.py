@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -157,6 +158,9 @@ class Player:
         speed: virtual seconds per real second, read at every tick.
         interval: real seconds between frames, read at every tick.
         on_error: told when a tick raises; playing stops.
+        lock: held for each tick, and by whoever starts or stops the player
+            (the dashboard's, see :mod:`.serial`): a Pause from another
+            thread waits for the tick under way, and no tick follows it.
     """
 
     def __init__(
@@ -166,7 +170,9 @@ class Player:
         speed: Callable[[], float],
         interval: Callable[[], float],
         on_error: Callable[[Exception], None],
+        lock: threading.RLock,
     ) -> None:
+        self._lock = lock
         self._tick = tick
         self._speed = speed
         self._interval = interval
@@ -181,33 +187,48 @@ class Player:
 
     def start(self) -> None:
         """Start playing on the running loop; a second start while playing does nothing."""
-        if self.playing:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = asyncio.get_event_loop()
-        self.clock.restart(monotonic())
-        self._task = loop.create_task(self._run())
+        with self._lock:
+            if self.playing:
+                return
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                loop = asyncio.get_event_loop()
+            self.clock.restart(monotonic())
+            self._task = loop.create_task(self._run())
 
     def stop(self) -> None:
-        """Stop playing (the current frame, if any, completes first)."""
-        if self._task is not None:
-            self._task.cancel()
-        self._task = None
+        """Stop playing: no tick starts after this returns (call it holding the lock).
+
+        The task may live on another thread's loop (a subshell's), so it is
+        cancelled through that loop; until then it finds it is no longer the
+        player's task and ends without ticking.
+        """
+        with self._lock:
+            task, self._task = self._task, None
+        if task is not None and not task.done():
+            try:
+                task.get_loop().call_soon_threadsafe(task.cancel)
+            except RuntimeError:  # its loop is closed: the task can never run again
+                pass
 
     async def _run(self) -> None:
+        me = asyncio.current_task()
         while True:
             started = monotonic()
-            interval, speed = self._interval(), self._speed()
-            try:
-                self._tick(
-                    self.clock.due(started, speed), self.clock.draw_due(started, interval, speed)
-                )
-            except Exception as error:
-                self._task = None
-                self._on_error(error)
-                return
+            with self._lock:
+                if self._task is not me:
+                    return
+                interval, speed = self._interval(), self._speed()
+                try:
+                    self._tick(
+                        self.clock.due(started, speed),
+                        self.clock.draw_due(started, interval, speed),
+                    )
+                except Exception as error:
+                    self._task = None
+                    self._on_error(error)
+                    return
             await asyncio.sleep(max(LEAST_YIELD_S, interval - (monotonic() - started)))
 
 

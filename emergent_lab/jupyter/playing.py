@@ -10,6 +10,7 @@ frame rate achieved, next to the virtual time.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from time import monotonic
 
@@ -19,11 +20,13 @@ from emergent_lab.run.source import ClusterSource
 from .controller import Controller
 from .controls import Controls
 from .player import FramePacer, Player
+from .serial import serialized
 
 
 class Playing:
     """Play, Pause, Step and advance over the dashboard's source."""
 
+    lock: threading.RLock
     source: ClusterSource
     controls: Controls
     controller: Controller
@@ -40,6 +43,7 @@ class Playing:
         """Whether the dashboard is playing."""
         return self.player.playing
 
+    @serialized
     def play(self) -> None:
         """Play live from now (leaves replay); a second Play does not start a second task."""
         if self.replay_time is not None:
@@ -50,6 +54,7 @@ class Playing:
         c.replay.disabled = True
         c.step.disabled = True
 
+    @serialized
     def pause(self) -> None:
         """Stop playing; the replay slider then covers the recorded history, ending at now.
 
@@ -60,23 +65,28 @@ class Playing:
         """
         self.player.stop()
         c = self.controls
-        if self.replay_time is None:
-            # Draw where the cluster stopped, always: a frame the play task had under way
-            # may not have reached the browser, and the readout must end at the time the
-            # replay slider ends at.
-            self.render(flock_seconds=self.pacer.undrawn, messages=False)
-        # One message for all three: the browser's slider never sees the new maximum
-        # with the old value (it would clamp it and send the old value back as a drag).
-        with self.controller.quietly(), c.replay.hold_sync():
-            c.replay.disabled = False
-            c.replay.max = max(self.source.time, 0.0)
-            c.replay.value = c.replay.max
-        c.step.disabled = self.replay_time is not None
-        c.play.description, c.play.icon = "Play", "play"
-        c.pace.value = ""
+        try:
+            if self.replay_time is None:
+                # Draw where the cluster stopped, always: a frame the play task had under
+                # way may not have reached the browser, and the readout must end at the
+                # time the replay slider ends at.
+                self.render(flock_seconds=self.pacer.undrawn, messages=False)
+            # One message for all three: the browser's slider never sees the new maximum
+            # with the old value (it would clamp it and send the old value back as a drag).
+            with self.controller.quietly(), c.replay.hold_sync():
+                c.replay.disabled = False
+                c.replay.max = max(self.source.time, 0.0)
+                c.replay.value = c.replay.max
+        finally:
+            # Whatever failed above, the button must say what the player does: a
+            # "Pause" left on a stopped player would start it again when pressed.
+            c.step.disabled = self.replay_time is not None
+            c.play.description, c.play.icon = "Play", "play"
+            c.pace.value = ""
         if self.replay_time is None:
             self._follow_messages(self.source)
 
+    @serialized
     def advance(self, duration: float) -> None:
         """Advance the cluster by ``duration`` virtual seconds and draw one frame (from code)."""
         check_number("duration", duration, low=0)
@@ -85,6 +95,7 @@ class Playing:
         self.pacer.undrawn += duration
         self.render(flock_seconds=self.pacer.undrawn)
 
+    @serialized
     def step(self) -> None:
         """Advance by one gossip round and draw it."""
         self._require_live("step")

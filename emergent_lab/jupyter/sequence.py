@@ -280,8 +280,11 @@ class SequenceView:
             for n, t_, dy in zip(marks["node"], marks["time"], marks["dy"], strict=True)
         ]
         self.marks.data = {**marks, "y": y}
+        # The lanes' ticker is updated in place: a new ticker model each redraw would
+        # race the browser, which may echo the axis back naming a ticker the kernel's
+        # document has already dropped (bokeh's UnknownReferenceError in the log).
         axis = self.plot.yaxis[0]
-        axis.ticker = FixedTicker(ticks=list(range(len(lanes))))
+        axis.ticker.ticks = list(range(len(lanes)))
         axis.major_label_overrides = {i: name for i, name in enumerate(lanes)}
         self.status.text = f"t = {t:.1f} s · {len(lanes)} lanes · {drawn} messages drawn" + (
             f" · {folded} heartbeat-only folded" if folded else ""

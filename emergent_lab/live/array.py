@@ -40,6 +40,7 @@ from emergent_lab.live.parts import (
     reset_config,
     set_loss,
 )
+from emergent_lab.run.engine import max_nodes
 from emergent_lab.run.source import (
     Capabilities,
     Mark,
@@ -51,7 +52,6 @@ from emergent_lab.run.source import (
 )
 from emergent_lab.scenario import Scenario
 from emergent_lab.scenario.array import build_array_cluster
-from emergent_lab.scenario.engines import ARRAY_MAX_NODES
 
 DRAW_LIMIT = 300
 """Nodes drawn at most, besides those the user acted on (and the leader, always)."""
@@ -127,7 +127,9 @@ class ArrayClusterSource(EngineReadings[ArrayCluster]):
         The verbs the array engine cannot do are refused (their controls are disabled).
         """
         return Capabilities(
-            refused=frozenset(UNSUPPORTED), size=self.cluster.n, max_size=ARRAY_MAX_NODES
+            refused=frozenset(UNSUPPORTED),
+            size=self.cluster.n,
+            max_size=max_nodes("array", self.cluster.config.view),
         )
 
     # -- the drawing ----------------------------------------------------------------------
@@ -351,7 +353,9 @@ class ArrayClusterSource(EngineReadings[ArrayCluster]):
         kept and its per-node metrics dropped.
         """
         check_number("seed", seed, low=0, integer=True)
-        check_number("nodes", nodes, low=1, high=ARRAY_MAX_NODES, integer=True)
+        check_number(
+            "nodes", nodes, low=1, high=max_nodes("array", self.cluster.config.view), integer=True
+        )
         c = self.cluster
         if self.scenario is not None and int(nodes) == c.n:
             redrawn = self.scenario.with_seed(int(seed))

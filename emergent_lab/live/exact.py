@@ -24,6 +24,7 @@ from emergent_lab.live.parts import (
     reset_config,
     set_loss,
 )
+from emergent_lab.run.engine import max_nodes
 from emergent_lab.run.source import (
     Capabilities,
     Mark,
@@ -34,7 +35,6 @@ from emergent_lab.run.source import (
     TrafficLog,
 )
 from emergent_lab.scenario import Scenario, build_cluster
-from emergent_lab.scenario.engines import EXACT_MAX_NODES
 
 MESSAGE_SAMPLE = 400
 """At most this many recent messages are kept for the network view's fading edges."""
@@ -255,7 +255,8 @@ class SimClusterSource(EngineReadings[SimCluster]):
 
     def capabilities(self) -> Capabilities:
         """Every verb, every node drawn, Reset up to the exact engine's size, the graph if any."""
-        return Capabilities(max_size=EXACT_MAX_NODES, graph=self.cluster.config.graph)
+        config = self.cluster.config
+        return Capabilities(max_size=max_nodes("exact", config.view), graph=config.graph)
 
     def rebuilt(self, seed: int, nodes: int) -> SimClusterSource:
         """A fresh cluster with this seed and size and the parameters in force now.
@@ -267,8 +268,10 @@ class SimClusterSource(EngineReadings[SimCluster]):
         nodes, are dropped.
         """
         check_number("seed", seed, low=0, integer=True)
-        check_number("nodes", nodes, low=1, integer=True)
         current = self.cluster
+        check_number(
+            "nodes", nodes, low=1, high=max_nodes("exact", current.config.view), integer=True
+        )
         old = current.config
         params, score, loss = current.params, current.score_function, current.network.loss
         if self.scenario is not None and int(nodes) == len(old.ids):

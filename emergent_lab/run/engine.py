@@ -13,7 +13,8 @@ touching those.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, NamedTuple, Protocol
 
 from emergent_lab.core.ids import IdTable
@@ -21,6 +22,25 @@ from emergent_lab.run.config import ClusterConfig
 from emergent_lab.run.events import EventRecord
 from emergent_lab.run.observer import ClusterRecord
 from emergent_lab.sim.eventlog import EventLog
+
+MAX_NODES: Mapping[tuple[str, str], int] = MappingProxyType(
+    {
+        ("exact", "full"): 5_000,
+        ("exact", "topk"): 100_000,
+        ("array", "full"): 10_000_000,
+        ("array", "topk"): 10_000_000,
+    }
+)
+"""The largest cluster each (engine, view) accepts, so a size that cannot finish is refused
+before anything is built. The exact engine's full views grow as n² (3,000 nodes peaked at
+3.1 GiB, so 5,000 take about 9 GiB and 10,000 would not fit this 24 GiB machine); a top-k
+node keeps k candidates, so its bound is time, not memory; the array engine is bounded by
+its ten-million-node goal."""
+
+
+def max_nodes(engine: str, view: str) -> int:
+    """The largest ``cluster.nodes`` that ``engine`` accepts with ``view``."""
+    return MAX_NODES[engine, view]
 
 
 class Counters(NamedTuple):

@@ -14,10 +14,9 @@ from typing import Any
 from emergent_lab.core.checks import check_number
 from emergent_lab.protocol.topk_node import DEFAULT_K
 from emergent_lab.protocol.topk_view import VIEWS
+from emergent_lab.run.engine import MAX_NODES, max_nodes
 
 ENGINES = ("exact", "array")
-EXACT_MAX_NODES = 100_000
-ARRAY_MAX_NODES = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -33,8 +32,8 @@ class EngineOptions:
 
     @property
     def max_nodes(self) -> int:
-        """The largest ``cluster.nodes`` this engine accepts."""
-        return ARRAY_MAX_NODES if self.engine == "array" else EXACT_MAX_NODES
+        """The largest ``cluster.nodes`` this engine accepts with this view."""
+        return max_nodes(self.engine, self.view)
 
 
 def engine_options(cluster: MutableMapping[str, Any]) -> EngineOptions:
@@ -55,3 +54,8 @@ def engine_options(cluster: MutableMapping[str, Any]) -> EngineOptions:
         )
     k = int(check_number("cluster.k", cluster.pop("k", DEFAULT_K), low=1, integer=True))
     return EngineOptions(str(engine), str(view), k)
+
+
+def largest_sizes() -> str:
+    """Each engine and view with the most nodes it takes, for an error about the size."""
+    return ", ".join(f"{engine} {view} {most}" for (engine, view), most in MAX_NODES.items())

@@ -22,7 +22,7 @@ from emergent_lab.detector import DetectorParams
 from emergent_lab.protocol.params import CLUSTER_DETECTOR, ProtocolParams
 from emergent_lab.run.config import DEFAULT_SEEDS, PROTOCOLS, ClusterConfig
 from emergent_lab.scenario.array import check_array_support
-from emergent_lab.scenario.engines import EngineOptions, engine_options
+from emergent_lab.scenario.engines import EngineOptions, engine_options, largest_sizes
 from emergent_lab.scenario.errors import ScenarioError, checked, checked_under, fail
 from emergent_lab.scenario.events import MAX_ROUNDS, ScenarioEvent, check_timeline, parse_event
 from emergent_lab.scenario.sections import (
@@ -148,15 +148,14 @@ def parse_scenario(data: Mapping[str, Any], *, name: str = "scenario") -> Scenar
         ids = tuple(checked(validate_node_id, i, field="cluster.ids") for i in raw_ids)
         n = len(ids)
     else:
-        n = int(
-            checked(
-                check_number,
-                "cluster.nodes",
-                cluster.pop("nodes", 10),
-                low=1,
-                high=engine.max_nodes,
-                integer=True,
-            )
+        nodes = cluster.pop("nodes", 10)
+        n = int(checked(check_number, "cluster.nodes", nodes, low=1, integer=True))
+    if n > engine.max_nodes:
+        raise fail(
+            "cluster.nodes" if ids is None else "cluster.ids",
+            f"must name at most {engine.max_nodes} nodes with engine = "
+            f"{engine.engine!r} and view = {engine.view!r} (got {n}); "
+            f"the largest sizes: {largest_sizes()}",
         )
     seeds = cluster.pop("seeds", DEFAULT_SEEDS)
     # The keys given replace those of the cluster's defaults (ProtocolParams'), not
