@@ -18,6 +18,13 @@ Two things in ``jupyter_bokeh.BokehModel`` break a live dashboard:
   document is ready, everything changed since that bundle was made is sent
   again in full: idempotent for views already in step, a repair for the late one.
 
+A third: the browser's messages (a tap, a view's DocumentReady, a request
+for the state) arrive on ipykernel 7's subshell thread while frames are
+drawn on another, and a patch is several comm messages that must not
+interleave with another's. So the browser's messages are applied and the
+bundle serialised under the lock the frames are drawn under (the
+dashboard's, :mod:`.serial`).
+
 It relies on jupyter_bokeh's ``_document_patched`` hook and message framing
 (jupyter_bokeh 4); the browser tests exercise both.
 """
@@ -25,6 +32,7 @@ It relies on jupyter_bokeh's ``_document_patched`` hook and message framing
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -51,7 +59,8 @@ class BatchedBokehModel(BokehModel):  # type: ignore[misc]
     _closed = False
     _pending: list[Any] | None = None
 
-    def __init__(self, model: Any, **kwargs: Any) -> None:
+    def __init__(self, model: Any, *, lock: threading.RLock | None = None, **kwargs: Any) -> None:
+        self._lock = lock if lock is not None else threading.RLock()
         self._stale_sources: dict[str, ColumnDataSource] = {}
         self._stale_props: dict[tuple[str, str], Model] = {}
         super().__init__(model, **kwargs)
@@ -82,6 +91,10 @@ class BatchedBokehModel(BokehModel):  # type: ignore[misc]
         (first display, a page reload); the bundle made at construction would
         be stale by then.
         """
+        with self._lock:
+            return self._state(key, drop_defaults)
+
+    def _state(self, key: str | Iterable[str] | None, drop_defaults: bool) -> Any:
         keys = self.keys if key is None else [key] if isinstance(key, str) else list(key)
         if BUNDLE in keys:
             self._trait_values[BUNDLE] = self._fresh_bundle()
@@ -91,6 +104,11 @@ class BatchedBokehModel(BokehModel):  # type: ignore[misc]
         self._stale_sources.clear()
         self._stale_props.clear()
         return self._model_to_traits(self._model)
+
+    def _sync_model(self, model: Any, content: dict[str, Any], buffers: list[Any]) -> None:
+        """Apply a message from the browser (a change, an event) under the lock."""
+        with self._lock:
+            super()._sync_model(model, content, buffers)
 
     def _document_patched(self, event: Any) -> None:
         if event.setter is self:

@@ -106,8 +106,12 @@ class Dashboard(Playing, NodeActions, w.VBox):  # type: ignore[misc]
         self.views = DashboardViews(self._layout_positions(ids))
         self.renderer = Renderer(self.views, self.controls)
         self._start_tracking()
-        self.figures = BatchedBokehModel(self.views.layout, layout=w.Layout(min_width="610px"))
-        self.charts = BatchedBokehModel(self.views.time_layout, layout=w.Layout(min_width="680px"))
+        self.figures = BatchedBokehModel(
+            self.views.layout, lock=self.lock, layout=w.Layout(min_width="610px")
+        )
+        self.charts = BatchedBokehModel(
+            self.views.time_layout, lock=self.lock, layout=w.Layout(min_width="680px")
+        )
         self.player = Player(
             self._play_frame,
             speed=lambda: float(self.controls.speed.value),
@@ -120,7 +124,7 @@ class Dashboard(Playing, NodeActions, w.VBox):  # type: ignore[misc]
         self.controller.wire()
         self.controls.reset.disabled = not capabilities_of(self.source).max_size
         self._disable_unsupported()
-        self.sequence = panel_for(source) if messages else None
+        self.sequence = panel_for(source, lock=self.lock) if messages else None
         extra = [self.sequence.widget] if self.sequence is not None else []
         if messages and self.sequence is None:
             extra = [w.HTML(hint)] if (hint := no_panel_hint(source)) else []

@@ -14,6 +14,7 @@ it is redrawn after the frame showing where the run stopped, never before
 from __future__ import annotations
 
 import math
+import threading
 from time import monotonic
 
 import ipywidgets as w
@@ -39,7 +40,14 @@ class SequencePanel:
         every: real seconds between redraws while playing.
     """
 
-    def __init__(self, cluster: SimCluster, *, span: float = 6.0, every: float = 1.0) -> None:
+    def __init__(
+        self,
+        cluster: SimCluster,
+        *,
+        span: float = 6.0,
+        every: float = 1.0,
+        lock: threading.RLock | None = None,
+    ) -> None:
         self.every = every
         self.view = SequenceView(
             cluster,
@@ -48,7 +56,9 @@ class SequencePanel:
             data=_window(cluster, cluster.time, span),
             slider=False,
         )
-        self.model = BatchedBokehModel(self.view.layout, layout=w.Layout(min_width="820px"))
+        self.model = BatchedBokehModel(
+            self.view.layout, lock=lock, layout=w.Layout(min_width="820px")
+        )
         title = w.HTML("<b>messages</b> (the selected node, the leader and their sources)")
         self.widget = w.VBox([title, self.model])
         self._drawn = -math.inf
@@ -76,10 +86,10 @@ def _window(cluster: SimCluster, time: float, span: float) -> SequenceData:
     return sequence_data(cluster, start=max(0.0, time - span), end=time)
 
 
-def panel_for(source: ClusterSource) -> SequencePanel | None:
+def panel_for(source: ClusterSource, *, lock: threading.RLock) -> SequencePanel | None:
     """A panel for a simulated cluster that records causality; None for any other source."""
     if isinstance(source, SimClusterSource) and source.cluster.causality is not None:
-        return SequencePanel(source.cluster)
+        return SequencePanel(source.cluster, lock=lock)
     return None
 
 
