@@ -58,10 +58,26 @@ SOURCES_JS = """() => {
   return out;
 }"""
 
+CALLBACK_ERRORS = """errors = []
+_show = get_ipython().showtraceback
+def _record(*args, **kwargs):  # what a widget or Bokeh callback raised (the Log Console's errors)
+    import sys
+    errors.append(repr(sys.exc_info()[1]))
+    return _show(*args, **kwargs)
+get_ipython().showtraceback = _record
+"""
+"""Test-only: keeps what widget and Bokeh callbacks raised on the kernel's side, which a
+learner would find only in the Log Console (in session 11, a Pause that copied the cluster
+mid-tick, and Bokeh echoes naming a dropped model)."""
+
 NOTEBOOKS = {
     "display": [DISPLAY],
     "runall": [DISPLAY, "dash.advance(40.0)\ncrashed = dash.kill()\ndash.advance(5.0)"],
-    "pause": [IMPORT + 'dash = Dashboard.from_scenario("leader-crash", speed=8.0)\ndash'],
+    "pause": [
+        CALLBACK_ERRORS + IMPORT + 'dash = Dashboard.from_scenario("leader-crash", speed=8.0)'
+        "\ndash",
+        "print('callback errors:', len(errors), *errors)",
+    ],
     "split": [DISPLAY, "dash.advance(15.0)"],
     "replay": [
         IMPORT + 'dash = Dashboard.from_scenario("leader-crash", messages=True)\ndash',
@@ -218,6 +234,9 @@ def test_pause_never_jumps_back(lab: Lab, offline: OfflinePage) -> None:
         assert "replay" not in page.locator(".emergent-time").first.inner_text()
         last = shown
     assert last > 5.0
+    run_cell(page, 1)
+    printed = page.locator(".jp-Notebook .jp-Cell").nth(1).locator(".jp-OutputArea").inner_text()
+    assert "callback errors: 0" in printed, printed
     _no_offline_failures(offline)
 
 
