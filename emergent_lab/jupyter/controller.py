@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
+from emergent_lab.run.source import capabilities_of
+
 from .serial import locked
 
 if TYPE_CHECKING:
@@ -79,6 +81,24 @@ class Controller:
         click(c.live, d.live)
         click(c.fork, d.continue_from_here)
         d.views.nodes.selected.on_change("indices", locked(d.lock, self._on_selection))
+
+    def disable_unsupported(self) -> None:
+        """Grey out the controls of verbs the source refuses, and say why once."""
+        refused = sorted(capabilities_of(self.dash.source).refused)
+        c = self.dash.controls
+        widgets: dict[str, list[w.Widget]] = {
+            "pause": [c.pause, c.pause_seconds],
+            "set_weights": list(c.weights.values()),
+            "set_param": list(c.params.values()),
+            "partition": [c.split, c.partition],
+            "heal": [c.heal],
+            "loss": [c.loss, c.burst, c.burst_loss, c.burst_seconds],
+        }
+        for action in refused:
+            for widget in widgets.get(action, []):
+                widget.disabled = True
+        if refused:
+            self.say(f"this cluster cannot {', '.join(refused)}: those controls are disabled")
 
     # -- the two doors ------------------------------------------------------------------
 

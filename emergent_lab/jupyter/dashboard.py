@@ -123,7 +123,7 @@ class Dashboard(Playing, NodeActions, w.VBox):  # type: ignore[misc]
         self.controller = Controller(self)
         self.controller.wire()
         self.controls.reset.disabled = not capabilities_of(self.source).max_size
-        self._disable_unsupported()
+        self.controller.disable_unsupported()
         self.sequence = panel_for(source, lock=self.lock) if messages else None
         extra = [self.sequence.widget] if self.sequence is not None else []
         if messages and self.sequence is None:
@@ -167,26 +167,6 @@ class Dashboard(Playing, NodeActions, w.VBox):  # type: ignore[misc]
         if can.size is not None:
             self.controls.nodes.max = can.max_size
             self.controls.nodes.value = can.size
-
-    def _disable_unsupported(self) -> None:
-        """Grey out the controls of verbs the source refuses, and say why once."""
-        refused = sorted(capabilities_of(self.source).refused)
-        c = self.controls
-        widgets: dict[str, list[w.Widget]] = {
-            "pause": [c.pause, c.pause_seconds],
-            "set_weights": list(c.weights.values()),
-            "set_param": list(c.params.values()),
-            "partition": [c.split, c.partition],
-            "heal": [c.heal],
-            "loss": [c.loss, c.burst, c.burst_loss, c.burst_seconds],
-        }
-        for action in refused:
-            for widget in widgets.get(action, []):
-                widget.disabled = True
-        if refused:
-            self.controller.say(
-                f"this cluster cannot {', '.join(refused)}: those controls are disabled"
-            )
 
     def _start_tracking(self) -> None:
         """Per-source bookkeeping: the flock and replay's checkpoints."""
@@ -296,7 +276,7 @@ class Dashboard(Playing, NodeActions, w.VBox):  # type: ignore[misc]
         c = self.controls
         for widget in c.actions():
             widget.disabled = False
-        self._disable_unsupported()
+        self.controller.disable_unsupported()
         c.live.disabled = True
         c.fork.disabled = True
         c.step.disabled = self.playing
