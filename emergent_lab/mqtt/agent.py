@@ -19,15 +19,16 @@ import contextlib
 
 import numpy as np
 
-from emergent_lab.mqtt.admission import RecyclingIdTable
 from emergent_lab.mqtt.agent_config import AgentConfig
 from emergent_lab.mqtt.auth import Signer, seal
 from emergent_lab.mqtt.bridge import DeviceMirror
 from emergent_lab.mqtt.clock import LoopClock
 from emergent_lab.mqtt.inbox import Inbox
+from emergent_lab.mqtt.intake import Lane, Triage
 from emergent_lab.mqtt.leader import LeaderPublisher
 from emergent_lab.mqtt.reports import LeaderAnnouncement, NodeStatus, PeerSummary
 from emergent_lab.mqtt.settings import BrokerSettings
+from emergent_lab.mqtt.slots import RecyclingIdTable
 from emergent_lab.mqtt.state import StampStore
 from emergent_lab.mqtt.topics import ClusterTopics
 from emergent_lab.mqtt.transport import Connection, MqttTransport
@@ -66,6 +67,7 @@ class Agent:
             grace=config.params.heartbeat_interval,
             writer=self._is_writer,
         )
+        self.triage = Triage(self._lane)
         self.peer_status: dict[str, NodeStatus] = {}
         self.node: Node | None = None
         self.mirror: DeviceMirror | None = None
@@ -87,6 +89,7 @@ class Agent:
             on_connect=self._on_connect,
             will=(self.topics.status(me), self._sealed(NodeStatus(me, generation, online=False))),
             rng=self.rng,
+            triage=self.triage,
         )
 
     # -- lifecycle ---------------------------------------------------------------
@@ -244,12 +247,35 @@ class Agent:
             self._quiet_until = node.clock.now() + quiet
             self.publish_status()
 
+    def _lane(self, topic: str) -> Lane:
+        """The intake lane of a message, from its topic alone (see :mod:`.intake`)."""
+        topics = self.topics
+        topic_id = topics.topic_node(topic)
+        if topic_id is None or topic == topics.gossip(self.config.node_id):
+            return "protocol"
+        slot = self.ids.index.get(topic_id)
+        if slot is None:
+            return "newcomer"
+        if topic != topics.device_state(topic_id):
+            return "protocol"
+        return "provisional" if self.inbox.admission.is_provisional(slot) else "established"
+
+    def _fit_view(self, node: Node) -> None:
+        """Make room in the view for every id interned, doubling (up to the cap) as it grows.
+
+        Growing by the one id just interned copied every view array once per
+        newcomer of a flood.
+        """
+        needed = len(self.ids)
+        if needed > node.view.capacity:
+            node.view.ensure_capacity(max(needed, min(2 * node.view.capacity, self.inbox.max_ids)))
+
     def _on_message(self, topic: str, payload: bytes) -> None:
         topics, me = self.topics, self.config.node_id
         if topic == topics.gossip(me):
             envelope = self.inbox.gossip(payload, me=me)
             if envelope is not None and self.node is not None:
-                self.node.view.ensure_capacity(len(self.ids))
+                self._fit_view(self.node)
                 self.node.receive(envelope.message)
             return
         if topic == topics.leader:  # an empty payload is a deletion: seen as None
@@ -259,6 +285,7 @@ class Agent:
         if topic_id is not None and topic == topics.device_state(topic_id):
             report = self.inbox.device(payload, topic_id=topic_id)
             if report is not None and self.mirror is not None and self.transport is not None:
+                self._fit_view(self.mirror.node)
                 agent = self.peer_status.get(report.node)
                 if agent is None or not agent.online:  # an agent's id is never a device's
                     self.transport.devices.add(report.node)
@@ -293,7 +320,7 @@ class Agent:
             return
         self._greeted[status.node] = status.generation
         peer = self.ids.index[status.node]
-        node.view.ensure_capacity(len(self.ids))
+        self._fit_view(node)
         transport.send(node.index, peer, GossipSyn(node.index, node.view.digest()))
 
     # -- outgoing --------------------------------------------------------------------
@@ -347,7 +374,7 @@ class Agent:
             acting=node.acting,
             metrics=dict(node.metrics),
             peers=summaries,
-            rejected=dict(self.inbox.rejected),
+            rejected=dict(self.inbox.rejected + self.triage.dropped),
             sent=transport.sent if transport is not None else 0,
             sent_bytes=transport.sent_bytes if transport is not None else 0,
         )

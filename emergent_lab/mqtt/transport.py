@@ -17,13 +17,14 @@ import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from emergent_lab.core.ids import IdTable
 from emergent_lab.mqtt.auth import Signer, seal
 from emergent_lab.mqtt.codec import encode_gossip
+from emergent_lab.mqtt.intake import Triage
 from emergent_lab.mqtt.settings import BrokerSettings
 from emergent_lab.mqtt.topics import ClusterTopics
 from emergent_lab.protocol.messages import Message
@@ -65,6 +66,8 @@ class Connection:
         backoff: reconnect delays.
         keepalive: seconds of silence after which the broker (and we) declare
             the other side gone.
+        triage: how incoming messages are queued (see :mod:`.intake`); ``None``
+            keeps the client's own first-in-first-out queue.
     """
 
     def __init__(
@@ -79,6 +82,7 @@ class Connection:
         rng: np.random.Generator | None = None,
         backoff: Backoff | None = None,
         keepalive: int = 5,
+        triage: Triage | None = None,
     ) -> None:
         self.settings = settings
         self.client_id = client_id
@@ -89,6 +93,7 @@ class Connection:
         self.rng = rng if rng is not None else np.random.default_rng()
         self.backoff = backoff if backoff is not None else Backoff()
         self.keepalive = keepalive
+        self.triage = triage
         self.connected = asyncio.Event()
         self.connections = 0
         self.dropped = 0
@@ -126,11 +131,15 @@ class Connection:
         will = None
         if self.will is not None:
             will = aiomqtt.Will(self.will[0], self.will[1], qos=1, retain=True)
+        options = self.settings.client_options()
+        if self.triage is not None:
+            # aiomqtt calls queue_type(maxsize=…): a factory bound to the triage serves.
+            options["queue_type"] = cast("type[asyncio.Queue[Any]]", self.triage.queue)
         return aiomqtt.Client(
             identifier=self.client_id,
             will=will,
             keepalive=self.keepalive,
-            **self.settings.client_options(),
+            **options,
         )
 
     async def run(self) -> None:
