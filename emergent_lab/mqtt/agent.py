@@ -23,6 +23,7 @@ from emergent_lab.mqtt.agent_config import AgentConfig
 from emergent_lab.mqtt.auth import Signer, seal
 from emergent_lab.mqtt.bridge import DeviceMirror
 from emergent_lab.mqtt.clock import LoopClock
+from emergent_lab.mqtt.door import DeviceDoor
 from emergent_lab.mqtt.inbox import Inbox
 from emergent_lab.mqtt.intake import Lane, Triage
 from emergent_lab.mqtt.leader import LeaderPublisher
@@ -37,6 +38,9 @@ from emergent_lab.protocol.node import Node
 
 GOODBYE_SECONDS = 0.15
 """Longest wait for the goodbye status, then for the disconnect, so a stop takes under 1 s."""
+MAX_STATUS_PEERS = 400
+"""Most peers a status lists, so it stays within the 64 KiB every reader accepts (ids of up
+to 64 characters) and a thousand live fake devices cannot make it unreadable."""
 
 
 class Agent:
@@ -79,18 +83,22 @@ class Agent:
         self.connection = Connection(
             settings,
             client_id=f"emergent-{config.cluster}-{me}-g{generation}",
-            subscriptions=[
-                self.topics.gossip(me),
-                self.topics.all_status,
-                self.topics.all_devices,
-                self.topics.leader,
-            ],
+            subscriptions=[self.topics.gossip(me), self.topics.all_status, self.topics.leader],
             on_message=self._on_message,
             on_connect=self._on_connect,
             will=(self.topics.status(me), self._sealed(NodeStatus(me, generation, online=False))),
             rng=self.rng,
             triage=self.triage,
         )
+        door = Connection(
+            settings,
+            client_id=f"emergent-{config.cluster}-{me}-g{generation}-door",
+            subscriptions=[self.topics.all_devices],
+            on_message=self._on_message,
+            rng=self.rng,
+            triage=self.triage,
+        )
+        self.door = DeviceDoor(door, self.connection, self.topics)
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -103,6 +111,7 @@ class Agent:
                 return
             await asyncio.sleep(self.config.discovery)
             self._start_node(asyncio.get_running_loop())
+            self.door.start()
             ticker = asyncio.create_task(self._status_loop())
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), duration)
@@ -111,6 +120,7 @@ class Agent:
                 self.node.stop()
             if ticker is not None:
                 ticker.cancel()
+            await self.door.close(GOODBYE_SECONDS)
             if self.stamps is not None:
                 self.stamps.save()
             offline = NodeStatus(self.config.node_id, self.config.generation, online=False)
@@ -234,6 +244,8 @@ class Agent:
             if self.stamps is not None:
                 self.stamps.save()
             self.publish_status()
+            if self.transport is not None:
+                await self.door.follow(self.transport.devices)
             await asyncio.sleep(self.config.status_interval)
 
     # -- incoming ------------------------------------------------------------------
@@ -341,15 +353,19 @@ class Agent:
         alive = node.alive_mask
         admission = self.inbox.admission
         # Provisional ids are listed only while alive, so a flood cannot bloat the status.
-        peers = np.array(
-            [
-                j
-                for j in np.flatnonzero(view.known).tolist()
-                if j != node.index
-                and ((j < alive.shape[0] and alive[j]) or not admission.is_provisional(j))
-            ],
-            dtype=np.int64,
-        )
+        listed = [
+            j
+            for j in np.flatnonzero(view.known).tolist()
+            if j != node.index
+            and ((j < alive.shape[0] and alive[j]) or not admission.is_provisional(j))
+        ]
+        if len(listed) > MAX_STATUS_PEERS:  # the best alive first: the leader is always listed
+            rank = self.ids.rank
+            listed = sorted(
+                listed,
+                key=lambda j: (not (j < alive.shape[0] and alive[j]), -view.score[j], rank[j]),
+            )[:MAX_STATUS_PEERS]
+        peers = np.array(sorted(listed), dtype=np.int64)
         phi = view.detector.phi(node.clock.now(), peers) if peers.size else np.zeros(0)
         summaries = tuple(
             PeerSummary(

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 OUTBOX_SIZE = 10_000
 """Publications queued while connected; beyond that they are dropped (gossip repeats)."""
+SUBSCRIBE_BATCH = 200
+"""Topic filters per SUBSCRIBE or UNSUBSCRIBE request."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,29 @@ class Connection:
             return False
         return True
 
+    async def subscribe(self, topics: Sequence[str]) -> None:
+        """Add subscriptions, kept for every reconnect (a broker error leaves them to it)."""
+        import aiomqtt
+
+        self.subscriptions.extend(topics)
+        client = self._client
+        if client is not None and topics:
+            with contextlib.suppress(aiomqtt.MqttError):
+                await _subscribe(client, list(topics))
+
+    async def unsubscribe(self, topics: Sequence[str]) -> None:
+        """Drop subscriptions (a broker error leaves them to the reconnect, which forgets them)."""
+        import aiomqtt
+
+        gone = set(topics)
+        self.subscriptions = [t for t in self.subscriptions if t not in gone]
+        client = self._client
+        for start in range(0, len(topics), SUBSCRIBE_BATCH):
+            if client is None:
+                return
+            with contextlib.suppress(aiomqtt.MqttError):
+                await client.unsubscribe(list(topics[start : start + SUBSCRIBE_BATCH]))
+
     async def publish_now(self, topic: str, payload: bytes, *, retain: bool = False) -> bool:
         """Publish at once and wait for it to leave (used for the goodbye status)."""
         import aiomqtt
@@ -150,8 +175,7 @@ class Connection:
         while True:
             try:
                 async with self._client_for_session() as client:
-                    for topic in self.subscriptions:
-                        await client.subscribe(topic, qos=0)
+                    await _subscribe(client, list(self.subscriptions))
                     self._client = client
                     self.connections += 1
                     attempt = 0
@@ -198,6 +222,15 @@ class Connection:
         while not self._outbox.empty():
             self._outbox.get_nowait()
             self.dropped += 1
+
+
+async def _subscribe(client: Any, topics: list[str]) -> None:
+    """Subscribe ``topics``, a batch per request.
+
+    Thousands of device topics one by one would each wait for the broker's answer.
+    """
+    for start in range(0, len(topics), SUBSCRIBE_BATCH):
+        await client.subscribe([(t, 0) for t in topics[start : start + SUBSCRIBE_BATCH]])
 
 
 class MqttTransport:
