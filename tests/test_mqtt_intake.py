@@ -1,18 +1,22 @@
 """The agent's intake under a flood: lanes served in turn, bounded, newcomers rationed, drops
-counted; and the recycling id table's ranks, kept per change, in the natural order."""
+counted; the main session following only calm devices; and the recycling id table's ranks,
+kept per change, in the natural order."""
 
 from __future__ import annotations
 
 import asyncio
 import random
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from emergent_lab.core.ids import node_sort_key
+from emergent_lab.mqtt.door import DeviceDoor
 from emergent_lab.mqtt.intake import BOUNDS, NEWCOMER_BURST, Intake, Lane, Triage
 from emergent_lab.mqtt.slots import RecyclingIdTable
+from emergent_lab.mqtt.topics import ClusterTopics
+from emergent_lab.mqtt.transport import Connection
 
 
 def message(topic: str, payload: bytes = b"{}") -> Any:
@@ -167,3 +171,41 @@ def test_recycled_slots_rank_in_natural_order_after_every_change(seed: int) -> N
         assert all(int(table.id_bytes[s]) == len(table.ids[s]) for s in slots)
         assert all(int(table.rank[s]) > len(slots) for s in table.free)
         assert table.used == len(slots)
+
+
+class FakeSession:
+    """Records what the door asks the main session to subscribe to."""
+
+    def __init__(self) -> None:
+        self.topics: set[str] = set()
+
+    async def subscribe(self, topics: list[str]) -> None:
+        self.topics.update(topics)
+
+    async def unsubscribe(self, topics: list[str]) -> None:
+        self.topics.difference_update(topics)
+
+
+def test_the_main_session_follows_the_calm_held_devices_and_leaves_floods_to_the_door() -> None:
+    clock = Clock()
+    main = FakeSession()
+    door = DeviceDoor(
+        cast(Connection, FakeSession()),
+        cast(Connection, main),
+        ClusterTopics("c"),
+        heartbeat_interval=0.2,
+        clock=clock,
+    )
+
+    def second(devices: set[str], beats: dict[str, int]) -> set[str]:
+        clock.now += 1.0  # five heartbeat intervals: at most 20 messages a device
+        for device, count in beats.items():
+            for _ in range(count):
+                door.heard(device)
+        asyncio.run(door.follow(devices))
+        return {t.split("/")[3] for t in main.topics}
+
+    assert second({"d1", "fake1"}, {"d1": 10, "fake1": 10}) == {"d1", "fake1"}
+    assert second({"d1", "fake1"}, {"d1": 10, "fake1": 21}) == {"d1"}  # republished too fast
+    assert second({"d1", "fake1"}, {"d1": 10, "fake1": 5}) == {"d1", "fake1"}  # calm again
+    assert second({"d1"}, {"d1": 20}) == {"d1"}  # fake1 evicted: unsubscribed

@@ -90,15 +90,12 @@ class Agent:
             rng=self.rng,
             triage=self.triage,
         )
-        door = Connection(
-            settings,
-            client_id=f"emergent-{config.cluster}-{me}-g{generation}-door",
-            subscriptions=[self.topics.all_devices],
-            on_message=self._on_message,
-            rng=self.rng,
-            triage=self.triage,
+        self.door = DeviceDoor(
+            self.connection.sibling(f"{self.connection.client_id}-door", [self.topics.all_devices]),
+            self.connection,
+            self.topics,
+            heartbeat_interval=config.params.heartbeat_interval,
         )
-        self.door = DeviceDoor(door, self.connection, self.topics)
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -301,6 +298,7 @@ class Agent:
                 agent = self.peer_status.get(report.node)
                 if agent is None or not agent.online:  # an agent's id is never a device's
                     self.transport.devices.add(report.node)
+                    self.door.heard(report.node)
                 self.mirror.mirror(report)
         elif topic_id is not None and topic == topics.status(topic_id):
             status = self.inbox.status(payload, topic_id=topic_id)

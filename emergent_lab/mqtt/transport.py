@@ -114,6 +114,19 @@ class Connection:
             return False
         return True
 
+    def sibling(self, client_id: str, subscriptions: Sequence[str]) -> Connection:
+        """A second session to the same broker, with the same handler and triage and no will."""
+        return Connection(
+            self.settings,
+            client_id=client_id,
+            subscriptions=subscriptions,
+            on_message=self.on_message,
+            rng=self.rng,
+            backoff=self.backoff,
+            keepalive=self.keepalive,
+            triage=self.triage,
+        )
+
     async def subscribe(self, topics: Sequence[str]) -> None:
         """Add subscriptions, kept for every reconnect (a broker error leaves them to it)."""
         import aiomqtt
