@@ -8,8 +8,8 @@ real device's heartbeats seconds behind it, however cheaply the agent dropped
 the flood once read. Reading faster does not help when the flood is faster.
 
 So the device wildcard (``devices/+/state``), where newcomers are heard, has a
-session of its own, the *door*; a flood backs up there (the broker bounds
-each session's queue). The agent's main session subscribes to the exact
+session of its own, the *door*; a flood backs up there, in the broker and the
+door's socket. The agent's main session subscribes to the exact
 topic of each device it holds, so their heartbeats come through a queue the
 flood never enters. The door still hears known devices too; a heartbeat read
 twice is merged once (the second is not newer).

@@ -17,8 +17,8 @@ when it is full, as memberlist and Serf drop the oldest broadcasts):
   :data:`NEWCOMERS_PER_SECOND` of them (bursts of :data:`NEWCOMER_BURST`)
   get in; the rest are dropped unread.
 
-A device lane keeps one message per topic: a newer heartbeat replaces the
-queued one, which would be stale by the time it is read. The handler takes
+A device lane keeps one message per topic: a later message replaces the
+queued one (normally a newer heartbeat, which makes the queued one stale). The handler takes
 one message from each non-empty lane in turn, so a real device's heartbeat
 waits behind at most one message per established id whatever is flooded,
 and nothing from the network makes a lane grow past its bound. Every
@@ -47,7 +47,7 @@ one gossip digest may name."""
 NEWCOMER_BURST = 200.0
 """Newcomer messages that may enter at once after a quiet spell."""
 DROP_REASONS = ("superseded", "intake_full", "newcomer_rate")
-"""Why the intake drops a message: a newer heartbeat of the same device replaced it, its
+"""Why the intake drops a message: a later message on the same device topic replaced it, its
 lane was full (the oldest goes), or the newcomer ration was used up."""
 
 
