@@ -234,7 +234,8 @@ def test_each_engine_and_view_refuses_a_size_it_cannot_finish() -> None:
     with pytest.raises(ScenarioError, match=r"<= 100000|at most 100000 nodes"):
         parse_scenario({"cluster": {"nodes": 200_000, "view": "topk"}})
     assert parse_scenario({"cluster": {"nodes": 6_000, "view": "topk"}}).engine.max_nodes == 100_000
-    assert parse_scenario({"cluster": {"nodes": 200_000, "engine": "array"}}).config.ids[-1] == "n199999"
+    array = parse_scenario({"cluster": {"nodes": 200_000, "engine": "array"}})
+    assert array.config.ids[-1] == "n199999"
     with pytest.raises(ValueError, match=r"cluster\.nodes \(exact engine, full view"):
         SimCluster(ClusterConfig.create(6_000))
     source = SimClusterSource(SimCluster(ClusterConfig.create(10, seed=1)))
