@@ -19,6 +19,7 @@ import numpy as np
 
 from emergent_lab.core.arrays import BoolArray, IntArray
 from emergent_lab.core.ids import NO_NODE
+from emergent_lab.core.sample import choose
 from emergent_lab.detector import DetectorBank
 from emergent_lab.protocol.member import Member, PeersHeld, pad
 from emergent_lab.protocol.messages import (
@@ -145,7 +146,7 @@ class Node(Member):
         live = live[live != self.index]
         if live.size <= k:
             return live
-        return np.asarray(self.rng.choice(live, size=k, replace=False))
+        return choose(self.rng, live, k)
 
     def _choose_gossip_targets(self) -> list[int]:
         """Fanout live peers, maybe one believed dead, maybe a seed (as Cassandra does).
