@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from emergent_lab.jupyter import Dashboard
+from emergent_lab.jupyter.serial import FairLock
 
 
 @pytest.fixture
@@ -83,3 +84,26 @@ def test_pause_and_actions_from_a_cell_beside_a_playing_subshell_never_fail(
     finally:
         board.close()
     assert board.source.time > 0
+
+
+def test_the_lock_is_granted_first_come_first_served() -> None:
+    """The play task asks again right after each tick; the click and the cell that waited go first.
+
+    Python's own lock would let the releasing thread take it straight back.
+    """
+    lock, order = FairLock(), list[str]()
+
+    def take(name: str) -> None:
+        with lock:
+            order.append(name)
+
+    lock.acquire()  # the tick under way
+    waiters = [threading.Thread(target=take, args=(name,)) for name in ("click", "cell")]
+    for waiter in waiters:
+        waiter.start()
+        time.sleep(0.2)  # each has asked before the next
+    lock.release()
+    take("next tick")  # the same thread asks again at once
+    for waiter in waiters:
+        waiter.join(timeout=10)
+    assert order == ["click", "cell", "next tick"]

@@ -9,7 +9,6 @@ names the node it acted on, and checkpoints the cluster so replay and
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import cast
@@ -20,14 +19,14 @@ from emergent_lab.run.source import ClusterSource, Sampled, capabilities_of
 from .controller import Controller
 from .controls import Controls
 from .replay import Replay
-from .serial import serialized
+from .serial import FairLock, serialized
 from .views import DashboardViews
 
 
 class NodeActions:
     """Node and network actions over the dashboard's source."""
 
-    lock: threading.RLock
+    lock: FairLock
     source: ClusterSource
     controls: Controls
     views: DashboardViews

@@ -21,9 +21,11 @@ Two things in ``jupyter_bokeh.BokehModel`` break a live dashboard:
 A third: the browser's messages (a tap, a view's DocumentReady, a request
 for the state) arrive on ipykernel 7's subshell thread while frames are
 drawn on another, and a patch is several comm messages that must not
-interleave with another's. So the browser's messages are applied and the
-bundle serialised under the lock the frames are drawn under (the
-dashboard's, :mod:`.serial`).
+interleave with another's. So the late view's resend and the bundle are
+made under the lock the frames are drawn under (the dashboard's,
+:mod:`.serial`). The browser's own changes (a frame's acknowledgement, a
+tap) are applied at once, as jupyter_bokeh does: one attribute each, and
+waiting for the tick under way would hold up every click queued behind them.
 
 It relies on jupyter_bokeh's ``_document_patched`` hook and message framing
 (jupyter_bokeh 4); the browser tests exercise both.
@@ -32,7 +34,6 @@ It relies on jupyter_bokeh's ``_document_patched`` hook and message framing
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -50,6 +51,8 @@ from bokeh.models import ColumnDataSource
 from bokeh.protocol import Protocol
 from jupyter_bokeh import BokehModel
 
+from .serial import FairLock
+
 BUNDLE = "render_bundle"
 
 
@@ -59,8 +62,8 @@ class BatchedBokehModel(BokehModel):  # type: ignore[misc]
     _closed = False
     _pending: list[Any] | None = None
 
-    def __init__(self, model: Any, *, lock: threading.RLock | None = None, **kwargs: Any) -> None:
-        self._lock = lock if lock is not None else threading.RLock()
+    def __init__(self, model: Any, *, lock: FairLock | None = None, **kwargs: Any) -> None:
+        self._lock = lock if lock is not None else FairLock()
         self._stale_sources: dict[str, ColumnDataSource] = {}
         self._stale_props: dict[tuple[str, str], Model] = {}
         super().__init__(model, **kwargs)
@@ -105,11 +108,6 @@ class BatchedBokehModel(BokehModel):  # type: ignore[misc]
         self._stale_props.clear()
         return self._model_to_traits(self._model)
 
-    def _sync_model(self, model: Any, content: dict[str, Any], buffers: list[Any]) -> None:
-        """Apply a message from the browser (a change, an event) under the lock."""
-        with self._lock:
-            super()._sync_model(model, content, buffers)
-
     def _document_patched(self, event: Any) -> None:
         if event.setter is self:
             return
@@ -130,6 +128,10 @@ class BatchedBokehModel(BokehModel):  # type: ignore[misc]
 
     def _view_ready(self, _event: DocumentReady) -> None:
         """A view finished building its document: resend in full what changed since its bundle."""
+        with self._lock:  # its patch must not interleave with a frame's
+            self._resend_stale()
+
+    def _resend_stale(self) -> None:
         document: Any = self._document
         if document is None:
             return

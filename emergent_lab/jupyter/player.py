@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import math
-import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from time import monotonic
 from typing import Any
+
+from .serial import FairLock
 
 LONGEST_STEP_S = 0.5
 """Wall seconds of played time owed at most. After a stall (another cell
@@ -170,7 +171,7 @@ class Player:
         speed: Callable[[], float],
         interval: Callable[[], float],
         on_error: Callable[[Exception], None],
-        lock: threading.RLock,
+        lock: FairLock,
     ) -> None:
         self._lock = lock
         self._tick = tick

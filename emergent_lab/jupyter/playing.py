@@ -10,7 +10,6 @@ frame rate achieved, next to the virtual time.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from time import monotonic
 
@@ -20,13 +19,13 @@ from emergent_lab.run.source import ClusterSource
 from .controller import Controller
 from .controls import Controls
 from .player import FramePacer, Player
-from .serial import serialized
+from .serial import FairLock, serialized
 
 
 class Playing:
     """Play, Pause, Step and advance over the dashboard's source."""
 
-    lock: threading.RLock
+    lock: FairLock
     source: ClusterSource
     controls: Controls
     controller: Controller

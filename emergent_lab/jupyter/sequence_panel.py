@@ -14,7 +14,6 @@ it is redrawn after the frame showing where the run stopped, never before
 from __future__ import annotations
 
 import math
-import threading
 from time import monotonic
 
 import ipywidgets as w
@@ -26,6 +25,7 @@ from emergent_lab.run.source import ClusterSource
 
 from .bokeh_model import BatchedBokehModel
 from .sequence import SequenceView
+from .serial import FairLock
 
 PANEL_SHARE = 0.1
 """While playing, the panel's redraws take at most about this share of the kernel's time."""
@@ -46,7 +46,7 @@ class SequencePanel:
         *,
         span: float = 6.0,
         every: float = 1.0,
-        lock: threading.RLock | None = None,
+        lock: FairLock | None = None,
     ) -> None:
         self.every = every
         self.view = SequenceView(
@@ -86,7 +86,7 @@ def _window(cluster: SimCluster, time: float, span: float) -> SequenceData:
     return sequence_data(cluster, start=max(0.0, time - span), end=time)
 
 
-def panel_for(source: ClusterSource, *, lock: threading.RLock) -> SequencePanel | None:
+def panel_for(source: ClusterSource, *, lock: FairLock) -> SequencePanel | None:
     """A panel for a simulated cluster that records causality; None for any other source."""
     if isinstance(source, SimClusterSource) and source.cluster.causality is not None:
         return SequencePanel(source.cluster, lock=lock)
