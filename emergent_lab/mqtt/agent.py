@@ -117,9 +117,9 @@ class Agent:
                 self.node.stop()
             if ticker is not None:
                 ticker.cancel()
-            if self.stamps is not None:  # before any await: a stop may not wait for the door
-                self.stamps.save()
             await self.door.close(GOODBYE_SECONDS)
+            if self.stamps is not None:
+                self.stamps.save()
             offline = NodeStatus(self.config.node_id, self.config.generation, online=False)
             goodbye = self.connection.publish_now(
                 self.topics.status(self.config.node_id), self._sealed(offline), retain=True
@@ -242,7 +242,7 @@ class Agent:
                 self.stamps.save()
             self.publish_status()
             if self.transport is not None:
-                self.door.follow_soon(self.transport.devices)
+                await self.door.follow(self.transport.devices)
             await asyncio.sleep(self.config.status_interval)
 
     # -- incoming ------------------------------------------------------------------

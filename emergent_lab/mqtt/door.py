@@ -67,7 +67,6 @@ class DeviceDoor:
         self._heard: Counter[str] = Counter()
         self._since = clock()
         self._session: asyncio.Task[None] | None = None
-        self._following: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         """Open the door session (it reconnects on its own, like the main one)."""
@@ -75,8 +74,6 @@ class DeviceDoor:
 
     async def close(self, timeout: float) -> None:
         """Close the door session, waiting at most ``timeout`` seconds."""
-        if self._following is not None:
-            self._following.cancel()
         session = self._session
         if session is not None:
             session.cancel()
@@ -86,15 +83,6 @@ class DeviceDoor:
     def heard(self, device: str) -> None:
         """Count one accepted heartbeat of a held device, from either session."""
         self._heard[device] += 1
-
-    def follow_soon(self, devices: Set[str]) -> None:
-        """Start :meth:`follow` on a copy of ``devices`` unless one is under way.
-
-        The caller (the agent's status loop, which also saves the replay stamps)
-        never waits for the broker's answers to the subscriptions.
-        """
-        if self._following is None or self._following.done():
-            self._following = asyncio.create_task(self.follow(frozenset(devices)))
 
     async def follow(self, devices: Set[str]) -> None:
         """Subscribe the main session to the topics of the calm ones of ``devices`` (those held).
