@@ -25,9 +25,8 @@ refusing:
 
 The table therefore never holds more than ``max_ids`` ids, and a flood of
 invented ids costs a real member at most a wait for the flood's entries to
-be displaced, never a refusal. Slots are reused
-(:class:`~emergent_lab.mqtt.slots.RecyclingIdTable`), so the node's view arrays
-stay at ``max_ids`` rows.
+be displaced, never a refusal. Slots are reused (:class:`RecyclingIdTable`),
+so the node's view arrays stay at ``max_ids`` rows.
 """
 
 from __future__ import annotations
@@ -39,14 +38,47 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emergent_lab.core.ids import IdTable
-from emergent_lab.mqtt.slots import RecyclingIdTable
+from emergent_lab.core.ids import IdTable, validate_node_id
 from emergent_lab.protocol.node import Node
 
 PER_SENDER = 64
 """Most provisional ids one sender may vouch for at a time."""
 ESTABLISHED_BEATS = 2
 """Heartbeats beyond the first held that make a provisional id an established member."""
+_FREE = ""
+"""Placeholder id of a free slot (never a valid id, never sent: its slot holds no state)."""
+
+
+class RecyclingIdTable(IdTable):
+    """An id table whose slots can be released and reused by later ids."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.free: list[int] = []
+
+    def intern(self, node_id: str) -> int:
+        """Return the index of ``node_id``, reusing a released slot if there is one."""
+        found = self.index.get(node_id)
+        if found is not None or not self.free:
+            return found if found is not None else super().intern(node_id)
+        validate_node_id(node_id)
+        slot = self.free.pop()
+        self.ids[slot] = node_id
+        self.index[node_id] = slot
+        self._stale = True
+        return slot
+
+    def release(self, slot: int) -> None:
+        """Forget the id of ``slot``; its index goes to the next new id."""
+        del self.index[self.ids[slot]]
+        self.ids[slot] = _FREE
+        self.free.append(slot)
+        self._stale = True
+
+    @property
+    def used(self) -> int:
+        """Slots holding an id."""
+        return len(self.ids) - len(self.free)
 
 
 @dataclass

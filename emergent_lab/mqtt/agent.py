@@ -19,17 +19,15 @@ import contextlib
 
 import numpy as np
 
+from emergent_lab.mqtt.admission import RecyclingIdTable
 from emergent_lab.mqtt.agent_config import AgentConfig
 from emergent_lab.mqtt.auth import Signer, seal
 from emergent_lab.mqtt.bridge import DeviceMirror
 from emergent_lab.mqtt.clock import LoopClock
-from emergent_lab.mqtt.door import DeviceDoor
 from emergent_lab.mqtt.inbox import Inbox
-from emergent_lab.mqtt.intake import Lane, Triage
 from emergent_lab.mqtt.leader import LeaderPublisher
 from emergent_lab.mqtt.reports import LeaderAnnouncement, NodeStatus, PeerSummary
 from emergent_lab.mqtt.settings import BrokerSettings
-from emergent_lab.mqtt.slots import RecyclingIdTable
 from emergent_lab.mqtt.state import StampStore
 from emergent_lab.mqtt.topics import ClusterTopics
 from emergent_lab.mqtt.transport import Connection, MqttTransport
@@ -38,9 +36,6 @@ from emergent_lab.protocol.node import Node
 
 GOODBYE_SECONDS = 0.15
 """Longest wait for the goodbye status, then for the disconnect, so a stop takes under 1 s."""
-MAX_STATUS_PEERS = 400
-"""Most peers a status lists, so it stays within the 64 KiB every reader accepts (ids of up
-to 64 characters) and a thousand live fake devices cannot make it unreadable."""
 
 
 class Agent:
@@ -71,7 +66,6 @@ class Agent:
             grace=config.params.heartbeat_interval,
             writer=self._is_writer,
         )
-        self.triage = Triage(self._lane)
         self.peer_status: dict[str, NodeStatus] = {}
         self.node: Node | None = None
         self.mirror: DeviceMirror | None = None
@@ -83,18 +77,16 @@ class Agent:
         self.connection = Connection(
             settings,
             client_id=f"emergent-{config.cluster}-{me}-g{generation}",
-            subscriptions=[self.topics.gossip(me), self.topics.all_status, self.topics.leader],
+            subscriptions=[
+                self.topics.gossip(me),
+                self.topics.all_status,
+                self.topics.all_devices,
+                self.topics.leader,
+            ],
             on_message=self._on_message,
             on_connect=self._on_connect,
             will=(self.topics.status(me), self._sealed(NodeStatus(me, generation, online=False))),
             rng=self.rng,
-            triage=self.triage,
-        )
-        self.door = DeviceDoor(
-            self.connection.sibling(f"{self.connection.client_id}-door", [self.topics.all_devices]),
-            self.connection,
-            self.topics,
-            heartbeat_interval=config.params.heartbeat_interval,
         )
 
     # -- lifecycle ---------------------------------------------------------------
@@ -108,7 +100,6 @@ class Agent:
                 return
             await asyncio.sleep(self.config.discovery)
             self._start_node(asyncio.get_running_loop())
-            self.door.start()
             ticker = asyncio.create_task(self._status_loop())
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), duration)
@@ -117,7 +108,6 @@ class Agent:
                 self.node.stop()
             if ticker is not None:
                 ticker.cancel()
-            await self.door.close(GOODBYE_SECONDS)
             if self.stamps is not None:
                 self.stamps.save()
             offline = NodeStatus(self.config.node_id, self.config.generation, online=False)
@@ -241,8 +231,6 @@ class Agent:
             if self.stamps is not None:
                 self.stamps.save()
             self.publish_status()
-            if self.transport is not None:
-                await self.door.follow(self.transport.devices)
             await asyncio.sleep(self.config.status_interval)
 
     # -- incoming ------------------------------------------------------------------
@@ -256,35 +244,12 @@ class Agent:
             self._quiet_until = node.clock.now() + quiet
             self.publish_status()
 
-    def _lane(self, topic: str) -> Lane:
-        """The intake lane of a message, from its topic alone (see :mod:`.intake`)."""
-        topics = self.topics
-        topic_id = topics.topic_node(topic)
-        if topic_id is None or topic == topics.gossip(self.config.node_id):
-            return "protocol"
-        slot = self.ids.index.get(topic_id)
-        if slot is None:
-            return "newcomer"
-        if topic != topics.device_state(topic_id):
-            return "protocol"
-        return "provisional" if self.inbox.admission.is_provisional(slot) else "established"
-
-    def _fit_view(self, node: Node) -> None:
-        """Make room in the view for every id interned, doubling (up to the cap) as it grows.
-
-        Growing by the one id just interned copied every view array once per
-        newcomer of a flood.
-        """
-        needed = len(self.ids)
-        if needed > node.view.capacity:
-            node.view.ensure_capacity(max(needed, min(2 * node.view.capacity, self.inbox.max_ids)))
-
     def _on_message(self, topic: str, payload: bytes) -> None:
         topics, me = self.topics, self.config.node_id
         if topic == topics.gossip(me):
             envelope = self.inbox.gossip(payload, me=me)
             if envelope is not None and self.node is not None:
-                self._fit_view(self.node)
+                self.node.view.ensure_capacity(len(self.ids))
                 self.node.receive(envelope.message)
             return
         if topic == topics.leader:  # an empty payload is a deletion: seen as None
@@ -294,11 +259,9 @@ class Agent:
         if topic_id is not None and topic == topics.device_state(topic_id):
             report = self.inbox.device(payload, topic_id=topic_id)
             if report is not None and self.mirror is not None and self.transport is not None:
-                self._fit_view(self.mirror.node)
                 agent = self.peer_status.get(report.node)
                 if agent is None or not agent.online:  # an agent's id is never a device's
                     self.transport.devices.add(report.node)
-                    self.door.heard(report.node)
                 self.mirror.mirror(report)
         elif topic_id is not None and topic == topics.status(topic_id):
             status = self.inbox.status(payload, topic_id=topic_id)
@@ -330,7 +293,7 @@ class Agent:
             return
         self._greeted[status.node] = status.generation
         peer = self.ids.index[status.node]
-        self._fit_view(node)
+        node.view.ensure_capacity(len(self.ids))
         transport.send(node.index, peer, GossipSyn(node.index, node.view.digest()))
 
     # -- outgoing --------------------------------------------------------------------
@@ -351,19 +314,15 @@ class Agent:
         alive = node.alive_mask
         admission = self.inbox.admission
         # Provisional ids are listed only while alive, so a flood cannot bloat the status.
-        listed = [
-            j
-            for j in np.flatnonzero(view.known).tolist()
-            if j != node.index
-            and ((j < alive.shape[0] and alive[j]) or not admission.is_provisional(j))
-        ]
-        if len(listed) > MAX_STATUS_PEERS:  # the best alive first: the leader is always listed
-            rank = self.ids.rank
-            listed = sorted(
-                listed,
-                key=lambda j: (not (j < alive.shape[0] and alive[j]), -view.score[j], rank[j]),
-            )[:MAX_STATUS_PEERS]
-        peers = np.array(sorted(listed), dtype=np.int64)
+        peers = np.array(
+            [
+                j
+                for j in np.flatnonzero(view.known).tolist()
+                if j != node.index
+                and ((j < alive.shape[0] and alive[j]) or not admission.is_provisional(j))
+            ],
+            dtype=np.int64,
+        )
         phi = view.detector.phi(node.clock.now(), peers) if peers.size else np.zeros(0)
         summaries = tuple(
             PeerSummary(
@@ -388,7 +347,7 @@ class Agent:
             acting=node.acting,
             metrics=dict(node.metrics),
             peers=summaries,
-            rejected=dict(self.inbox.rejected + self.triage.dropped),
+            rejected=dict(self.inbox.rejected),
             sent=transport.sent if transport is not None else 0,
             sent_bytes=transport.sent_bytes if transport is not None else 0,
         )

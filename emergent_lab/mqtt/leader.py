@@ -163,29 +163,21 @@ class LeaderPublisher:
     def suspicions_changed(
         self, node: Any, suspected: np.ndarray, restored: np.ndarray, now: float
     ) -> None:
-        """Membership changed: the member count waits for :meth:`check`.
-
-        Announcing each change made one retained publication per newcomer of
-        a flood of invented devices; the writer refreshes the count at its
-        next check instead, at most every half heartbeat interval.
-        """
+        """Membership changed: the writer refreshes the announced member count."""
+        if self.writer(node):
+            self.announce(node)
 
     def states_merged(self, node: Any, deltas: StateBatch, result: MergeResult) -> None:
         """Nothing to announce: only a change of recognition or membership is."""
 
     def check(self, node: Any, now: float) -> None:
-        """Repair a wrong value: at once by the writer, after ``grace`` by anyone else.
-
-        The writer also refreshes a member count that changed.
-        """
+        """Repair a wrong value: at once by the writer, after ``grace`` by anyone else."""
         leader = node.id_of(node.recognised)
         retained = self.retained
         if leader is None or (
             retained is not None and retained.leader == leader and self._owned(node, retained)
         ):
             self._wrong_since = None
-            if leader is not None and self.writer(node):
-                self.announce(node)  # publishes only if the member count changed
             return
         if self._wrong_since is None:
             self._wrong_since = now

@@ -17,14 +17,13 @@ import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
 from emergent_lab.core.ids import IdTable
 from emergent_lab.mqtt.auth import Signer, seal
 from emergent_lab.mqtt.codec import encode_gossip
-from emergent_lab.mqtt.intake import Triage
 from emergent_lab.mqtt.settings import BrokerSettings
 from emergent_lab.mqtt.topics import ClusterTopics
 from emergent_lab.protocol.messages import Message
@@ -33,8 +32,6 @@ log = logging.getLogger(__name__)
 
 OUTBOX_SIZE = 10_000
 """Publications queued while connected; beyond that they are dropped (gossip repeats)."""
-SUBSCRIBE_BATCH = 200
-"""Topic filters per SUBSCRIBE or UNSUBSCRIBE request."""
 
 
 @dataclass(frozen=True)
@@ -68,8 +65,6 @@ class Connection:
         backoff: reconnect delays.
         keepalive: seconds of silence after which the broker (and we) declare
             the other side gone.
-        triage: how incoming messages are queued (see :mod:`.intake`); ``None``
-            keeps the client's own first-in-first-out queue.
     """
 
     def __init__(
@@ -84,7 +79,6 @@ class Connection:
         rng: np.random.Generator | None = None,
         backoff: Backoff | None = None,
         keepalive: int = 5,
-        triage: Triage | None = None,
     ) -> None:
         self.settings = settings
         self.client_id = client_id
@@ -95,7 +89,6 @@ class Connection:
         self.rng = rng if rng is not None else np.random.default_rng()
         self.backoff = backoff if backoff is not None else Backoff()
         self.keepalive = keepalive
-        self.triage = triage
         self.connected = asyncio.Event()
         self.connections = 0
         self.dropped = 0
@@ -113,42 +106,6 @@ class Connection:
             self.dropped += 1
             return False
         return True
-
-    def sibling(self, client_id: str, subscriptions: Sequence[str]) -> Connection:
-        """A second session to the same broker, with the same handler and triage and no will."""
-        return Connection(
-            self.settings,
-            client_id=client_id,
-            subscriptions=subscriptions,
-            on_message=self.on_message,
-            rng=self.rng,
-            backoff=self.backoff,
-            keepalive=self.keepalive,
-            triage=self.triage,
-        )
-
-    async def subscribe(self, topics: Sequence[str]) -> None:
-        """Add subscriptions, kept for every reconnect (a broker error leaves them to it)."""
-        import aiomqtt
-
-        self.subscriptions.extend(topics)
-        client = self._client
-        if client is not None and topics:
-            with contextlib.suppress(aiomqtt.MqttError):
-                await _subscribe(client, list(topics))
-
-    async def unsubscribe(self, topics: Sequence[str]) -> None:
-        """Drop subscriptions (a broker error leaves them to the reconnect, which forgets them)."""
-        import aiomqtt
-
-        gone = set(topics)
-        self.subscriptions = [t for t in self.subscriptions if t not in gone]
-        client = self._client
-        for start in range(0, len(topics), SUBSCRIBE_BATCH):
-            if client is None:
-                return
-            with contextlib.suppress(aiomqtt.MqttError):
-                await client.unsubscribe(list(topics[start : start + SUBSCRIBE_BATCH]))
 
     async def publish_now(self, topic: str, payload: bytes, *, retain: bool = False) -> bool:
         """Publish at once and wait for it to leave (used for the goodbye status)."""
@@ -169,15 +126,11 @@ class Connection:
         will = None
         if self.will is not None:
             will = aiomqtt.Will(self.will[0], self.will[1], qos=1, retain=True)
-        options = self.settings.client_options()
-        if self.triage is not None:
-            # aiomqtt calls queue_type(maxsize=…): a factory bound to the triage serves.
-            options["queue_type"] = cast("type[asyncio.Queue[Any]]", self.triage.queue)
         return aiomqtt.Client(
             identifier=self.client_id,
             will=will,
             keepalive=self.keepalive,
-            **options,
+            **self.settings.client_options(),
         )
 
     async def run(self) -> None:
@@ -188,7 +141,8 @@ class Connection:
         while True:
             try:
                 async with self._client_for_session() as client:
-                    await _subscribe(client, list(self.subscriptions))
+                    for topic in self.subscriptions:
+                        await client.subscribe(topic, qos=0)
                     self._client = client
                     self.connections += 1
                     attempt = 0
@@ -235,15 +189,6 @@ class Connection:
         while not self._outbox.empty():
             self._outbox.get_nowait()
             self.dropped += 1
-
-
-async def _subscribe(client: Any, topics: list[str]) -> None:
-    """Subscribe ``topics``, a batch per request.
-
-    Thousands of device topics one by one would each wait for the broker's answer.
-    """
-    for start in range(0, len(topics), SUBSCRIBE_BATCH):
-        await client.subscribe([(t, 0) for t in topics[start : start + SUBSCRIBE_BATCH]])
 
 
 class MqttTransport:

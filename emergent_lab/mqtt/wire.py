@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from emergent_lab.core.ids import validate_node_id
-from emergent_lab.mqtt.intake import DROP_REASONS
 from emergent_lab.protocol.messages import (
     STATUS_LEFT,
     STATUS_UP,
@@ -60,9 +59,8 @@ REASONS = (
     "unsigned",
     "bad_signature",
     "replay",
-    *DROP_REASONS,
 )
-"""Every reason a payload can be rejected or dropped for, in the order ``observe`` lists them."""
+"""Every reason a payload can be rejected for, in the order ``observe`` lists them."""
 
 _METRIC_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 """Matched in full: ``$`` would accept a trailing newline."""
