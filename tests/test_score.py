@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import emergent_lab.score.presets as score_presets
 from emergent_lab.score import PRESETS, MetricSpec, ScoreFunction
 
 # --- normalisation and direction ---------------------------------------------------------
@@ -217,7 +218,7 @@ def test_lowest_id_gives_every_node_the_same_score() -> None:
 
 def test_lowest_id_documents_the_akka_rule() -> None:
     assert "Akka" in PRESETS["lowest-id"]
-    assert "Akka" in (ScoreFunction.preset.__doc__ or "")
+    assert "Akka" in (score_presets.__doc__ or "")
 
 
 # --- validation --------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from emergent_lab.score.metrics import (
     _metrics_from_dict,
     _parse_metrics,
     _parse_weights,
+    _score_columns,
     _show,
 )
 
@@ -124,24 +125,7 @@ class ScoreFunction:
 
     @classmethod
     def preset(cls, name: str) -> ScoreFunction:
-        """A named, ready-made score function (see :data:`PRESETS`).
-
-        - ``capacity`` (microservice mesh): ``cpu_free`` 0.5, ``mem_free`` 0.3,
-          ``uptime`` in hours over [0, 720] 0.2; all higher is better.
-        - ``battery-aware`` (IoT mesh): ``battery`` 0.6, ``link_quality`` 0.3,
-          ``load`` 0.1 (lower is better); all over [0, 1].
-        - ``latency-aware`` (CDN edge): ``rtt`` in seconds over [0, 0.5], lower is
-          better, 0.7; ``capacity`` over [0, 1] 0.3.
-        - ``cpu`` (replayed CPU traces): ``cpu`` utilisation in percent over
-          [0, 100], lower is better.
-        - ``lowest-id``: every node scores the constant 0.5, so the leader rule's
-          tie-break by node id alone decides. This is Akka Cluster's leader, the
-          first member by address (here the lowest id, given that ties go to the
-          lowest id), with no metrics involved. One difference remains: with equal
-          scores no candidate ever beats the current leader by more than the
-          emergence threshold, so a node joining with a lower id does not take
-          over until the current leader is gone, whereas Akka moves leadership
-          to it at once.
+        """A named, ready-made score function (:mod:`emergent_lab.score.presets` describes each).
 
         Args:
             name: One of the keys of :data:`PRESETS`.
@@ -267,21 +251,7 @@ class ScoreFunction:
         Raises:
             ValueError: If columns are not 1-D numeric arrays of one common length.
         """
-        arrays: dict[str, npt.NDArray[np.float64]] = {}
-        for name, column in columns.items():
-            try:
-                array = np.asarray(column, dtype=np.float64)
-            except (TypeError, ValueError):
-                raise ValueError(f"columns.{name}: must be a numeric array") from None
-            if array.ndim != 1:
-                raise ValueError(f"columns.{name}: must be 1-D (got shape {array.shape})")
-            if n is None:
-                n = len(array)
-            if len(array) != n:
-                raise ValueError(f"columns.{name}: must have length {n} (got {len(array)})")
-            arrays[name] = array
-        if n is None:
-            raise ValueError("n: required when columns is empty (the number of nodes)")
+        arrays, n = _score_columns(columns, n)
         custom = self._custom
         if isinstance(custom, _ConstantScore):
             return np.full(n, self._checked_custom(custom, {}), dtype=np.float64)

@@ -193,3 +193,30 @@ def _metrics_from_dict(data: object) -> dict[str, MetricSpec]:
                 )
         specs[name] = MetricSpec(name, **fields)
     return specs
+
+
+def _score_columns(
+    columns: Mapping[str, npt.ArrayLike], n: int | None
+) -> tuple[dict[str, npt.NDArray[np.float64]], int]:
+    """``ScoreFunction.score_array``'s columns as float arrays of one length, and that length.
+
+    Raises:
+        ValueError: naming ``columns.<metric>`` if a column is not a 1-D numeric
+            array of the common length, or ``n`` if it is needed and missing.
+    """
+    arrays: dict[str, npt.NDArray[np.float64]] = {}
+    for name, column in columns.items():
+        try:
+            array = np.asarray(column, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"columns.{name}: must be a numeric array") from None
+        if array.ndim != 1:
+            raise ValueError(f"columns.{name}: must be 1-D (got shape {array.shape})")
+        if n is None:
+            n = len(array)
+        if len(array) != n:
+            raise ValueError(f"columns.{name}: must have length {n} (got {len(array)})")
+        arrays[name] = array
+    if n is None:
+        raise ValueError("n: required when columns is empty (the number of nodes)")
+    return arrays, n

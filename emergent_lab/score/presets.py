@@ -1,4 +1,22 @@
-"""Ready-made score functions, by name: what a scenario's ``[score] preset`` selects."""
+"""Ready-made score functions, by name: what a scenario's ``[score] preset`` selects.
+
+- ``capacity`` (microservice mesh): ``cpu_free`` 0.5, ``mem_free`` 0.3,
+  ``uptime`` in hours over [0, 720] 0.2; all higher is better.
+- ``battery-aware`` (IoT mesh): ``battery`` 0.6, ``link_quality`` 0.3,
+  ``load`` 0.1 (lower is better); all over [0, 1].
+- ``latency-aware`` (CDN edge): ``rtt`` in seconds over [0, 0.5], lower is
+  better, 0.7; ``capacity`` over [0, 1] 0.3.
+- ``cpu`` (replayed CPU traces): ``cpu`` utilisation in percent over
+  [0, 100], lower is better.
+- ``lowest-id``: every node scores the constant 0.5, so the leader rule's
+  tie-break by node id alone decides. This is Akka Cluster's leader, the
+  first member by address (here the lowest id, given that ties go to the
+  lowest id), with no metrics involved. One difference remains: with equal
+  scores no candidate ever beats the current leader by more than the
+  emergence threshold, so a node joining with a lower id does not take
+  over until the current leader is gone, whereas Akka moves leadership
+  to it at once.
+"""
 
 from __future__ import annotations
 
@@ -46,7 +64,7 @@ def _cpu() -> ScoreFunction:
 
 
 def _lowest_id() -> ScoreFunction:
-    """Constant score: the tie-break by node id decides (see :meth:`ScoreFunction.preset`)."""
+    """Constant score: the tie-break by node id decides (see the module docstring)."""
     return ScoreFunction({}, custom=_ConstantScore(0.5), name="lowest-id")
 
 
