@@ -137,3 +137,29 @@ def test_a_joiner_whose_seeds_are_all_down_does_not_lead_a_cluster_of_its_own() 
     cluster.run(40.0)
     assert len(cluster.acting_leaders()) == 1
     assert cluster.nodes["z"].joining(cluster.time)
+
+
+def test_a_joiner_outside_does_not_hold_the_members_leader_back() -> None:
+    # Found by benchmarks/fault_properties.py (seed 1207): a joiner stranded
+    # with every seed down counted as an up node recognising nobody, so the
+    # cluster reported no leader, never converged, and its best node was the
+    # joiner, which the members cannot reach.
+    cluster = SimCluster(ClusterConfig.create(5, seed=1, gc_after=5.0))
+    cluster.run(10.0)
+    for seed in ("n0", "n1", "n2"):
+        cluster.crash(seed)
+    cluster.join("z", metrics=cluster.score_function.best_metrics())
+    cluster.run(40.0)
+    members = ["n3", "n4"]
+    leader = max(members, key=lambda n: cluster.true_score[cluster.ids.index[n]])  # no tie here
+    assert cluster.nodes["z"].joining(cluster.time)
+    assert cluster.leader() == leader
+    assert cluster.best_node() == leader
+    record = cluster.observer.current()
+    assert record is not None and record.converged and record.up == 2 and record.leader_is_best
+    assert cluster.observer.outside() == [cluster.ids.index["z"]]
+    cluster.restart("n0")  # a seed back: the joiner joins, and the best node now leads
+    cluster.run(80.0)
+    assert cluster.observer.outside() == []
+    assert cluster.best_node() == "z"
+    assert cluster.leader() == "z"

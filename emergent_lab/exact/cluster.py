@@ -201,8 +201,16 @@ class SimCluster:
             self.true_score = np.concatenate([self.true_score, np.full(extra, -np.inf)])
 
     def _best_index(self) -> int:
-        """The best up node by true score (ties to the id that sorts first)."""
+        """The best up member by true score (ties to the id that sorts first).
+
+        A node outside the cluster (joining while its seeds are down,
+        :meth:`Observer.outside`) cannot be found by the members, so it is
+        not the leader they should find.
+        """
         up = np.flatnonzero(self.up)
+        outside = self.observer.outside()
+        if outside:
+            up = np.setdiff1d(up, outside, assume_unique=True)
         if not up.size:
             return NO_NODE
         return best_of(up, self.true_score, self.ids.rank)
@@ -235,7 +243,7 @@ class SimCluster:
         )
 
     def best_node(self) -> str | None:
-        """The up node with the best true score: the leader the cluster should find."""
+        """The up member with the best true score: the leader the cluster should find."""
         best = self._best_index()
         return self.ids.ids[best] if best >= 0 else None
 

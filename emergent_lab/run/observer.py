@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from emergent_lab.core.arrays import IntArray
 from emergent_lab.core.ids import NO_NODE
 from emergent_lab.core.timeline import record_in_force
 from emergent_lab.protocol.member import Member
@@ -159,6 +160,10 @@ class Observer:
         start (the Bully's) or never come to believe all of them alive (top-k)."""
         self._settled = False
         """Whether the cluster has converged once (then acquaintance no longer matters)."""
+        self._seeds: dict[int, IntArray] = {}
+        """The seeds of each node that has any and is not one itself (see :meth:`outside`)."""
+        self._opinionless: set[int] = set()
+        """Up nodes that hold no opinion: joining, or not yet evaluated."""
 
     # -- what nodes and the cluster report ------------------------------------------
 
@@ -200,6 +205,8 @@ class Observer:
         """A node started (first start, restart or join)."""
         if node.static_membership or not node.acquaints_everyone:
             self._static.add(int(node.index))
+        if node.seeds.size and not node.is_seed:
+            self._seeds[int(node.index)] = node.seeds
         self._down_since.pop(node.index, None)
         self._set(node.index, now, True, node.opinion, node.recognised, node.acting)
 
@@ -235,6 +242,10 @@ class Observer:
         if index >= self._up.shape[0]:
             self._up = np.concatenate([self._up, np.zeros(index + 1 - self._up.shape[0], bool)])
         self._up[index] = up
+        if up and record.opinion == NO_NODE:
+            self._opinionless.add(index)
+        else:
+            self._opinionless.discard(index)
         if up:
             self._opinions[record.opinion] += 1
             self._recognised[record.recognised] += 1
@@ -243,8 +254,39 @@ class Observer:
         self.log.record(now, "node", index, up, record.opinion, record.recognised, acting)
         self._snapshot(now)
 
+    def outside(self) -> list[int]:
+        """Running nodes outside the cluster: joining while every seed of theirs is down.
+
+        A node with seeds that has heard from no peer is joining and holds no
+        opinion; one that is not a seed itself waits for its seeds (see
+        :meth:`~emergent_lab.protocol.node.Node.joining`), so while they are
+        all down it is not a member, as in Akka a node that reached no seed
+        has not joined. Counting it would hold the members' leader back as
+        "emerging" for as long as the seeds stay down.
+        """
+        return sorted(i for i in self._opinionless if i in self._seeds and not self._any_up(i))
+
+    def _any_up(self, node: int) -> bool:
+        """Whether any seed of ``node`` is up (a seed never started is not)."""
+        seeds = self._seeds[node]
+        return bool(np.count_nonzero(self._up[seeds[seeds < self._up.shape[0]]]))
+
+    def _members_up(self, up: int) -> int:
+        """How many up nodes are members: ``up`` less those :meth:`outside` the cluster.
+
+        Computed only when it can decide the leader (a node recognised by
+        every opinion holder but not by every up node), which keeps the start
+        of a run, when every node is still opinionless, from paying for it.
+        """
+        if not self._opinionless:
+            return up
+        top = max((k for c, k in self._recognised.items() if c != NO_NODE), default=0)
+        if not top or top == up or top < up - len(self._opinionless):
+            return up
+        return up - len(self.outside())
+
     def _snapshot(self, now: float) -> None:
-        up = int(self._up.sum())
+        up = self._members_up(int(self._up.sum()))
         leader = next((c for c, k in self._recognised.items() if c != NO_NODE and k == up), NO_NODE)
         if leader != NO_NODE and not self._settled:
             self._settled = up > 0 and self._is_up(leader) and self._acquaintance_complete()
@@ -272,7 +314,7 @@ class Observer:
         the "leader change" that follows when they meet it is no fault's.
         Checked only while leadership is first emerging and all agree.
         """
-        up = set(np.flatnonzero(self._up).tolist())
+        up = set(np.flatnonzero(self._up).tolist()) - set(self.outside())
         return all(i in self._static or up - {i} <= self._acquainted.get(i, set()) for i in up)
 
     # -- reading the record -------------------------------------------------------------
