@@ -12,8 +12,16 @@ and peak memory are also fitted as power laws of n (memory as a + b·n) and
 extrapolated, to size a run: small clusters fit in the CPU's caches, so the
 extrapolation is optimistic.
 
+With ``--before <commit>`` each size also runs on that commit (in a fresh
+process on a checkout of it, before this tree's run, the two taking turns),
+and the speed-up before/now is printed in wall and CPU time, with whether
+both runs logged the same events: a ratio measured side by side in one
+invocation, the load average printed before and after. CPU time is the
+fairer figure on a shared machine.
+
     python benchmarks/size.py                     # 10^4, 3·10^4, 10^5
     python benchmarks/size.py 1000000             # run 10^6 for real
+    python benchmarks/size.py 1000000 --before 7d81337   # side by side with 7d81337
     python benchmarks/size.py 5000000 6000000     # the largest n within 10 minutes
     python benchmarks/size.py 10000000            # issue 16's goal: 10 minutes, 16 GiB
 """
@@ -22,24 +30,33 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import resource
-import subprocess
 import sys
 import time
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from before import compared, fresh_row, load, tree
+from options import pop_option
 
 GOAL_S, GOAL_GIB, BUDGET_S = 60.0, 4.0, 600.0
 GOAL_10M_GIB = 16.0
 
 
-def one(n: int) -> dict[str, float]:
+Row = dict[str, Any]
+"""One size's figures, as its process printed them in JSON."""
+
+
+def one(n: int) -> Row:
     from emergent_lab import ClusterConfig
     from emergent_lab.array import ArrayCluster
     from emergent_lab.run import build_report
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     config = ClusterConfig.create(n, seed=1)
     # The config holds a metrics dict per node: its share of the peak is not the engine's.
     config_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -58,6 +75,7 @@ def one(n: int) -> dict[str, float]:
     return {
         "n": n,
         "wall_s": time.perf_counter() - start,
+        "cpu_s": time.process_time() - cpu,
         "build_s": built,
         "config_s": config_s,
         "config_mib": config_mib,
@@ -67,6 +85,7 @@ def one(n: int) -> dict[str, float]:
         "leader_is_best": bool(report.final_leader_is_best),
         "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "state_bytes_per_node": cluster.state_bytes_per_node(),
+        "digest": cluster.log.hexdigest()[:16],
     }
 
 
@@ -82,30 +101,42 @@ def linear(ns: list[float], values: list[float]) -> tuple[float, float]:
     return float(a), float(b)
 
 
-def main(sizes: list[int]) -> None:
-    rows = []
-    print(f"top-k view, k = 8; load average at start: {os.getloadavg()}")
+def show(label: str, r: Row) -> None:
     print(
-        f"{'n':>9} {'wall s':>8} {'build s':>8} {'config s':>8} {'rounds':>6} {'failover s':>10} "
-        f"{'peak MiB':>9} {'RSS B/node':>10} {'config MiB':>10} {'state B/node':>12}"
+        f"{label:>6} {r['n']:>9} {r['wall_s']:>8.1f} {r['cpu_s']:>8.1f} {r['build_s']:>8.1f} "
+        f"{r['config_s']:>8.1f} {r['rounds']:>6} {r['failover_s']:>10.2f} {r['peak_mib']:>9.0f} "
+        f"{r['peak_mib'] * 2**20 / r['n']:>10.0f} "
+        f"{r['config_mib']:>10.0f} {r['state_bytes_per_node']:>12.0f} {r['digest']}",
+        flush=True,
     )
+
+
+def main(sizes: list[int], before: str) -> None:
+    checkout = None if before == "none" else tree(before)
+    # Each tree's kernels compile on first use: a tiny run first, so no timed run pays it.
+    for compiled in {None, checkout}:
+        fresh_row(__file__, 1000, compiled)
+    print(f"top-k view, k = 8; before: {before if checkout else '-'}; at start: {load()}")
+    print(
+        f"{'tree':>6} {'n':>9} {'wall s':>8} {'CPU s':>8} {'build s':>8} {'config s':>8} "
+        f"{'rounds':>6} {'failover s':>10} {'peak MiB':>9} {'RSS B/node':>10} {'config MiB':>10} "
+        f"{'state B/node':>12} digest"
+    )
+    rows: list[Row] = []
+    pairs: list[tuple[Row, Row]] = []
     for n in sizes:
-        out = subprocess.run(
-            [sys.executable, __file__, "--one", str(n)],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        r = json.loads(out)
+        old = fresh_row(__file__, n, checkout) if checkout else None
+        if old:
+            show("before", old)
+        r = fresh_row(__file__, n, None)
+        show("now", r)
         rows.append(r)
-        print(
-            f"{r['n']:>9} {r['wall_s']:>8.1f} {r['build_s']:>8.1f} {r['config_s']:>8.1f} "
-            f"{r['rounds']:>6} {r['failover_s']:>10.2f} {r['peak_mib']:>9.0f} "
-            f"{r['peak_mib'] * 2**20 / r['n']:>10.0f} "
-            f"{r['config_mib']:>10.0f} {r['state_bytes_per_node']:>12.0f}",
-            flush=True,
-        )
-    print(f"load average at end: {os.getloadavg()}")
+        if old:
+            pairs.append((old, r))
+    print(f"at end: {load()}")
+    for old, r in pairs:
+        wall, cpu, same = compared([old], [r])
+        print(f"{r['n']} nodes: before/now wall x{wall:.2f}, CPU x{cpu:.2f}, {same}")
     for r in rows:
         if r["n"] == 1_000_000:
             gib = r["peak_mib"] / 1024
@@ -145,4 +176,6 @@ if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--one":
         print(json.dumps(one(int(sys.argv[2]))))
     else:
-        main([int(a) for a in sys.argv[1:]] or [10_000, 30_000, 100_000])
+        args = sys.argv[1:]
+        before = pop_option(args, "--before", "none", str)
+        main([int(a) for a in args] or [10_000, 30_000, 100_000], before)

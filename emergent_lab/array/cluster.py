@@ -8,8 +8,8 @@ phase order, so news can travel several hops in one round as it does with
 asynchronous timers. The merges run one after another in that order, in a
 compiled loop (:mod:`emergent_lab.array.kernels`). After each slot the nodes
 that took part re-apply the leader rule; the observer records the cluster once per slot
-(one slot's work is :mod:`emergent_lab.array.slot`; this module keeps the arrays, the
-clock and the verbs).
+(one slot's work is :mod:`emergent_lab.array.slot`, what a fault does
+:mod:`emergent_lab.array.faults`; this module keeps the arrays, the clock and the verbs).
 
 The semantics are those of :class:`~emergent_lab.protocol.node.Node` at slot
 granularity: versioned states merged by highest ``(generation, version)``,
@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from emergent_lab.array import faults
 from emergent_lab.array.detector import EntryDetector
 from emergent_lab.array.record import RoundObserver
 from emergent_lab.array.slot import evaluate, publish, record, run_slot
@@ -174,7 +175,8 @@ class ArrayCluster:
         self._actions = Scheduler()
         """Scheduled actions, in time order (ties: the order they were scheduled)."""
         self._slot = 0
-        self._best = NO_NODE
+        self.best_cache = NO_NODE
+        """The index :meth:`best_index` found, NO_NODE once it may be stale."""
         self.time = 0.0
         everyone = np.arange(n, dtype=np.int64)
         publish(self, everyone)
@@ -266,14 +268,14 @@ class ArrayCluster:
 
     def best_index(self) -> int:
         """The up node with the best true score (ties to the id that sorts first), or -1."""
-        if self._best == NO_NODE or not self.up[self._best]:
+        if self.best_cache == NO_NODE or not self.up[self.best_cache]:
             up = np.flatnonzero(self.up)
             if not up.size:
                 return NO_NODE
             scores = self.true_score[up]
             top = up[scores == scores.max()]
-            self._best = int(top[np.argmin(self.rank[top])])
-        return self._best
+            self.best_cache = int(top[np.argmin(self.rank[top])])
+        return self.best_cache
 
     def best_node(self) -> str | None:
         """The up node with the best true score: the leader the cluster should find."""
@@ -327,42 +329,17 @@ class ArrayCluster:
 
     # -- faults and changes -----------------------------------------------------------------
 
-    def _mark(self, action: str, target: dict[str, Any], resolved: Sequence[str] = ()) -> None:
+    def mark(self, action: str, target: dict[str, Any], resolved: Sequence[str] = ()) -> None:
+        """Log a fault or change at the current time (before it takes effect)."""
         log_event(self.events, self.observer, self.time, action, target, resolved)
 
     def crash(self, node: str) -> str:
         """Stop a node at once; it keeps nothing. Returns the id crashed."""
-        node_id = self.resolve(node)
-        i = self.ids.index[node_id]
-        if not self.up[i]:
-            raise ValueError(f"node: {node_id!r} is not running")
-        self._mark("crash", {"node": node}, [node_id])
-        self.up[i] = False
-        self.acting[i] = False
-        self.crashed_at[i] = self.time
-        record(self)
-        return node_id
+        return faults.crash(self, node)
 
     def restart(self, node: str) -> str:
         """Start a stopped node again under a new generation, with an empty view."""
-        node_id = self.resolve(node)
-        i = self.ids.index[node_id]
-        if self.up[i]:
-            raise ValueError(f"node: {node_id!r} is already running")
-        self._mark("restart", {"node": node}, [node_id])
-        self.view.reset(i)
-        self.generation[i] += 1
-        self.version[i] = 1
-        self.heartbeat[i] = 0
-        self.started_at[i] = self.time
-        self.crashed_at[i] = math.inf
-        self.opinion[i] = self.recognised[i] = NO_NODE
-        self.up[i] = True
-        node_array = np.array([i], dtype=np.int64)
-        publish(self, node_array)
-        evaluate(self, node_array)
-        record(self)
-        return node_id
+        return faults.restart(self, node)
 
     def partition(self, groups: Sequence[Sequence[str]] | str = "half") -> list[list[str]]:
         """Split the network into groups (``"half"``: first and second half of the ids).
@@ -371,7 +348,7 @@ class ArrayCluster:
         exact engine's network.
         """
         resolved = resolve_groups(groups, self.ids.ids, self.resolve)
-        self._mark("partition", {"groups": groups if isinstance(groups, str) else resolved})
+        self.mark("partition", {"groups": groups if isinstance(groups, str) else resolved})
         self.group[:] = 0
         for number, members in enumerate(resolved, start=1):
             self.group[[self.ids.index[m] for m in members]] = number
@@ -379,13 +356,13 @@ class ArrayCluster:
 
     def heal(self) -> None:
         """End partitions."""
-        self._mark("heal", {})
+        self.mark("heal", {})
         self.group[:] = 0
 
     def set_loss(self, loss: float) -> None:
         """Set the probability that any message is lost."""
         check_number("loss", loss, low=0, high=1)
-        self._mark("set_loss", {"loss": loss})
+        self.mark("set_loss", {"loss": loss})
         self.loss = float(loss)
 
     def set_metric(self, node: str, metric: str, value: float) -> None:
@@ -394,21 +371,7 @@ class ArrayCluster:
 
     def set_metrics(self, node: str, metrics: Mapping[str, float]) -> None:
         """Change some metrics of one node, validated before anything changes."""
-        node_id = self.resolve(node)
-        i = self.ids.index[node_id]
-        checked = self.score_function.check_metrics(metrics)
-        new = {**self.config.metrics[i], **self.metrics.get(i, {}), **checked}
-        score = self.score_function.score(new)
-        self._mark("set_metric", {"node": node, **checked}, [node_id])
-        self.metrics[i] = new
-        self.true_score[i] = self.score[i] = score
-        self._best = NO_NODE
-        self.version[i] += 1
-        if self.up[i]:
-            node_array = np.array([i], dtype=np.int64)
-            publish(self, node_array)
-            evaluate(self, node_array)
-        record(self)
+        faults.set_metrics(self, node, metrics)
 
     def at(self, time: float, action: str, **arguments: Any) -> None:
         """Schedule ``action`` (one of :data:`ARRAY_ACTIONS`) at virtual ``time``."""

@@ -67,7 +67,8 @@ from emergent_lab.array.kernels import (
     cache_aligned,
 )
 from emergent_lab.array.kernels.leader import EMPTY_SAMPLE, evaluate_full, evaluate_topk
-from emergent_lab.array.kernels.merge import merge_full, merge_topk
+from emergent_lab.array.kernels.merge import merge_topk
+from emergent_lab.array.kernels.merge_full import merge_full
 from emergent_lab.core.arrays import BoolArray, FloatArray, IntArray
 from emergent_lab.core.ids import NO_NODE
 from emergent_lab.protocol.messages import VERSION_BITS

@@ -10,7 +10,8 @@ arrays: exactly the sequential semantics, without the batching.
 
 * :mod:`.phi`: the phi-accrual detector's update, shared by both views and
   by :meth:`~emergent_lab.array.detector.EntryDetector.started`;
-* :mod:`.merge`: the merges of one slot, for the full and the top-k view;
+* :mod:`.merge` and :mod:`.merge_full`: the merges of one slot, for the top-k and the
+  full view;
 * :mod:`.leader`: the leader rule and recognition, for both views.
 """
 
