@@ -25,6 +25,7 @@ import numpy.typing as npt
 from emergent_lab.core.arrays import BoolArray, FloatArray, IntArray
 from emergent_lab.core.compiled import compiled
 from emergent_lab.detector.arrivals import arrive, reset_row, window_after
+from emergent_lab.protocol.exchange import BYTES, HEARTBEAT, IDX, KEY, OPINION, STATUS
 from emergent_lab.protocol.messages import VERSION_BITS
 
 MERGED, GROW_VIEW, WIDEN_RINGS = 0, 1, 2
@@ -37,13 +38,8 @@ _LAST_VERSION = (1 << VERSION_BITS) - 1
 def merge_states(
     owner: int,
     buried: int,
-    b_idx: IntArray,
-    b_key: IntArray,
-    b_heartbeat: IntArray,
+    b_table: IntArray,
     b_score: FloatArray,
-    b_opinion: IntArray,
-    b_status: npt.NDArray[np.int8],
-    b_bytes: IntArray,
     key: IntArray,
     heartbeat: IntArray,
     score: FloatArray,
@@ -57,6 +53,7 @@ def merge_states(
     journal: IntArray,
     journal_scores: FloatArray,
     at: int,
+    alive: BoolArray,
     rule: FloatArray,
     bootstrap: FloatArray,
     ring: FloatArray,
@@ -66,15 +63,20 @@ def merge_states(
     suspect_at: FloatArray,
     count: IntArray,
     start: IntArray,
-) -> tuple[int, int, int, bool, int]:
-    """Merge the batch ``b_*`` into the view's arrays and the detector's (:class:`BankState`).
+) -> tuple[int, int, int, bool, bool, int]:
+    """Merge a packed batch into the view's arrays and the detector's (:class:`BankState`).
 
-    Returns ``(outcome, taken, heartbeats, structural, buried)``: on
+    The batch is ``b_table`` (its integer fields as rows,
+    :data:`~emergent_lab.protocol.exchange.BATCH_ROWS`) and ``b_score``.
+    Returns ``(outcome, taken, heartbeats, structural, revived, buried)``: on
     :data:`MERGED`, ``taken_at[:taken]`` holds the batch positions taken (in
     batch order), ``beats[:heartbeats]`` the peers whose heartbeat advanced
     (each an arrival for the detector), ``structural`` whether a score,
     opinion or status changed or a peer became known, and ``buried`` how
-    many tombstones remain. On :data:`GROW_VIEW` or :data:`WIDEN_RINGS`
+    many tombstones remain; ``revived`` whether a peer whose heartbeat
+    advanced was not alive in the owner's last judgement ``alive`` (shorter
+    than the view if ids were interned since: the rest counts as not
+    alive), which is worth a new one. On :data:`GROW_VIEW` or :data:`WIDEN_RINGS`
     nothing changed and ``taken`` is the size to grow to.
 
     With ``at >= 0`` each state taken is also copied to row ``at + t`` of
@@ -85,6 +87,8 @@ def merge_states(
     a causal record keeps those rows instead of the message (the view's old
     values are at hand here and gone after). ``at = -1`` copies nothing.
     """
+    b_idx, b_key, b_heartbeat = b_table[IDX], b_table[KEY], b_table[HEARTBEAT]
+    b_opinion, b_status, b_bytes = b_table[OPINION], b_table[STATUS], b_table[BYTES]
     n = b_idx.size
     width = ring.shape[1]
     need = 0
@@ -93,7 +97,7 @@ def merge_states(
     for p in range(n):  # what to take, changing nothing yet
         i = b_idx[p]
         if i >= key.size:
-            return GROW_VIEW, i + 1, 0, False, buried
+            return GROW_VIEW, i + 1, 0, False, False, buried
         new_key, old_key = b_key[p], key[i]
         if new_key <= old_key or i == owner:
             continue
@@ -114,11 +118,12 @@ def merge_states(
             heard = known[i] and not new_generation
             need = max(need, window_after(rule, bootstrap, last, suspect_at, count, i, heard, now))
     if need > width:
-        return WIDEN_RINGS, need, 0, False, buried
+        return WIDEN_RINGS, need, 0, False, False, buried
     for s in range(stale, n):  # the tombstone's key raised, so it is not asked for again
         p = taken_at[s]
         key[b_idx[p]] = b_key[p]
     structural = False
+    revived = False
     heartbeats = 0
     for t in range(taken):
         p = taken_at[t]
@@ -154,5 +159,7 @@ def merge_states(
         if advanced or new_generation or not was_known:
             beats[heartbeats] = i
             heartbeats += 1
+            if i >= alive.size or not alive[i]:
+                revived = True
             arrive(rule, bootstrap, ring, last, total, total_sq, suspect_at, count, start, i, now)
-    return MERGED, taken, heartbeats, structural, buried
+    return MERGED, taken, heartbeats, structural, revived, buried

@@ -29,13 +29,19 @@ a Python number anew at every operation).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from emergent_lab.core.arrays import BoolArray, IntArray
 from emergent_lab.detector import DetectorBank, DetectorParams
-from emergent_lab.protocol.exchange import compare_digests, gather_states
+from emergent_lab.protocol.exchange import (
+    BATCH_ROWS,
+    IDX,
+    answer_digest,
+    compare_digests,
+    gather_states,
+)
 from emergent_lab.protocol.journal import NO_ROWS, NO_SCORES, MergeJournal
 from emergent_lab.protocol.merging import GROW_VIEW, MERGED, merge_states
 from emergent_lab.protocol.messages import StateBatch
@@ -46,14 +52,14 @@ _NO_VERDICTS = np.zeros(0, dtype=bool)
 """Availability left to the view's own phi detectors (see ``View.survey``)."""
 
 
-@dataclass(frozen=True, slots=True)
-class MergeResult:
+class MergeResult(NamedTuple):
     """What a merge changed, so the node re-evaluates only when it must.
 
     A causal record reads what a message taught (each state taken, and what
     the view held before) from the view's :class:`MergeJournal`, written by
     the compiled merge as it went, rather than by reading the view before
-    and after every message.
+    and after every message. ``heartbeats`` and ``taken_at`` are views of
+    the view's scratch: read them before its next merge.
     """
 
     accepted: np.ndarray
@@ -64,6 +70,8 @@ class MergeResult:
     """True if a score, opinion or status changed, or a node became known."""
     taken_at: np.ndarray
     """Its first ``len(accepted)`` entries: the batch positions taken, in batch order."""
+    revived: bool = False
+    """True if a peer whose heartbeat advanced was not alive in the ``alive`` mask given."""
 
     @property
     def rows(self) -> np.ndarray:
@@ -100,7 +108,13 @@ class View:
         """How many peers lie under a tombstone (0 skips the checks)."""
         self._newer_here = _EMPTY
         self._newer_there = _EMPTY
-        """Scratch of ``compare`` (one slot per peer)."""
+        """Scratch of ``compare`` and ``answer`` (one slot per peer)."""
+        self._packed = np.empty((len(BATCH_ROWS), 0), dtype=np.int64)
+        self._packed_score = np.zeros(0)
+        """Scratch of ``answer``: the states it gathers, before they are copied out."""
+        self._taken_at = _EMPTY
+        self._beats = _EMPTY
+        """Scratch of ``merge`` (one slot per state of the largest batch so far)."""
         self.journal: MergeJournal | None = None
         """Where merges copy each state they take, when a causal record wants them."""
         self.ensure_capacity(max(capacity, owner + 1))
@@ -122,6 +136,8 @@ class View:
         self.detector.ensure_capacity(n)
         self._newer_here = np.empty(n, dtype=np.int64)
         self._newer_there = np.empty(n, dtype=np.int64)
+        self._packed = np.empty((len(BATCH_ROWS), n), dtype=np.int64)
+        self._packed_score = np.empty(n)
         self.capacity = n
         self._digest = None
 
@@ -191,35 +207,38 @@ class View:
         )
         return self._newer_here[:here].copy(), self._newer_there[:there].copy()
 
+    def answer(self, theirs: np.ndarray) -> tuple[StateBatch, np.ndarray]:
+        """A SYN's answer: ``(the states offered newer than theirs, the indices to ask for)``.
+
+        What :meth:`compare` then :meth:`batch` give, in one compiled pass
+        (:func:`~emergent_lab.protocol.exchange.answer_digest`) into the
+        view's scratch, from which the batch and the request are copied.
+        """
+        if theirs.shape[0] > self.capacity:
+            self.ensure_capacity(theirs.shape[0])
+        packed, score, request = self._packed, self._packed_score, self._newer_there
+        m, size, asked = answer_digest(
+            self.owner, theirs, self.digest(), self.known, self.key, self.heartbeat, self.score,
+            self.opinion, self.status, self.state_bytes, packed, score, request,
+        )  # fmt: skip
+        table = packed[:, :m].copy()
+        batch = StateBatch.packed(table, score[:m].copy(), self.metrics[table[IDX]], size)
+        return batch, request[:asked].copy()
+
     def batch(self, idx: np.ndarray) -> StateBatch:
         """The states held for ``idx`` (only those actually held), gathered in one compiled pass."""
         n = idx.shape[0]
-        out_idx = np.empty(n, dtype=np.int64)
-        key = np.empty(n, dtype=np.int64)
-        heartbeat = np.empty(n, dtype=np.int64)
+        table = np.empty((len(BATCH_ROWS), n), dtype=np.int64)
         score = np.empty(n)
-        opinion = np.empty(n, dtype=np.int64)
-        status = np.empty(n, dtype=np.int8)
-        state_bytes = np.empty(n, dtype=np.int64)
-        m = gather_states(
+        m, size = gather_states(
             idx, self.known, self.key, self.heartbeat, self.score, self.opinion, self.status,
-            self.state_bytes, out_idx, key, heartbeat, score, opinion, status, state_bytes,
+            self.state_bytes, table, score,
         )  # fmt: skip
         if m < n:
-            out_idx, key, heartbeat, opinion = out_idx[:m], key[:m], heartbeat[:m], opinion[:m]
-            score, status, state_bytes = score[:m], status[:m], state_bytes[:m]
-        return StateBatch(
-            idx=out_idx,
-            key=key,
-            heartbeat=heartbeat,
-            score=score,
-            opinion=opinion,
-            status=status,
-            metrics=self.metrics[out_idx],
-            state_bytes=state_bytes,
-        )
+            table, score = np.ascontiguousarray(table[:, :m]), score[:m]
+        return StateBatch.packed(table, score, self.metrics[table[IDX]], size)
 
-    def merge(self, batch: StateBatch, now: float) -> MergeResult:
+    def merge(self, batch: StateBatch, now: float, alive: BoolArray = _NO_VERDICTS) -> MergeResult:
         """Keep every state of ``batch`` that is newer than ours; feed the detectors.
 
         A state about the owner itself is never taken from others: a node is
@@ -231,14 +250,18 @@ class View:
         (:func:`~emergent_lab.protocol.merging.merge_states`); only the
         metrics, Python objects, are copied here. With a ``journal`` the
         merge also writes each state taken there (not kept until its reader
-        says so: :meth:`MergeJournal.keep`).
+        says so: :meth:`MergeJournal.keep`). ``alive``: the owner's last
+        judgement of who is alive, for the result's ``revived``.
         """
         idx = batch.idx
         n = idx.shape[0]
         if not n:
             return _UNCHANGED
-        taken_at = np.empty(n, dtype=np.int64)
-        beats = np.empty(n, dtype=np.int64)
+        if n > self._taken_at.shape[0]:
+            self._taken_at = np.empty(max(n, self.capacity), dtype=np.int64)
+            self._beats = np.empty(max(n, self.capacity), dtype=np.int64)
+        taken_at, beats = self._taken_at, self._beats
+        table = batch.rows()
         journal = self.journal
         if journal is None:
             rows, scores, start = NO_ROWS, NO_SCORES, -1
@@ -246,16 +269,11 @@ class View:
             start = journal.reserve(n)
             rows, scores = journal.block, journal.block_scores
         while True:
-            outcome, taken, heartbeats, structural, self._buried = merge_states(
+            outcome, taken, heartbeats, structural, revived, self._buried = merge_states(
                 self.owner,
                 self._buried,
-                idx,
-                batch.key,
-                batch.heartbeat,
+                table,
                 batch.score,
-                batch.opinion,
-                batch.status,
-                batch.state_bytes,
                 self.key,
                 self.heartbeat,
                 self.score,
@@ -269,6 +287,7 @@ class View:
                 rows,
                 scores,
                 start,
+                alive,
                 *self.detector.state(),
             )
             if outcome == MERGED:
@@ -286,7 +305,7 @@ class View:
             idx = idx[at]
             self.metrics[idx] = batch.metrics[at]
         self._digest = None
-        return MergeResult(idx, beats[:heartbeats], structural, taken_at)
+        return MergeResult(idx, beats[:heartbeats], structural, taken_at, revived)
 
     def forget(self, idx: np.ndarray) -> None:
         """Forget peers entirely, tombstones included, so their slots can hold other ids.
