@@ -116,8 +116,8 @@ def gather_states(
 def answer_digest(
     owner: int,
     theirs: IntArray,
-    mine: IntArray,
     known: BoolArray,
+    suspected: BoolArray,
     key: IntArray,
     heartbeat: IntArray,
     score: FloatArray,
@@ -130,7 +130,10 @@ def answer_digest(
 ) -> tuple[int, int, int]:
     """A SYN's answer in one pass: :func:`compare_digests`, then :func:`gather_states`.
 
-    Packs the states held of the peers whose offered state is newer here
+    Our digest is read off the view as it goes (a state is offered if held
+    and not suspected, :meth:`~emergent_lab.protocol.view.View.digest`),
+    rather than made anew after every merge. Packs the states held of the
+    peers whose offered state is newer here
     into ``out``, ``out_score`` and writes the peers held newer there into
     ``request``, both in index order, as the two calls did. Returns ``(m,
     size, asked)``: states packed, their bytes, requests written.
@@ -139,9 +142,9 @@ def answer_digest(
     size = 0
     asked = 0
     held = theirs.size
-    for i in range(mine.size):
+    for i in range(key.size):
         other = theirs[i] if i < held else 0
-        if mine[i] > other and known[i]:
+        if known[i] and not suspected[i] and key[i] > other:
             _copy_state(i, key, heartbeat, score, opinion, status, state_bytes, out, out_score, m)
             size += state_bytes[i]
             m += 1

@@ -115,6 +115,8 @@ class View:
         self._taken_at = _EMPTY
         self._beats = _EMPTY
         """Scratch of ``merge`` (one slot per state of the largest batch so far)."""
+        self._members = _EMPTY
+        """Scratch of ``survey``: the members alive it lists."""
         self.journal: MergeJournal | None = None
         """Where merges copy each state they take, when a causal record wants them."""
         self.ensure_capacity(max(capacity, owner + 1))
@@ -138,6 +140,7 @@ class View:
         self._newer_there = np.empty(n, dtype=np.int64)
         self._packed = np.empty((len(BATCH_ROWS), n), dtype=np.int64)
         self._packed_score = np.empty(n)
+        self._members = np.empty(n, dtype=np.int64)
         self.capacity = n
         self._digest = None
 
@@ -154,10 +157,11 @@ class View:
         alive (``available``: another detector's verdicts; None: this view's
         phi detectors at ``now``); one held and up but not available is
         suspected and leaves the digest. One compiled pass
-        (:func:`~emergent_lab.protocol.survey.survey`).
+        (:func:`~emergent_lab.protocol.survey.survey`). The members are a
+        view of the view's scratch: read them before its next survey.
         """
         alive = np.empty(self.capacity, dtype=bool)
-        members = np.empty(self.capacity, dtype=np.int64)
+        members = self._members
         bank = self.detector.state()
         m, flips, changed, self._suspecting = survey(
             self.owner,
@@ -218,7 +222,7 @@ class View:
             self.ensure_capacity(theirs.shape[0])
         packed, score, request = self._packed, self._packed_score, self._newer_there
         m, size, asked = answer_digest(
-            self.owner, theirs, self.digest(), self.known, self.key, self.heartbeat, self.score,
+            self.owner, theirs, self.known, self.suspected, self.key, self.heartbeat, self.score,
             self.opinion, self.status, self.state_bytes, packed, score, request,
         )  # fmt: skip
         table = packed[:, :m].copy()
