@@ -90,7 +90,7 @@ def merge_states(
     b_idx, b_key, b_heartbeat = b_table[IDX], b_table[KEY], b_table[HEARTBEAT]
     b_opinion, b_status, b_bytes = b_table[OPINION], b_table[STATUS], b_table[BYTES]
     n = b_idx.size
-    width = ring.shape[1]
+    width = ring.shape[0]
     need = 0
     taken = 0
     stale = n  # refused states of buried peers fill taken_at from the end
