@@ -52,11 +52,13 @@ def compare_digests(
     return here, there
 
 
-BATCH_ROWS = ("idx", "key", "heartbeat", "opinion", "status", "state_bytes")
+BATCH_ROWS = ("idx", "key", "heartbeat", "opinion", "status", "state_bytes", "metrics_stamp")
 """The rows of a batch's packed table (:attr:`~emergent_lab.protocol.messages.StateBatch.table`):
 every integer field of its states, one row each, so a batch is gathered into
-and merged from one array rather than six."""
-IDX, KEY, HEARTBEAT, OPINION, STATUS, BYTES = range(len(BATCH_ROWS))
+and merged from one array rather than six; and each state's metrics stamp
+(the key under which its owner first published the metrics it carries, -1
+if unknown), so a merge copies only metrics it does not hold already."""
+IDX, KEY, HEARTBEAT, OPINION, STATUS, BYTES, STAMP = range(len(BATCH_ROWS))
 
 
 @inlined
@@ -68,6 +70,7 @@ def _copy_state(
     opinion: IntArray,
     status: npt.NDArray[np.int8],
     state_bytes: IntArray,
+    stamp: IntArray,
     out: IntArray,
     out_score: FloatArray,
     m: int,
@@ -79,6 +82,7 @@ def _copy_state(
     out[OPINION, m] = opinion[i]
     out[STATUS, m] = status[i]
     out[BYTES, m] = state_bytes[i]
+    out[STAMP, m] = stamp[i]
     out_score[m] = score[i]
 
 
@@ -92,6 +96,7 @@ def gather_states(
     opinion: IntArray,
     status: npt.NDArray[np.int8],
     state_bytes: IntArray,
+    stamp: IntArray,
     out: IntArray,
     out_score: FloatArray,
 ) -> tuple[int, int]:
@@ -106,7 +111,9 @@ def gather_states(
         i = idx[p]
         if not known[i]:
             continue
-        _copy_state(i, key, heartbeat, score, opinion, status, state_bytes, out, out_score, m)
+        _copy_state(
+            i, key, heartbeat, score, opinion, status, state_bytes, stamp, out, out_score, m
+        )
         size += state_bytes[i]
         m += 1
     return m, size
@@ -124,6 +131,7 @@ def answer_digest(
     opinion: IntArray,
     status: npt.NDArray[np.int8],
     state_bytes: IntArray,
+    stamp: IntArray,
     out: IntArray,
     out_score: FloatArray,
     request: IntArray,
@@ -145,7 +153,9 @@ def answer_digest(
     for i in range(key.size):
         other = theirs[i] if i < held else 0
         if known[i] and not suspected[i] and key[i] > other:
-            _copy_state(i, key, heartbeat, score, opinion, status, state_bytes, out, out_score, m)
+            _copy_state(
+                i, key, heartbeat, score, opinion, status, state_bytes, stamp, out, out_score, m
+            )
             size += state_bytes[i]
             m += 1
         if other > key[i] and i != owner:

@@ -88,11 +88,17 @@ class StateBatch:
         )  # fmt: skip
 
     def rows(self) -> np.ndarray:
-        """The integer fields as rows of one int64 array (``table``, or stacked now)."""
+        """The integer fields as rows of one int64 array (``table``, or stacked now).
+
+        A batch built field by field has no metrics stamps (``-1``): a merge
+        copies the metrics of every state it takes from it.
+        """
         if self.table is not None:
             return self.table
         fields = (self.idx, self.key, self.heartbeat, self.opinion, self.status, self.state_bytes)
-        return np.stack([np.asarray(f, dtype=np.int64) for f in fields]).reshape(len(fields), -1)
+        unknown = np.full(len(self.idx), -1, dtype=np.int64)  # metrics stamps: always copied
+        rows = [np.asarray(f, dtype=np.int64) for f in (*fields, unknown)]
+        return np.stack(rows).reshape(len(rows), -1)
 
     def __len__(self) -> int:
         return int(self.idx.shape[0])

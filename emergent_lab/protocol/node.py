@@ -112,6 +112,7 @@ class Node(Member):
         published = v.metrics[i]
         if published != self.metrics:  # a copy only when they changed, not every heartbeat
             published = dict(self.metrics)
+            v.metrics_stamp[i] = v.key[i]  # what tells the views that take it a new object
         v.metrics[i] = published
         v.state_bytes[i] = state_wire_bytes(self.node_id, self.id_of(self.opinion), self.metrics)
         v.known[i] = True

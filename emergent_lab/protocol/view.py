@@ -98,6 +98,8 @@ class View:
         self.status = np.zeros(0, dtype=np.int8)
         self.metrics = np.empty(0, dtype=object)
         self.state_bytes = _EMPTY.copy()
+        self.metrics_stamp = _EMPTY.copy()
+        """Per peer, the key under which its owner first published the metrics held (0: none)."""
         self.known = np.zeros(0, dtype=bool)
         self.suspected = np.zeros(0, dtype=bool)
         """Held peers the owner does not believe alive (kept out of the digest)."""
@@ -114,6 +116,7 @@ class View:
         """Scratch of ``answer``: the states it gathers, before they are copied out."""
         self._taken_at = _EMPTY
         self._beats = _EMPTY
+        self._fresh = _EMPTY
         """Scratch of ``merge`` (one slot per state of the largest batch so far)."""
         self._members = _EMPTY
         """Scratch of ``survey``: the members alive it lists."""
@@ -133,6 +136,7 @@ class View:
         self.status = np.concatenate([self.status, np.zeros(grow, dtype=np.int8)])
         self.metrics = np.concatenate([self.metrics, np.empty(grow, dtype=object)])
         self.state_bytes = np.concatenate([self.state_bytes, np.zeros(grow, dtype=np.int64)])
+        self.metrics_stamp = np.concatenate([self.metrics_stamp, np.zeros(grow, dtype=np.int64)])
         self.known = np.concatenate([self.known, np.zeros(grow, dtype=bool)])
         self.suspected = np.concatenate([self.suspected, np.zeros(grow, dtype=bool)])
         self.detector.ensure_capacity(n)
@@ -223,7 +227,7 @@ class View:
         packed, score, request = self._packed, self._packed_score, self._newer_there
         m, size, asked = answer_digest(
             self.owner, theirs, self.known, self.suspected, self.key, self.heartbeat, self.score,
-            self.opinion, self.status, self.state_bytes, packed, score, request,
+            self.opinion, self.status, self.state_bytes, self.metrics_stamp, packed, score, request,
         )  # fmt: skip
         table = packed[:, :m].copy()
         batch = StateBatch.packed(table, score[:m].copy(), self.metrics[table[IDX]], size)
@@ -236,7 +240,7 @@ class View:
         score = np.empty(n)
         m, size = gather_states(
             idx, self.known, self.key, self.heartbeat, self.score, self.opinion, self.status,
-            self.state_bytes, table, score,
+            self.state_bytes, self.metrics_stamp, table, score,
         )  # fmt: skip
         if m < n:
             table, score = np.ascontiguousarray(table[:, :m]), score[:m]
@@ -252,7 +256,11 @@ class View:
         not asked for again (the digest, which hides buried peers, is
         unchanged). The merge is compiled
         (:func:`~emergent_lab.protocol.merging.merge_states`); only the
-        metrics, Python objects, are copied here. With a ``journal`` the
+        metrics, Python objects, are copied here, and only those the view
+        does not hold already (by their stamps: a node publishes a new
+        metrics object only when its metrics change, so most states taken
+        carry the very object held, and copying a few hundred references a
+        message was a tenth of the exact engine's time). With a ``journal`` the
         merge also writes each state taken there (not kept until its reader
         says so: :meth:`MergeJournal.keep`). ``alive``: the owner's last
         judgement of who is alive, for the result's ``revived``.
@@ -264,7 +272,8 @@ class View:
         if n > self._taken_at.shape[0]:
             self._taken_at = np.empty(max(n, self.capacity), dtype=np.int64)
             self._beats = np.empty(max(n, self.capacity), dtype=np.int64)
-        taken_at, beats = self._taken_at, self._beats
+            self._fresh = np.empty(max(n, self.capacity), dtype=np.int64)
+        taken_at, beats, fresh = self._taken_at, self._beats, self._fresh
         table = batch.rows()
         journal = self.journal
         if journal is None:
@@ -273,7 +282,7 @@ class View:
             start = journal.reserve(n)
             rows, scores = journal.block, journal.block_scores
         while True:
-            outcome, taken, heartbeats, structural, revived, self._buried = merge_states(
+            outcome, taken, heartbeats, copies, structural, revived, self._buried = merge_states(
                 self.owner,
                 self._buried,
                 table,
@@ -284,10 +293,12 @@ class View:
                 self.opinion,
                 self.status,
                 self.state_bytes,
+                self.metrics_stamp,
                 self.known,
                 now,
                 taken_at,
                 beats,
+                fresh,
                 rows,
                 scores,
                 start,
@@ -302,12 +313,11 @@ class View:
                 self.detector.widen(taken)
         if not taken:
             return _UNCHANGED
-        if taken == n:
-            self.metrics[idx] = batch.metrics
-        else:
-            at = taken_at[:taken]
-            idx = idx[at]
-            self.metrics[idx] = batch.metrics[at]
+        if copies:
+            at = fresh[:copies]
+            self.metrics[idx[at]] = batch.metrics[at]
+        if taken < n:
+            idx = idx[taken_at[:taken]]
         self._digest = None
         return MergeResult(idx, beats[:heartbeats], structural, taken_at, revived)
 
@@ -327,6 +337,7 @@ class View:
         self.opinion[np.isin(self.opinion, idx)] = -1
         self.status[idx] = 0
         self.metrics[idx] = None
+        self.metrics_stamp[idx] = 0
         self.state_bytes[idx] = 0
         self.known[idx] = False
         self.suspected[idx] = False
@@ -345,6 +356,7 @@ class View:
             return
         self.known[idx] = False
         self.metrics[idx] = None
+        self.metrics_stamp[idx] = 0
         self.opinion[idx] = -1
         self._buried += int(idx.size)
         self.detector.reset(idx)
