@@ -102,3 +102,49 @@ def test_sizes_are_the_sums_of_their_parts(view: View, asked: list[int]) -> None
     assert GossipSyn(0, digest).wire_bytes(IDS) == syn
     assert GossipAck(0, batch, request).wire_bytes(IDS) == ack
     assert GossipAck2(0, batch).wire_bytes(IDS) == HEADER_BYTES + states
+
+
+@settings(max_examples=60, deadline=None)
+@given(views, st.lists(st.integers(0, 6), min_size=0, max_size=N))
+def test_a_syns_answer_is_the_numpy_comparison_then_the_held_rows(
+    view: View, theirs_list: list[int]
+) -> None:
+    theirs = np.array(theirs_list, dtype=np.int64)
+    padded = np.concatenate([theirs, np.zeros(N - theirs.size, dtype=np.int64)])
+    offered = np.where(view.known & ~view.suspected, view.key, 0)
+    newer = (offered > padded).nonzero()[0]
+    held = newer[view.known[newer]]
+    expected_request = (padded > view.key).nonzero()[0]
+    expected_request = expected_request[expected_request != OWNER]
+
+    batch, request = view.answer(theirs)
+
+    assert request.tolist() == expected_request.tolist()
+    assert batch.idx.tolist() == held.tolist()
+    assert batch.key.tolist() == view.key[held].tolist()
+    assert batch.heartbeat.tolist() == view.heartbeat[held].tolist()
+    assert batch.score.tolist() == view.score[held].tolist()
+    assert batch.opinion.tolist() == view.opinion[held].tolist()
+    assert batch.status.tolist() == view.status[held].tolist()
+    assert batch.state_bytes.tolist() == view.state_bytes[held].tolist()
+    assert list(batch.metrics) == [view.metrics[i] for i in held]
+    assert batch.wire_bytes(IDS) == sum(int(b) for b in view.state_bytes[held])
+
+
+def test_a_batch_built_field_by_field_merges_as_a_gathered_one() -> None:
+    source = view_from([True] * N, [3] * N, [2] * N, [False] * N)
+    gathered = source.batch(np.arange(N))
+    fields = {f: getattr(gathered, f) for f in ("idx", "key", "heartbeat", "score", "opinion")}
+    built = StateBatch(
+        **fields,
+        status=gathered.status.astype(np.int8),
+        metrics=gathered.metrics,
+        state_bytes=gathered.state_bytes,
+    )
+    assert built.table is None and built.wire is None
+    assert built.wire_bytes(IDS) == gathered.wire_bytes(IDS)
+    one, other = View(0, DetectorParams(), capacity=N), View(0, DetectorParams(), capacity=N)
+    taken = one.merge(gathered, 1.0).accepted.tolist()
+    assert other.merge(built, 1.0).accepted.tolist() == taken == list(range(1, N))
+    for name in ("key", "heartbeat", "score", "opinion", "status", "state_bytes", "known"):
+        assert getattr(one, name).tolist() == getattr(other, name).tolist(), name

@@ -3,12 +3,15 @@
 ``SimCluster`` is what scenarios, the CLI, sweeps and the dashboard drive. Every
 fault and change can be called live (``cluster.crash("n3")``) or scheduled
 (``cluster.at(60, "crash", node="leader")``); both are marked on the
-observer's timeline and land in the report.
+observer's timeline and land in the report. The cluster owns its nodes and
+their lifecycle (crash, restart, pause, leave, join); the changes of the
+conditions they run in (network, metrics, weights, parameters) are
+:class:`~emergent_lab.exact.changes.ClusterChanges`, which it inherits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from functools import partial
 from itertools import pairwise
 from typing import Any
@@ -18,10 +21,10 @@ import numpy as np
 from emergent_lab.core.checks import check_number
 from emergent_lab.core.ids import NO_NODE, IdTable, node_sort_key, validate_node_id
 from emergent_lab.exact.causality import CausalRecorder, TracingClock
+from emergent_lab.exact.changes import ClusterChanges
 from emergent_lab.exact.compare import fork
 from emergent_lab.exact.explain import explain, explain_suspicion
 from emergent_lab.protocol.member import Member
-from emergent_lab.protocol.params import ProtocolParams, check_live_parameter
 from emergent_lab.protocol.rules import best_of
 from emergent_lab.protocol.swim_node import SwimNode
 from emergent_lab.protocol.topk_node import TopKNode
@@ -33,18 +36,14 @@ from emergent_lab.run.events import (
     apply_scheduled,
     check_arguments,
     leading_now,
-    log_event,
-    resolve_groups,
 )
 from emergent_lab.run.observer import ClusterRecord, Observer
-from emergent_lab.score import ScoreFunction
 from emergent_lab.sim.eventlog import EventLog
-from emergent_lab.sim.latency import LatencyModel
 from emergent_lab.sim.network import SimNetwork
 from emergent_lab.sim.scheduler import Scheduler
 
 
-class SimCluster:
+class SimCluster(ClusterChanges):
     """Nodes of the emergent-leader protocol on a simulated network, in virtual time.
 
     Args:
@@ -271,9 +270,6 @@ class SimCluster:
 
     # -- faults and changes -------------------------------------------------------------------
 
-    def _record(self, action: str, target: dict[str, Any], resolved: Iterable[str] = ()) -> None:
-        log_event(self.events, self.observer, self.time, action, target, resolved)
-
     def crash(self, node: str) -> str:
         """Stop a node at once; it keeps nothing. Returns the id crashed."""
         node_id = self.resolve(node)
@@ -337,91 +333,6 @@ class SimCluster:
         self._spawn(node, metrics)
         return node
 
-    def partition(self, groups: Sequence[Sequence[str]] | str = "half") -> list[list[str]]:
-        """Split the network into groups (or ``"half"``: two halves of the up nodes)."""
-        ids = list(self.config.ids) + [i for i in self.nodes if i not in self.config.ids]
-        resolved = resolve_groups(groups, ids, self.resolve)
-        self._record("partition", {"groups": groups if isinstance(groups, str) else resolved})
-        self.network.partition([[self.ids.index[n] for n in g] for g in resolved])
-        return resolved
-
-    def heal(self) -> None:
-        """End partitions and restore cut links."""
-        self._record("heal", {})
-        self.network.heal()
-
-    def cut(self, a: str, b: str) -> None:
-        """Cut the link between two nodes."""
-        a_id, b_id = self.resolve(a), self.resolve(b)
-        if a_id == b_id:
-            raise ValueError(f"nodes: a link joins two different nodes (got {a_id!r} twice)")
-        self._record("cut", {"nodes": [a, b]}, [a_id, b_id])
-        self.network.cut(self.ids.index[a_id], self.ids.index[b_id])
-
-    def set_loss(self, loss: float) -> None:
-        """Set the probability that any message is lost."""
-        check_number("loss", loss, low=0, high=1)
-        self._record("set_loss", {"loss": loss})
-        self.network.set_loss(loss)
-
-    def set_latency(self, latency: LatencyModel) -> None:
-        """Use another latency model from now on."""
-        if not callable(getattr(latency, "sample", None)):
-            raise ValueError(f"latency: must be a latency model, with sample() (got {latency!r})")
-        self._record("set_latency", {"latency": repr(latency)})
-        self.network.set_latency(latency)
-
-    def set_metric(self, node: str, metric: str, value: float) -> None:
-        """Change one metric of one node (its score follows)."""
-        self.set_metrics(node, {metric: value})
-
-    def set_metrics(self, node: str, metrics: Mapping[str, float]) -> None:
-        """Change some metrics of one node, validated before anything changes."""
-        node_id = self.resolve(node)
-        checked = self.score_function.check_metrics(metrics)
-        new = {**self.metrics[node_id], **checked}
-        score = self.score_function.score(new)
-        self._record("set_metric", {"node": node, **checked}, [node_id])
-        self.metrics[node_id] = new
-        target = self.nodes[node_id]
-        self.true_score[target.index] = score
-        if target.running:
-            target.set_metrics(checked)
-
-    def set_weights(self, weights: Mapping[str, float]) -> ScoreFunction:
-        """Change the score weights everywhere at once (a cluster-wide config push).
-
-        Every node rescores itself at once and gossips its new score; crashed
-        nodes adopt the weights when they restart.
-        """
-        new = self.score_function.with_weights(weights)
-        self._record("set_weights", dict(weights))
-        self.set_score_function(new)
-        return new
-
-    def set_score_function(self, score: ScoreFunction) -> None:
-        """Adopt another score function everywhere (presets switch this way)."""
-        self.score_function = score
-        for node_id, node in self.nodes.items():
-            self.true_score[node.index] = score.score(self.metrics[node_id])
-            if node.running:
-                node.set_score_function(score)
-
-    def set_param(self, name: str, value: Any) -> ProtocolParams:
-        """Change one protocol parameter on every node (``"fanout"``, ``"detector.threshold"``…).
-
-        Refused before anything changes (nothing recorded) if the parameter
-        cannot change on a running cluster or the value is out of range.
-        """
-        check_live_parameter(name)
-        new = self.params.replace(**{name: value})
-        self._record("set_param", {"name": name, "value": value})
-        self.params = new
-        for node in self.nodes.values():
-            if node.running:
-                node.set_params(new)
-        return new
-
     def at(self, time: float, action: str, **arguments: Any) -> None:
         """Schedule ``action`` (one of ``ACTIONS``) at virtual ``time``."""
         if action not in ACTIONS:
@@ -434,15 +345,6 @@ class SimCluster:
 
     def _apply(self, action: str, arguments: dict[str, Any]) -> None:
         apply_scheduled(self, action, arguments)
-
-    def apply_series(self, node_id: str, metrics: Mapping[str, float]) -> None:
-        """Apply metric samples that come from a series or noise, not from a user (no mark)."""
-        new = {**self.metrics[node_id], **metrics}
-        self.metrics[node_id] = new
-        target = self.nodes[node_id]
-        self.true_score[target.index] = self.score_function.score(new)
-        if target.running:
-            target.set_metrics(metrics)
 
 
 def _member_class(config: ClusterConfig) -> type[Member]:
