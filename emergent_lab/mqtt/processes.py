@@ -90,7 +90,11 @@ class BrokerProcess:
         self.process = subprocess.Popen(
             self._command(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        wait_for_port(self.port)
+        try:
+            wait_for_port(self.port)
+        except TimeoutError:
+            self.stop()  # a broker that starts late must not outlive the caller's failure
+            raise
         return self
 
     def stop(self) -> None:
