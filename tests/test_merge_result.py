@@ -1,7 +1,6 @@
 """A merge says which rows it took; with a journal it copies each, with what it replaced."""
 
 import copy
-import dataclasses
 
 import numpy as np
 import pytest
@@ -9,7 +8,7 @@ from hypothesis import given, settings
 from test_merge_properties import batch, fresh_view, make_batch
 
 from emergent_lab.protocol.journal import MergeJournal
-from emergent_lab.protocol.messages import StateBatch, version_key
+from emergent_lab.protocol.messages import version_key
 
 
 def test_the_result_names_the_rows_taken_and_the_journal_what_they_replaced():
@@ -100,23 +99,3 @@ def test_the_journal_holds_what_the_view_held_before_the_merge(first, second):
     assert np.array_equal(rows[:, 4], key[result.accepted])
     assert np.array_equal(rows[:, 5], heartbeat[result.accepted])
     assert np.all(rows[:, 1] > rows[:, 4])
-
-
-def beating(peers: list[int], beat: int) -> StateBatch:
-    """States of ``peers`` at version and heartbeat ``beat`` (each one a newer heartbeat)."""
-    batch = make_batch([(i, version_key(1, beat)) for i in peers])
-    return dataclasses.replace(batch, heartbeat=np.full(len(peers), beat, dtype=np.int64))
-
-
-def test_revived_says_whether_a_peer_heard_anew_was_not_alive_in_the_mask_given():
-    view = fresh_view()
-    others = [1, 2, 3, 4]
-    view.merge(beating(others, 1), now=1.0)
-    alive = np.zeros(view.capacity, dtype=bool)
-    alive[others] = True
-    assert view.merge(beating(others[:2], 2), now=2.0, alive=alive).revived is False
-    alive[2] = False
-    assert view.merge(beating(others[:2], 3), now=3.0, alive=alive).revived is True
-    assert view.merge(beating([1], 4), now=4.0, alive=alive).revived is False
-    short = alive[:1]  # a mask made before ids were interned: the rest counts as not alive
-    assert view.merge(beating([1], 5), now=5.0, alive=short).revived is True

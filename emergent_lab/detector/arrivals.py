@@ -14,9 +14,8 @@ the deviation floored), so the bank, the scalar detectors and the event
 logs pinned in the tests agree bit for bit.
 
 A bank's state as these kernels read it is :class:`BankState`: the rule
-array (:mod:`.rule`), the bootstrap intervals, the interval rings (one
-column per peer, ``width`` rows: see :class:`~.bank.DetectorBank` for why)
-and the per-peer sums, counts and deadlines.
+array (:mod:`.rule`), the bootstrap intervals, the interval rings (one row
+per peer, ``width`` columns) and the per-peer sums, counts and deadlines.
 """
 
 from __future__ import annotations
@@ -85,20 +84,20 @@ def _append(
     Columns wrap by a subtraction, not ``%``: both operands are below the
     width, and an integer division costs more than the rest of the push.
     """
-    width = ring.shape[0]
+    width = ring.shape[1]
     held = count[row]
-    if held < width:  # rings start at sample 0 until they are full at max_sample_size
-        slot = start[row] + held
-        ring[slot - width if slot >= width else slot, row] = value
+    if held < width:  # rings start at column 0 until they are full at max_sample_size
+        column = start[row] + held
+        ring[row, column - width if column >= width else column] = value
         total[row] = total[row] + value
         total_sq[row] = total_sq[row] + value * value
         count[row] = held + 1
         return
     first = start[row]
-    dropped = ring[first, row]
+    dropped = ring[row, first]
     total[row] = (total[row] - dropped) + value
     total_sq[row] = (total_sq[row] - dropped * dropped) + value * value
-    ring[first, row] = value
+    ring[row, first] = value
     start[row] = first + 1 if first + 1 < width else 0
 
 

@@ -56,14 +56,6 @@ class DetectorBank:
     squares, suspect_at as float64 and count, ring start as int64); rows are
     over-allocated up to 2x for amortised growth. 1,000 peers with 100 samples
     each use W = 128, about 1.1 MB, instead of 8 MB for W = 1,000.
-
-    The rings are stored sample-major, ``ring[sample, peer]``: a merge hands
-    heartbeats to a few hundred peers at once, and peers heard at the same
-    pace hold about as many samples, so their next slots lie side by side in
-    a few rows rather than one per peer, each in a page of its own (with
-    1,000 views of 1,000 peers, the rings are a gigabyte: one page per
-    arrival was a TLB miss each). The exact engine's compiled merge at 1,000
-    nodes went from 0.14-0.15 to 0.11 us a state.
     """
 
     def __init__(self, params: DetectorParams, capacity: int = 0) -> None:
@@ -71,7 +63,7 @@ class DetectorBank:
         self._adopt(params)
         self._size = 0
         self._width = min(2, params.max_sample_size)
-        self._ring: FloatArray = np.zeros((self._width, 0))
+        self._ring: FloatArray = np.zeros((0, self._width))
         self._last: FloatArray = np.zeros(0)
         self._total: FloatArray = np.zeros(0)
         self._total_sq: FloatArray = np.zeros(0)
@@ -156,13 +148,11 @@ class DetectorBank:
         """
         if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
             raise ValueError(f"capacity: must be an integer >= 0 (got {n!r})")
-        rows = self._ring.shape[1]
+        rows = self._ring.shape[0]
         if n > rows:
             # Spare rows are allocated in the never-heard state and kept in it.
             rows = max(int(n), 2 * rows)
-            ring = np.zeros((self._width, rows))
-            ring[:, : self._ring.shape[1]] = self._ring
-            self._ring = ring
+            self._ring = _grown(self._ring, rows, 0.0)
             self._last = _grown(self._last, rows, 0.0)
             self._total = _grown(self._total, rows, 0.0)
             self._total_sq = _grown(self._total_sq, rows, 0.0)
@@ -316,7 +306,7 @@ class DetectorBank:
         """Widen every ring to hold ``need`` intervals (doubling, capped at max_sample_size).
 
         Rings only wrap once the width has reached max_sample_size, so below
-        that every window starts at sample 0 and a plain copy preserves it.
+        that every window starts at column 0 and a plain copy preserves it.
         """
         if need <= self._width:
             return
@@ -324,7 +314,7 @@ class DetectorBank:
         while width < need:
             width *= 2
         width = min(width, self._params.max_sample_size)
-        ring = np.zeros((width, self._ring.shape[1]))
-        ring[: self._width] = self._ring
+        ring = np.zeros((self._ring.shape[0], width))
+        ring[:, : self._width] = self._ring
         self._ring, self._width = ring, width
         self._state = None

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from emergent_lab.core.arrays import BoolArray, FloatArray, IntArray
-from emergent_lab.core.compiled import compiled, inlined
+from emergent_lab.core.compiled import compiled
 
 
 @compiled
@@ -52,40 +52,6 @@ def compare_digests(
     return here, there
 
 
-BATCH_ROWS = ("idx", "key", "heartbeat", "opinion", "status", "state_bytes", "metrics_stamp")
-"""The rows of a batch's packed table (:attr:`~emergent_lab.protocol.messages.StateBatch.table`):
-every integer field of its states, one row each, so a batch is gathered into
-and merged from one array rather than six; and each state's metrics stamp
-(the key under which its owner first published the metrics it carries, -1
-if unknown), so a merge copies only metrics it does not hold already."""
-IDX, KEY, HEARTBEAT, OPINION, STATUS, BYTES, STAMP = range(len(BATCH_ROWS))
-
-
-@inlined
-def _copy_state(
-    i: int,
-    key: IntArray,
-    heartbeat: IntArray,
-    score: FloatArray,
-    opinion: IntArray,
-    status: npt.NDArray[np.int8],
-    state_bytes: IntArray,
-    stamp: IntArray,
-    out: IntArray,
-    out_score: FloatArray,
-    m: int,
-) -> None:
-    """Column ``m`` of a packed batch (``out``, ``out_score``) := the view's state of peer ``i``."""
-    out[IDX, m] = i
-    out[KEY, m] = key[i]
-    out[HEARTBEAT, m] = heartbeat[i]
-    out[OPINION, m] = opinion[i]
-    out[STATUS, m] = status[i]
-    out[BYTES, m] = state_bytes[i]
-    out[STAMP, m] = stamp[i]
-    out_score[m] = score[i]
-
-
 @compiled
 def gather_states(
     idx: IntArray,
@@ -96,72 +62,29 @@ def gather_states(
     opinion: IntArray,
     status: npt.NDArray[np.int8],
     state_bytes: IntArray,
-    stamp: IntArray,
-    out: IntArray,
+    out_idx: IntArray,
+    out_key: IntArray,
+    out_heartbeat: IntArray,
     out_score: FloatArray,
-) -> tuple[int, int]:
-    """Pack the states held of ``idx`` (in order, the rest skipped) into ``out``, ``out_score``.
-
-    Returns ``(m, size)``: how many were held, and their bytes on the wire
-    (the sum of their ``state_bytes``), counted while they are at hand.
-    """
+    out_opinion: IntArray,
+    out_status: npt.NDArray[np.int8],
+    out_bytes: IntArray,
+) -> int:
+    """Copy the states held of ``idx`` (in order, the rest skipped) to ``out_*``; how many."""
     m = 0
-    size = 0
     for p in range(idx.size):
         i = idx[p]
         if not known[i]:
             continue
-        _copy_state(
-            i, key, heartbeat, score, opinion, status, state_bytes, stamp, out, out_score, m
-        )
-        size += state_bytes[i]
+        out_idx[m] = i
+        out_key[m] = key[i]
+        out_heartbeat[m] = heartbeat[i]
+        out_score[m] = score[i]
+        out_opinion[m] = opinion[i]
+        out_status[m] = status[i]
+        out_bytes[m] = state_bytes[i]
         m += 1
-    return m, size
-
-
-@compiled
-def answer_digest(
-    owner: int,
-    theirs: IntArray,
-    known: BoolArray,
-    suspected: BoolArray,
-    key: IntArray,
-    heartbeat: IntArray,
-    score: FloatArray,
-    opinion: IntArray,
-    status: npt.NDArray[np.int8],
-    state_bytes: IntArray,
-    stamp: IntArray,
-    out: IntArray,
-    out_score: FloatArray,
-    request: IntArray,
-) -> tuple[int, int, int]:
-    """A SYN's answer in one pass: :func:`compare_digests`, then :func:`gather_states`.
-
-    Our digest is read off the view as it goes (a state is offered if held
-    and not suspected, :meth:`~emergent_lab.protocol.view.View.digest`),
-    rather than made anew after every merge. Packs the states held of the
-    peers whose offered state is newer here
-    into ``out``, ``out_score`` and writes the peers held newer there into
-    ``request``, both in index order, as the two calls did. Returns ``(m,
-    size, asked)``: states packed, their bytes, requests written.
-    """
-    m = 0
-    size = 0
-    asked = 0
-    held = theirs.size
-    for i in range(key.size):
-        other = theirs[i] if i < held else 0
-        if known[i] and not suspected[i] and key[i] > other:
-            _copy_state(
-                i, key, heartbeat, score, opinion, status, state_bytes, stamp, out, out_score, m
-            )
-            size += state_bytes[i]
-            m += 1
-        if other > key[i] and i != owner:
-            request[asked] = i
-            asked += 1
-    return m, size, asked
+    return m
 
 
 @compiled

@@ -25,7 +25,6 @@ import numpy.typing as npt
 from emergent_lab.core.arrays import BoolArray, FloatArray, IntArray
 from emergent_lab.core.compiled import compiled
 from emergent_lab.detector.arrivals import arrive, reset_row, window_after
-from emergent_lab.protocol.exchange import BYTES, HEARTBEAT, IDX, KEY, OPINION, STAMP, STATUS
 from emergent_lab.protocol.messages import VERSION_BITS
 
 MERGED, GROW_VIEW, WIDEN_RINGS = 0, 1, 2
@@ -38,24 +37,26 @@ _LAST_VERSION = (1 << VERSION_BITS) - 1
 def merge_states(
     owner: int,
     buried: int,
-    b_table: IntArray,
+    b_idx: IntArray,
+    b_key: IntArray,
+    b_heartbeat: IntArray,
     b_score: FloatArray,
+    b_opinion: IntArray,
+    b_status: npt.NDArray[np.int8],
+    b_bytes: IntArray,
     key: IntArray,
     heartbeat: IntArray,
     score: FloatArray,
     opinion: IntArray,
     status: npt.NDArray[np.int8],
     state_bytes: IntArray,
-    stamp: IntArray,
     known: BoolArray,
     now: float,
     taken_at: IntArray,
     beats: IntArray,
-    fresh: IntArray,
     journal: IntArray,
     journal_scores: FloatArray,
     at: int,
-    alive: BoolArray,
     rule: FloatArray,
     bootstrap: FloatArray,
     ring: FloatArray,
@@ -65,23 +66,15 @@ def merge_states(
     suspect_at: FloatArray,
     count: IntArray,
     start: IntArray,
-) -> tuple[int, int, int, int, bool, bool, int]:
-    """Merge a packed batch into the view's arrays and the detector's (:class:`BankState`).
+) -> tuple[int, int, int, bool, int]:
+    """Merge the batch ``b_*`` into the view's arrays and the detector's (:class:`BankState`).
 
-    The batch is ``b_table`` (its integer fields as rows,
-    :data:`~emergent_lab.protocol.exchange.BATCH_ROWS`) and ``b_score``.
-    Returns ``(outcome, taken, heartbeats, fresh_metrics, structural, revived,
-    buried)``: on :data:`MERGED`, ``taken_at[:taken]`` holds the batch
-    positions taken (in batch order), ``fresh[:fresh_metrics]`` those among
-    them whose metrics the view does not hold already (their stamp differs
-    from the view's ``stamp``, or is unknown: -1), which the caller copies,
-    ``beats[:heartbeats]`` the peers whose heartbeat advanced
+    Returns ``(outcome, taken, heartbeats, structural, buried)``: on
+    :data:`MERGED`, ``taken_at[:taken]`` holds the batch positions taken (in
+    batch order), ``beats[:heartbeats]`` the peers whose heartbeat advanced
     (each an arrival for the detector), ``structural`` whether a score,
     opinion or status changed or a peer became known, and ``buried`` how
-    many tombstones remain; ``revived`` whether a peer whose heartbeat
-    advanced was not alive in the owner's last judgement ``alive`` (shorter
-    than the view if ids were interned since: the rest counts as not
-    alive), which is worth a new one. On :data:`GROW_VIEW` or :data:`WIDEN_RINGS`
+    many tombstones remain. On :data:`GROW_VIEW` or :data:`WIDEN_RINGS`
     nothing changed and ``taken`` is the size to grow to.
 
     With ``at >= 0`` each state taken is also copied to row ``at + t`` of
@@ -92,18 +85,15 @@ def merge_states(
     a causal record keeps those rows instead of the message (the view's old
     values are at hand here and gone after). ``at = -1`` copies nothing.
     """
-    b_idx, b_key, b_heartbeat = b_table[IDX], b_table[KEY], b_table[HEARTBEAT]
-    b_opinion, b_status, b_bytes = b_table[OPINION], b_table[STATUS], b_table[BYTES]
-    b_stamp = b_table[STAMP]
     n = b_idx.size
-    width = ring.shape[0]
+    width = ring.shape[1]
     need = 0
     taken = 0
     stale = n  # refused states of buried peers fill taken_at from the end
     for p in range(n):  # what to take, changing nothing yet
         i = b_idx[p]
         if i >= key.size:
-            return GROW_VIEW, i + 1, 0, 0, False, False, buried
+            return GROW_VIEW, i + 1, 0, False, buried
         new_key, old_key = b_key[p], key[i]
         if new_key <= old_key or i == owner:
             continue
@@ -124,14 +114,12 @@ def merge_states(
             heard = known[i] and not new_generation
             need = max(need, window_after(rule, bootstrap, last, suspect_at, count, i, heard, now))
     if need > width:
-        return WIDEN_RINGS, need, 0, 0, False, False, buried
+        return WIDEN_RINGS, need, 0, False, buried
     for s in range(stale, n):  # the tombstone's key raised, so it is not asked for again
         p = taken_at[s]
         key[b_idx[p]] = b_key[p]
     structural = False
-    revived = False
     heartbeats = 0
-    copies = 0
     for t in range(taken):
         p = taken_at[t]
         i = b_idx[p]
@@ -163,14 +151,8 @@ def merge_states(
         opinion[i] = b_opinion[p]
         status[i] = b_status[p]
         state_bytes[i] = b_bytes[p]
-        if b_stamp[p] < 0 or b_stamp[p] != stamp[i]:
-            stamp[i] = b_stamp[p]
-            fresh[copies] = p
-            copies += 1
         if advanced or new_generation or not was_known:
             beats[heartbeats] = i
             heartbeats += 1
-            if i >= alive.size or not alive[i]:
-                revived = True
             arrive(rule, bootstrap, ring, last, total, total_sq, suspect_at, count, start, i, now)
-    return MERGED, taken, heartbeats, copies, structural, revived, buried
+    return MERGED, taken, heartbeats, structural, buried

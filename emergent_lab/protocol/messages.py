@@ -19,17 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from emergent_lab.core.ids import IdTable
-from emergent_lab.protocol.exchange import (
-    BYTES,
-    HEARTBEAT,
-    IDX,
-    KEY,
-    OPINION,
-    STATUS,
-    digest_size,
-    id_total,
-    total,
-)
+from emergent_lab.protocol.exchange import digest_size, id_total, total
 
 VERSION_BITS = 32
 STATUS_UP = 0
@@ -55,15 +45,7 @@ def split_key(key: int) -> tuple[int, int]:
 
 @dataclass(frozen=True, slots=True)
 class StateBatch:
-    """Versioned node states travelling together; every array has one row per node.
-
-    A batch gathered from a view (:meth:`StateBatch.packed`) keeps its integer
-    fields as the rows of one array, ``table`` (:data:`~.exchange.BATCH_ROWS`),
-    and its bytes on the wire, ``wire``, summed as it was gathered: it takes
-    two allocations instead of seven, and a merge reads one array instead of
-    six. A batch built field by field (a codec's, a test's) leaves both None;
-    ``table`` is then stacked when a merge asks for it.
-    """
+    """Versioned node states travelling together; every array has one row per node."""
 
     idx: np.ndarray
     key: np.ndarray
@@ -74,38 +56,13 @@ class StateBatch:
     metrics: np.ndarray
     state_bytes: np.ndarray
     """Encoded size of each state, computed once by its owner (see ``state_wire_bytes``)."""
-    table: np.ndarray | None = None
-    """The integer fields as rows of one array, when the batch was gathered packed."""
-    wire: int | None = None
-    """The sum of ``state_bytes``, when the gatherer counted it."""
-
-    @staticmethod
-    def packed(table: np.ndarray, score: np.ndarray, metrics: np.ndarray, wire: int) -> StateBatch:
-        """A batch whose integer fields are the rows of ``table`` (``exchange.BATCH_ROWS``)."""
-        return StateBatch(
-            table[IDX], table[KEY], table[HEARTBEAT], score, table[OPINION], table[STATUS],
-            metrics, table[BYTES], table, wire,
-        )  # fmt: skip
-
-    def rows(self) -> np.ndarray:
-        """The integer fields as rows of one int64 array (``table``, or stacked now).
-
-        A batch built field by field has no metrics stamps (``-1``): a merge
-        copies the metrics of every state it takes from it.
-        """
-        if self.table is not None:
-            return self.table
-        fields = (self.idx, self.key, self.heartbeat, self.opinion, self.status, self.state_bytes)
-        unknown = np.full(len(self.idx), -1, dtype=np.int64)  # metrics stamps: always copied
-        rows = [np.asarray(f, dtype=np.int64) for f in (*fields, unknown)]
-        return np.stack(rows).reshape(len(rows), -1)
 
     def __len__(self) -> int:
         return int(self.idx.shape[0])
 
     def wire_bytes(self, ids: IdTable) -> int:
-        """Size of these states in the compact binary encoding (summed when gathered, else now)."""
-        return self.wire if self.wire is not None else total(self.state_bytes)
+        """Size of these states in the compact binary encoding (a compiled sum)."""
+        return total(self.state_bytes)
 
 
 def state_wire_bytes(node_id: str, opinion_id: str | None, metrics: Mapping[str, float]) -> int:

@@ -112,7 +112,6 @@ class Node(Member):
         published = v.metrics[i]
         if published != self.metrics:  # a copy only when they changed, not every heartbeat
             published = dict(self.metrics)
-            v.metrics_stamp[i] = v.key[i]  # what tells the views that take it a new object
         v.metrics[i] = published
         v.state_bytes[i] = state_wire_bytes(self.node_id, self.id_of(self.opinion), self.metrics)
         v.known[i] = True
@@ -180,9 +179,9 @@ class Node(Member):
         if self.paused_until > self.clock.now() and self._defer(partial(self.receive, message)):
             return
         if isinstance(message, GossipSyn):
-            deltas, request = self.view.answer(message.digest)
-            if len(deltas) or request.size:
-                reply = GossipAck(self.index, deltas, request)
+            send_idx, request = self.view.compare(message.digest)
+            if send_idx.size or request.size:
+                reply = GossipAck(self.index, self.view.batch(send_idx), request)
                 self.transport.send(self.index, message.sender, reply)
         elif isinstance(message, GossipAck):
             self._merge(message.deltas)
@@ -214,12 +213,14 @@ class Node(Member):
         return best_of(members, self.view.score, self.ids.rank)
 
     def _merge(self, deltas: StateBatch) -> MergeResult:
-        result = self.view.merge(deltas, self.clock.now(), self.alive_mask)
+        result = self.view.merge(deltas, self.clock.now())
         if result.accepted.size:
             self.listener.states_merged(self, deltas, result)
             if self.alive_mask.shape[0] < self.view.capacity:
                 self.alive_mask = pad(self.alive_mask, self.view.capacity)
-            if result.structural or result.revived:
+            beats = result.heartbeats
+            revived = np.count_nonzero(self.alive_mask[beats]) < beats.shape[0]
+            if result.structural or revived:
                 self.evaluate()
         return result
 

@@ -29,19 +29,13 @@ a Python number anew at every operation).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from dataclasses import dataclass
 
 import numpy as np
 
 from emergent_lab.core.arrays import BoolArray, IntArray
 from emergent_lab.detector import DetectorBank, DetectorParams
-from emergent_lab.protocol.exchange import (
-    BATCH_ROWS,
-    IDX,
-    answer_digest,
-    compare_digests,
-    gather_states,
-)
+from emergent_lab.protocol.exchange import compare_digests, gather_states
 from emergent_lab.protocol.journal import NO_ROWS, NO_SCORES, MergeJournal
 from emergent_lab.protocol.merging import GROW_VIEW, MERGED, merge_states
 from emergent_lab.protocol.messages import StateBatch
@@ -52,14 +46,14 @@ _NO_VERDICTS = np.zeros(0, dtype=bool)
 """Availability left to the view's own phi detectors (see ``View.survey``)."""
 
 
-class MergeResult(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class MergeResult:
     """What a merge changed, so the node re-evaluates only when it must.
 
     A causal record reads what a message taught (each state taken, and what
     the view held before) from the view's :class:`MergeJournal`, written by
     the compiled merge as it went, rather than by reading the view before
-    and after every message. ``heartbeats`` and ``taken_at`` are views of
-    the view's scratch: read them before its next merge.
+    and after every message.
     """
 
     accepted: np.ndarray
@@ -70,8 +64,6 @@ class MergeResult(NamedTuple):
     """True if a score, opinion or status changed, or a node became known."""
     taken_at: np.ndarray
     """Its first ``len(accepted)`` entries: the batch positions taken, in batch order."""
-    revived: bool = False
-    """True if a peer whose heartbeat advanced was not alive in the ``alive`` mask given."""
 
     @property
     def rows(self) -> np.ndarray:
@@ -98,8 +90,6 @@ class View:
         self.status = np.zeros(0, dtype=np.int8)
         self.metrics = np.empty(0, dtype=object)
         self.state_bytes = _EMPTY.copy()
-        self.metrics_stamp = _EMPTY.copy()
-        """Per peer, the key under which its owner first published the metrics held (0: none)."""
         self.known = np.zeros(0, dtype=bool)
         self.suspected = np.zeros(0, dtype=bool)
         """Held peers the owner does not believe alive (kept out of the digest)."""
@@ -110,16 +100,7 @@ class View:
         """How many peers lie under a tombstone (0 skips the checks)."""
         self._newer_here = _EMPTY
         self._newer_there = _EMPTY
-        """Scratch of ``compare`` and ``answer`` (one slot per peer)."""
-        self._packed = np.empty((len(BATCH_ROWS), 0), dtype=np.int64)
-        self._packed_score = np.zeros(0)
-        """Scratch of ``answer``: the states it gathers, before they are copied out."""
-        self._taken_at = _EMPTY
-        self._beats = _EMPTY
-        self._fresh = _EMPTY
-        """Scratch of ``merge`` (one slot per state of the largest batch so far)."""
-        self._members = _EMPTY
-        """Scratch of ``survey``: the members alive it lists."""
+        """Scratch of ``compare`` (one slot per peer)."""
         self.journal: MergeJournal | None = None
         """Where merges copy each state they take, when a causal record wants them."""
         self.ensure_capacity(max(capacity, owner + 1))
@@ -136,15 +117,11 @@ class View:
         self.status = np.concatenate([self.status, np.zeros(grow, dtype=np.int8)])
         self.metrics = np.concatenate([self.metrics, np.empty(grow, dtype=object)])
         self.state_bytes = np.concatenate([self.state_bytes, np.zeros(grow, dtype=np.int64)])
-        self.metrics_stamp = np.concatenate([self.metrics_stamp, np.zeros(grow, dtype=np.int64)])
         self.known = np.concatenate([self.known, np.zeros(grow, dtype=bool)])
         self.suspected = np.concatenate([self.suspected, np.zeros(grow, dtype=bool)])
         self.detector.ensure_capacity(n)
         self._newer_here = np.empty(n, dtype=np.int64)
         self._newer_there = np.empty(n, dtype=np.int64)
-        self._packed = np.empty((len(BATCH_ROWS), n), dtype=np.int64)
-        self._packed_score = np.empty(n)
-        self._members = np.empty(n, dtype=np.int64)
         self.capacity = n
         self._digest = None
 
@@ -161,11 +138,10 @@ class View:
         alive (``available``: another detector's verdicts; None: this view's
         phi detectors at ``now``); one held and up but not available is
         suspected and leaves the digest. One compiled pass
-        (:func:`~emergent_lab.protocol.survey.survey`). The members are a
-        view of the view's scratch: read them before its next survey.
+        (:func:`~emergent_lab.protocol.survey.survey`).
         """
         alive = np.empty(self.capacity, dtype=bool)
-        members = self._members
+        members = np.empty(self.capacity, dtype=np.int64)
         bank = self.detector.state()
         m, flips, changed, self._suspecting = survey(
             self.owner,
@@ -215,38 +191,35 @@ class View:
         )
         return self._newer_here[:here].copy(), self._newer_there[:there].copy()
 
-    def answer(self, theirs: np.ndarray) -> tuple[StateBatch, np.ndarray]:
-        """A SYN's answer: ``(the states offered newer than theirs, the indices to ask for)``.
-
-        What :meth:`compare` then :meth:`batch` give, in one compiled pass
-        (:func:`~emergent_lab.protocol.exchange.answer_digest`) into the
-        view's scratch, from which the batch and the request are copied.
-        """
-        if theirs.shape[0] > self.capacity:
-            self.ensure_capacity(theirs.shape[0])
-        packed, score, request = self._packed, self._packed_score, self._newer_there
-        m, size, asked = answer_digest(
-            self.owner, theirs, self.known, self.suspected, self.key, self.heartbeat, self.score,
-            self.opinion, self.status, self.state_bytes, self.metrics_stamp, packed, score, request,
-        )  # fmt: skip
-        table = packed[:, :m].copy()
-        batch = StateBatch.packed(table, score[:m].copy(), self.metrics[table[IDX]], size)
-        return batch, request[:asked].copy()
-
     def batch(self, idx: np.ndarray) -> StateBatch:
         """The states held for ``idx`` (only those actually held), gathered in one compiled pass."""
         n = idx.shape[0]
-        table = np.empty((len(BATCH_ROWS), n), dtype=np.int64)
+        out_idx = np.empty(n, dtype=np.int64)
+        key = np.empty(n, dtype=np.int64)
+        heartbeat = np.empty(n, dtype=np.int64)
         score = np.empty(n)
-        m, size = gather_states(
+        opinion = np.empty(n, dtype=np.int64)
+        status = np.empty(n, dtype=np.int8)
+        state_bytes = np.empty(n, dtype=np.int64)
+        m = gather_states(
             idx, self.known, self.key, self.heartbeat, self.score, self.opinion, self.status,
-            self.state_bytes, self.metrics_stamp, table, score,
+            self.state_bytes, out_idx, key, heartbeat, score, opinion, status, state_bytes,
         )  # fmt: skip
         if m < n:
-            table, score = np.ascontiguousarray(table[:, :m]), score[:m]
-        return StateBatch.packed(table, score, self.metrics[table[IDX]], size)
+            out_idx, key, heartbeat, opinion = out_idx[:m], key[:m], heartbeat[:m], opinion[:m]
+            score, status, state_bytes = score[:m], status[:m], state_bytes[:m]
+        return StateBatch(
+            idx=out_idx,
+            key=key,
+            heartbeat=heartbeat,
+            score=score,
+            opinion=opinion,
+            status=status,
+            metrics=self.metrics[out_idx],
+            state_bytes=state_bytes,
+        )
 
-    def merge(self, batch: StateBatch, now: float, alive: BoolArray = _NO_VERDICTS) -> MergeResult:
+    def merge(self, batch: StateBatch, now: float) -> MergeResult:
         """Keep every state of ``batch`` that is newer than ours; feed the detectors.
 
         A state about the owner itself is never taken from others: a node is
@@ -256,25 +229,16 @@ class View:
         not asked for again (the digest, which hides buried peers, is
         unchanged). The merge is compiled
         (:func:`~emergent_lab.protocol.merging.merge_states`); only the
-        metrics, Python objects, are copied here, and only those the view
-        does not hold already (by their stamps: a node publishes a new
-        metrics object only when its metrics change, so most states taken
-        carry the very object held, and copying a few hundred references a
-        message was a tenth of the exact engine's time). With a ``journal`` the
+        metrics, Python objects, are copied here. With a ``journal`` the
         merge also writes each state taken there (not kept until its reader
-        says so: :meth:`MergeJournal.keep`). ``alive``: the owner's last
-        judgement of who is alive, for the result's ``revived``.
+        says so: :meth:`MergeJournal.keep`).
         """
         idx = batch.idx
         n = idx.shape[0]
         if not n:
             return _UNCHANGED
-        if n > self._taken_at.shape[0]:
-            self._taken_at = np.empty(max(n, self.capacity), dtype=np.int64)
-            self._beats = np.empty(max(n, self.capacity), dtype=np.int64)
-            self._fresh = np.empty(max(n, self.capacity), dtype=np.int64)
-        taken_at, beats, fresh = self._taken_at, self._beats, self._fresh
-        table = batch.rows()
+        taken_at = np.empty(n, dtype=np.int64)
+        beats = np.empty(n, dtype=np.int64)
         journal = self.journal
         if journal is None:
             rows, scores, start = NO_ROWS, NO_SCORES, -1
@@ -282,27 +246,29 @@ class View:
             start = journal.reserve(n)
             rows, scores = journal.block, journal.block_scores
         while True:
-            outcome, taken, heartbeats, copies, structural, revived, self._buried = merge_states(
+            outcome, taken, heartbeats, structural, self._buried = merge_states(
                 self.owner,
                 self._buried,
-                table,
+                idx,
+                batch.key,
+                batch.heartbeat,
                 batch.score,
+                batch.opinion,
+                batch.status,
+                batch.state_bytes,
                 self.key,
                 self.heartbeat,
                 self.score,
                 self.opinion,
                 self.status,
                 self.state_bytes,
-                self.metrics_stamp,
                 self.known,
                 now,
                 taken_at,
                 beats,
-                fresh,
                 rows,
                 scores,
                 start,
-                alive,
                 *self.detector.state(),
             )
             if outcome == MERGED:
@@ -313,13 +279,14 @@ class View:
                 self.detector.widen(taken)
         if not taken:
             return _UNCHANGED
-        if copies:
-            at = fresh[:copies]
-            self.metrics[idx[at]] = batch.metrics[at]
-        if taken < n:
-            idx = idx[taken_at[:taken]]
+        if taken == n:
+            self.metrics[idx] = batch.metrics
+        else:
+            at = taken_at[:taken]
+            idx = idx[at]
+            self.metrics[idx] = batch.metrics[at]
         self._digest = None
-        return MergeResult(idx, beats[:heartbeats], structural, taken_at, revived)
+        return MergeResult(idx, beats[:heartbeats], structural, taken_at)
 
     def forget(self, idx: np.ndarray) -> None:
         """Forget peers entirely, tombstones included, so their slots can hold other ids.
@@ -337,7 +304,6 @@ class View:
         self.opinion[np.isin(self.opinion, idx)] = -1
         self.status[idx] = 0
         self.metrics[idx] = None
-        self.metrics_stamp[idx] = 0
         self.state_bytes[idx] = 0
         self.known[idx] = False
         self.suspected[idx] = False
@@ -356,7 +322,6 @@ class View:
             return
         self.known[idx] = False
         self.metrics[idx] = None
-        self.metrics_stamp[idx] = 0
         self.opinion[idx] = -1
         self._buried += int(idx.size)
         self.detector.reset(idx)
